@@ -1,0 +1,1 @@
+"""Agent: the conversation, the ShotSpec and the prompt rewriter."""

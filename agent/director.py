@@ -1,0 +1,155 @@
+"""The director: the whole story of one request, from an idea to a finished video.
+
+`Director.render` reads top to bottom as that story; each step it calls does one thing
+and lives in the folder whose job it is.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from agent.shot import ShotSpec
+from errors import InputError
+from video.engines.base import Engine
+from video.engines.pool import EnginePool
+from video.post import Grade, finish
+from video.types import Clip, FinishedVideo, GenerationRequest, LoraSpec
+
+# on_progress(stage, fraction, detail): stage is one of STAGES, fraction in [0, 1].
+# Raising errors.GenerationCancelled from it stops the render; nothing is written.
+Progress = Callable[[str, float, str], None]
+STAGES = ("rewriting", "generating", "post-production", "music")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """The caller's explicit choices; None means the engine's or the model's default."""
+
+    engine: str = "auto"
+    model: str | None = None
+    steps: int | None = None
+    frames: int | None = None
+    guidance: float | None = None
+    fps: int = 16  # of the finished video; frames are interpolated up to it
+    upscale: int = 2
+
+
+@dataclass
+class RenderResult:
+    """What one render produced, and how."""
+
+    spec: ShotSpec
+    prompt: str
+    negative_prompt: str
+    engine: str
+    model: str
+    seed: int
+    video: FinishedVideo
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    test_pattern: bool = False
+
+
+@dataclass(frozen=True)
+class Styling:
+    """What a style contributes to a render."""
+
+    prompt: str
+    negative_prompt: str = ""
+    lora: LoraSpec | None = None
+    grade: Grade | None = None
+
+
+class Director:
+    """Turns a ShotSpec into a finished video with the engines it is given."""
+
+    def __init__(self, engines: EnginePool):
+        self.engines = engines
+
+    def render(self, spec: ShotSpec, out_path: Path, options: RenderOptions = RenderOptions(),
+               on_progress: Progress | None = None) -> RenderResult:
+        """The story of a request: rewrite → style → generate → post-production → music."""
+        progress = on_progress or (lambda stage, fraction, detail: None)
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+
+        # 1. Rewrite the idea into the formula prompt (camera → scene → details).
+        progress("rewriting", 0.0, spec.idea)
+        spec = self.rewrite(spec)
+        seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
+        spec = spec.with_changes(seed=seed)
+
+        # 2. Let the style condition what the generator is asked for.
+        styling = self.style(spec)
+
+        # 3. Choose the engine and build its request.
+        task = "i2v" if spec.source_image else "t2v"
+        engine = self.engines.get(options.engine, task)
+        request = self.build_request(engine, spec, styling, options)
+        timings["prepare"] = time.perf_counter() - started
+
+        # 4. Generate the frames.
+        clip = self.generate(engine, request, progress)
+        timings.update({f"engine.{k}": v for k, v in clip.timings.items()})
+
+        # 5. Post-production: interpolate, grade, upscale, encode, poster.
+        progress("post-production", 0.0, "")
+        video = finish(clip, Path(out_path), grade=styling.grade, upscale=options.upscale,
+                       target_fps=options.fps)
+        timings.update({f"post.{k}": v for k, v in video.timings.items()})
+        progress("post-production", 1.0, "")
+
+        timings["total"] = time.perf_counter() - started
+        return RenderResult(spec=spec, prompt=styling.prompt,
+                            negative_prompt=styling.negative_prompt, engine=engine.name,
+                            model=clip.model, seed=seed, video=video, warnings=clip.warnings,
+                            timings=timings, test_pattern=clip.test_pattern)
+
+    # --- the steps -------------------------------------------------------------------------
+
+    def rewrite(self, spec: ShotSpec) -> ShotSpec:
+        """The spec with its prompt parts filled in (the agent's rewriter issue does this)."""
+        if not spec.idea.strip():
+            raise InputError("the idea is empty; describe what the video should show")
+        return spec
+
+    def style(self, spec: ShotSpec) -> Styling:
+        """The prompt and look a style contributes (the styles issue fills this in)."""
+        return Styling(prompt=spec.prompt)
+
+    @staticmethod
+    def build_request(engine: Engine, spec: ShotSpec, styling: Styling,
+                      options: RenderOptions) -> GenerationRequest:
+        """The engine's request: the styled prompt at the model's native size."""
+        task = "i2v" if spec.source_image else "t2v"
+        defaults = engine.defaults(task, options.model)
+        return GenerationRequest(
+            prompt=styling.prompt, negative_prompt=styling.negative_prompt,
+            image=load_source_image(spec.source_image) if spec.source_image else None,
+            frames=options.frames or defaults.frames, fps=defaults.fps,
+            width=defaults.width, height=defaults.height,
+            steps=options.steps or defaults.steps,
+            guidance=options.guidance if options.guidance is not None else defaults.guidance,
+            seed=spec.seed, lora=styling.lora, model=defaults.model)
+
+    @staticmethod
+    def generate(engine: Engine, request: GenerationRequest, progress: Progress) -> Clip:
+        """Run the engine, reporting each step as progress of the 'generating' stage."""
+        progress("generating", 0.0, f"0/{request.steps}")
+        return engine.generate(
+            request, on_step=lambda i, n: progress("generating", i / n, f"{i}/{n}"))
+
+
+def load_source_image(path: Path):
+    """Open the user's photo as RGB (the photo issue replaces this with full intake)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    except (OSError, UnidentifiedImageError) as exc:
+        raise InputError(f"cannot read the photo '{path}': {exc}") from exc

@@ -1,0 +1,39 @@
+"""The ShotSpec: a user's idea, held as structured parts the agent can refine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ShotSpec:
+    """The structured idea behind one clip.
+
+    The final prompt reads camera → scene → details, the formula the reference product
+    teaches. `idea` keeps the user's own words; the other text fields are English.
+    """
+
+    idea: str
+    subject: str = ""
+    action: str = ""
+    camera: str = ""
+    scene: str = ""
+    details: str = ""
+    style: str | None = None  # a preset id from styles/, None for no style
+    duration: float = 6.0  # seconds
+    aspect: str = "3:2"
+    source_image: Path | None = None
+    music: str = "auto"  # "auto", "none", a track id or an audio file path
+    seed: int | None = None
+    language: str = "en"  # the user's language, for replies: "en" or "zh"
+
+    @property
+    def prompt(self) -> str:
+        """The prompt in formula order: camera, then scene, then details."""
+        parts = [p.strip() for p in (self.camera, self.scene, self.details) if p.strip()]
+        return " ".join(parts) if parts else self.idea.strip()
+
+    def with_changes(self, **changes) -> "ShotSpec":
+        """A copy with some fields changed (the spec itself is immutable)."""
+        return replace(self, **changes)

@@ -1,0 +1,175 @@
+"""Clipwright (影匠): the one entry. Parses flags, wires the parts, runs a command.
+
+    python app.py                      start the browser app (see README)
+    python app.py generate IDEA ...    render one video headless
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# Quiet library progress bars before any of them is imported; we report progress ourselves.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from errors import EngineUnavailable, InputError  # noqa: E402
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+@dataclass
+class App:
+    """The wired parts one process uses; built once by `wire`."""
+
+    settings: object  # video.engines.EngineSettings
+    engines: object  # video.engines.pool.EnginePool
+    director: object  # agent.director.Director
+    data_dir: Path
+
+
+def default_dir(env: str, fallback: Path) -> Path:
+    """A folder from an environment variable, else the fallback under the home folder."""
+    return Path(os.environ.get(env) or fallback).expanduser()
+
+
+def wire(args: argparse.Namespace) -> App:
+    """Build the engines, the director and the rest from flags and environment."""
+    from agent.director import Director
+    from video.engines.base import EngineSettings
+    from video.engines.pool import EnginePool
+
+    settings = EngineSettings(
+        cache_dir=default_dir("CLIPWRIGHT_CACHE_DIR", Path.home() / ".cache" / "clipwright"),
+        model_dir=Path(args.model_dir) if getattr(args, "model_dir", None) else None,
+        offload=getattr(args, "offload", "auto"),
+        vae_tiling=getattr(args, "vae_tiling", "auto"),
+        cloud_api_key=os.environ.get("ZHIPUAI_API_KEY"),
+        cloud_base_url=os.environ.get("CLIPWRIGHT_CLOUD_BASE_URL"),
+    )
+    engines = EnginePool(settings)
+    data_dir = default_dir("CLIPWRIGHT_DATA_DIR", Path.home() / ".clipwright")
+    return App(settings=settings, engines=engines, director=Director(engines), data_dir=data_dir)
+
+
+# --- generate ------------------------------------------------------------------------------
+
+def add_generate(subparsers) -> None:
+    from video.engines import ENGINE_NAMES
+    from video.engines.memory import OFFLOAD_MODES, TILING_MODES
+
+    p = subparsers.add_parser("generate", help="render one video from an idea, headless")
+    p.add_argument("idea", help="what the video should show, in English or Chinese")
+    p.add_argument("--image", help="a photo to animate (image-to-video)")
+    p.add_argument("--style", help="a style preset id (see `styles`)")
+    p.add_argument("--engine", default="auto", choices=ENGINE_NAMES)
+    p.add_argument("--model", help="a model id from video/engines/models.toml")
+    p.add_argument("--model-dir", help="a folder of <model-id>/ pipelines to load first")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--steps", type=int)
+    p.add_argument("--frames", type=int, help="4k+1 frames at the model's fps (e.g. 49)")
+    p.add_argument("--guidance", type=float)
+    p.add_argument("--offload", default="auto", choices=OFFLOAD_MODES)
+    p.add_argument("--vae-tiling", default="auto", choices=TILING_MODES)
+    p.add_argument("--out", help="the MP4 to write (default: clip-<time>.mp4 here)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run_generate)
+
+
+def run_generate(args: argparse.Namespace, app: App) -> int:
+    from agent.director import RenderOptions
+    from agent.shot import ShotSpec
+
+    image = Path(args.image) if args.image else None
+    if image is not None and not image.is_file():
+        raise InputError(f"no photo at '{image}'")
+    spec = ShotSpec(idea=args.idea, style=args.style, seed=args.seed, source_image=image)
+    options = RenderOptions(engine=args.engine, model=args.model, steps=args.steps,
+                            frames=args.frames, guidance=args.guidance)
+    out = Path(args.out or f"clip-{time.strftime('%Y%m%d-%H%M%S')}.mp4")
+    if out.suffix.lower() != ".mp4":
+        raise InputError(f"--out must end in .mp4; got '{out}'")
+
+    live = sys.stderr.isatty() and not args.json
+
+    def show_progress(stage: str, fraction: float, detail: str) -> None:
+        if live:
+            print(f"\r{stage:<16} {fraction:6.0%} {detail:<12}", end="", file=sys.stderr, flush=True)
+
+    result = app.director.render(spec, out, options, on_progress=show_progress)
+    if live:
+        print(file=sys.stderr)
+    video = result.video
+    summary = {
+        "path": str(video.mp4), "poster": str(video.poster), "prompt": result.prompt,
+        "engine": result.engine, "model": result.model, "seed": result.seed,
+        "width": video.width, "height": video.height, "fps": video.fps, "frames": video.frames,
+        "test_pattern": result.test_pattern, "warnings": result.warnings,
+        "timings": {k: round(v, 3) for k, v in result.timings.items()},
+    }
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return EXIT_OK
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if result.test_pattern:
+        print("note: the tiny engine has random weights; this video is a test pattern",
+              file=sys.stderr)
+    print(f"prompt: {result.prompt}")
+    print(f"engine: {result.engine} ({result.model}), seed {result.seed}, "
+          f"{video.width}×{video.height} at {video.fps:g} fps, {video.frames} frames")
+    print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in summary["timings"].items()))
+    print(video.mp4)
+    return EXIT_OK
+
+
+# --- entry ---------------------------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises InputError (exit 2, one line) instead of printing usage."""
+
+    def error(self, message: str):
+        raise InputError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="app.py", description="Clipwright: an idea or a photo → a short video")
+    subparsers = parser.add_subparsers(dest="command", parser_class=_Parser)
+    add_generate(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command; exit 0 on success, 2 on the user's mistake, 1 on our failure."""
+    logging.basicConfig(level=os.environ.get("CLIPWRIGHT_LOG", "WARNING"),
+                        format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_OK
+        return args.func(args, wire(args))
+    except (InputError, EngineUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, details in the log
+        logging.getLogger("clipwright").debug("internal failure", exc_info=True)
+        print(f"internal error: {type(exc).__name__}: {exc} (CLIPWRIGHT_LOG=DEBUG shows more)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

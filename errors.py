@@ -1,0 +1,18 @@
+"""Error types shared by every folder.
+
+`InputError` is the user's mistake (bad idea, unknown model, odd file): the CLI exits 2 and
+prints its message as one line, the UI shows it in the chat, the API answers 400. Anything
+else that escapes is an internal failure.
+"""
+
+
+class InputError(ValueError):
+    """Bad input from a user or caller; the message is shown to them as is."""
+
+
+class EngineUnavailable(RuntimeError):
+    """No engine can serve the request here; the message says what to set up."""
+
+
+class GenerationCancelled(Exception):
+    """Raised from an `on_step` callback to stop a generation; nothing is written."""

@@ -1,0 +1,1 @@
+"""Store: SQLite persistence and the data folder layout."""

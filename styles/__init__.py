@@ -1,0 +1,1 @@
+"""Styles: presets as data, colour grades, gallery assets."""

@@ -1,0 +1,1 @@
+"""UI: Gradio Blocks wiring and presentation."""

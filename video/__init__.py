@@ -1,0 +1,1 @@
+"""Video: engines that turn a GenerationRequest into a Clip, post-production and encoding."""

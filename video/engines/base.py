@@ -1,0 +1,50 @@
+"""What every engine is, and the settings the app hands to engines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from video.types import Clip, GenerationRequest, OnStep
+
+
+@dataclass(frozen=True)
+class EngineDefaults:
+    """What an engine renders when the caller does not say: size, length, sampler."""
+
+    model: str
+    width: int
+    height: int
+    frames: int
+    fps: int
+    steps: int
+    guidance: float
+    max_tokens: int = 226
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Configuration from flags and environment, passed in by app.py."""
+
+    cache_dir: Path  # where locally built models (tiny) and other cached files live
+    model_dir: Path | None = None  # a folder of <model-id>/ pipelines, looked in first
+    offload: str = "auto"  # auto | none | model | sequential
+    vae_tiling: str = "auto"  # auto | on | off
+    cloud_api_key: str | None = None
+    cloud_base_url: str | None = None
+
+
+class Engine(Protocol):
+    """An engine turns a GenerationRequest into a Clip."""
+
+    name: str
+    capabilities: frozenset[str]  # {"t2v", "i2v"}
+
+    def defaults(self, task: str, model: str | None = None) -> EngineDefaults:
+        """Native size, frames and sampler settings for a task (and model)."""
+        ...
+
+    def generate(self, request: GenerationRequest, on_step: OnStep | None = None) -> Clip:
+        """Render the request; on_step(i, n) after each step may raise to cancel."""
+        ...

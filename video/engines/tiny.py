@@ -1,0 +1,110 @@
+"""The `tiny` engine: CogVideoX pipelines with random weights, for tests and demos.
+
+The pipelines are built from small configurations once, written with `save_pretrained`
+into the cache folder, and loaded back by the very loader the `cogvideox` engine uses.
+Their output is noise, so every clip is labelled a test pattern.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from errors import InputError
+from video.engines.base import EngineSettings
+from video.engines.cogvideox import CogVideoXEngine
+from video.engines.registry import ModelInfo
+
+# Bump when the recipe below changes, so old folders are not reused.
+RECIPE = "v1"
+_SEED = 0
+# A small English vocabulary (plus single characters as a fallback) for the tokenizer.
+_WORDS = (
+    "a an the of in on at with and to from by over under near slow fast close up wide shot "
+    "medium camera dolly pan tilt orbit aerial view lens light sun sunset night morning fog "
+    "rain snow wind grass tree forest river sea beach city street mountain sky cloud water "
+    "cheetah cat dog bird horse fish girl boy man woman child people car train boat robot "
+    "lying running walking flying swimming sitting standing dancing smiling looking gently "
+    "soft warm cold golden blue green red white black bright dark cinematic realistic detail "
+    "depth field shallow focus motion body fur hair eyes face hands rises falls moves"
+).split()
+
+
+def tiny_model_dir(settings: EngineSettings, info: ModelInfo) -> Path:
+    """Where the tiny pipeline for `info` lives; built there on first use."""
+    target = Path(settings.cache_dir) / "models" / f"{info.id}-{RECIPE}"
+    if not (target / "model_index.json").is_file():
+        _build(info, target)
+    return target
+
+
+def _build(info: ModelInfo, target: Path) -> None:
+    """Build and save the pipeline, atomically: a half-built folder is never seen."""
+    import torch
+    from diffusers import (AutoencoderKLCogVideoX, CogVideoXDDIMScheduler,
+                           CogVideoXImageToVideoPipeline, CogVideoXPipeline,
+                           CogVideoXTransformer3DModel)
+    from transformers import T5Config, T5EncoderModel, T5Tokenizer
+
+    torch.manual_seed(_SEED)
+    vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
+    vocab += [("▁" + w, -float(i + 1)) for i, w in enumerate(_WORDS)]
+    vocab += [(c, -100.0) for c in "abcdefghijklmnopqrstuvwxyz0123456789▁,.'-"]
+    tokenizer = T5Tokenizer(vocab=vocab, extra_ids=0)
+    text_encoder = T5EncoderModel(T5Config(
+        vocab_size=len(vocab), d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
+        relative_attention_num_buckets=8))
+    latent_channels = 4
+    transformer = CogVideoXTransformer3DModel(
+        num_attention_heads=4, attention_head_dim=8,
+        in_channels=latent_channels * (2 if info.task == "i2v" else 1),
+        out_channels=latent_channels, time_embed_dim=2, text_embed_dim=32, num_layers=1,
+        sample_width=info.width // 8, sample_height=info.height // 8,
+        sample_frames=info.frames, patch_size=2, temporal_compression_ratio=4,
+        max_text_seq_length=info.max_tokens)
+    vae = AutoencoderKLCogVideoX(
+        in_channels=3, out_channels=3,
+        down_block_types=("CogVideoXDownBlock3D",) * 4, up_block_types=("CogVideoXUpBlock3D",) * 4,
+        block_out_channels=(8, 8, 8, 8), latent_channels=latent_channels, layers_per_block=1,
+        norm_num_groups=2, temporal_compression_ratio=4)
+    pipeline_class = CogVideoXImageToVideoPipeline if info.task == "i2v" else CogVideoXPipeline
+    pipe = pipeline_class(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae,
+                          transformer=transformer, scheduler=CogVideoXDDIMScheduler())
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        pipe.save_pretrained(staging)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            # Another process finished first; its copy is identical (same seed and recipe).
+            if not (target / "model_index.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+class TinyEngine(CogVideoXEngine):
+    """CogVideoX with random weights on the CPU: seconds per clip, a test pattern."""
+
+    name = "tiny"
+    test_pattern = True
+    allows_built_models = True
+
+    def __init__(self, settings: EngineSettings, registry=None):
+        super().__init__(settings, registry, device="cpu")
+
+    def default_model(self, task: str) -> str:
+        return "tiny-i2v" if task == "i2v" else "tiny"
+
+    def model_info(self, task: str, model: str | None = None) -> ModelInfo:
+        info = super().model_info(task, model)
+        if info.build != "tiny":
+            raise InputError(f"the tiny engine runs only the tiny models, not '{info.id}'")
+        return info
+
+    def _source(self, info: ModelInfo) -> Path:
+        return tiny_model_dir(self.settings, info)
