@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -24,6 +25,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from errors import EngineUnavailable, InputError  # noqa: E402
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+# Folders that add sub-commands: each has cli.py with add_commands(subparsers), whose
+# handlers take (args, app) and return an exit code. Keep their imports light.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 @dataclass
@@ -144,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="app.py", description="Clipwright: an idea or a photo → a short video")
     subparsers = parser.add_subparsers(dest="command", parser_class=_Parser)
     add_generate(subparsers)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_commands(subparsers)
     return parser
 
 

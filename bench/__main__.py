@@ -1,0 +1,41 @@
+"""`python -m bench SUITE [--repeats N]`: run a benchmark suite and print a Markdown table.
+
+Each suite is a module `bench/<suite>.py` with `run(repeats: int) -> list[Measurement]`.
+`cpu` runs every CPU suite. Figures are recorded by hand in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.timing import machine, table  # noqa: E402
+
+# suite name → module; `cpu` is the union of the CPU suites.
+SUITES = {
+    "post": "bench.post",
+}
+CPU_SUITES = ("post",)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("suite", choices=[*SUITES, "cpu"])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    names = CPU_SUITES if args.suite == "cpu" else (args.suite,)
+    results = []
+    for name in names:
+        results.extend(importlib.import_module(SUITES[name]).run(args.repeats))
+    print(f"Clipwright benchmarks, {time.strftime('%Y-%m-%d')}, {machine()}\n")
+    print(table(results))
+    return 1 if any(m.verdict == "SLOW" for m in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
