@@ -1,0 +1,100 @@
+"""SQLite in WAL mode, with per-component migrations.
+
+Each component (jobs, creations, keys, …) registers its own ordered list of SQL migrations
+under a name; `open_db` applies whatever is missing, in one transaction per migration, and
+records it in `schema_versions`. Components can therefore evolve independently.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+from contextlib import contextmanager
+
+
+@dataclass(frozen=True)
+class Component:
+    """A named, ordered list of migrations (each a SQL script)."""
+
+    name: str
+    migrations: Sequence[str]
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """A connection with WAL, foreign keys and a busy timeout, usable across threads."""
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class Database:
+    """One SQLite file shared by the app's components; serialises writes per process."""
+
+    def __init__(self, path: Path | str, components: Sequence[Component] = ()):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = connect(self.path)
+        self._lock = threading.RLock()
+        self._conn.execute("CREATE TABLE IF NOT EXISTS schema_versions "
+                           "(component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+        for component in components:
+            self.migrate(component)
+
+    def migrate(self, component: Component) -> int:
+        """Apply the component's missing migrations; return its version now."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT version FROM schema_versions WHERE component = ?",
+                               (component.name,)).fetchone()
+            current = row["version"] if row else 0
+            for version, script in enumerate(component.migrations[current:], start=current + 1):
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_versions (component, version) VALUES (?, ?) "
+                             "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+                             (component.name, version))
+            return len(component.migrations) if component.migrations else current
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence | dict = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only query."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def integrity_ok(self) -> bool:
+        """True when PRAGMA integrity_check says ok."""
+        return self.query("PRAGMA integrity_check")[0][0] == "ok"
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into complete statements (sqlite3.complete_statement)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return [s for s in statements if s]
