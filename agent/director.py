@@ -67,8 +67,11 @@ class Styling:
 class Director:
     """Turns a ShotSpec into a finished video with the engines it is given."""
 
-    def __init__(self, engines: EnginePool):
+    def __init__(self, engines: EnginePool, *, rewriter=None, styles=None, music=None):
         self.engines = engines
+        self.rewriter = rewriter  # the prompt rewriter (agent/)
+        self.styles = styles  # the style presets (styles/)
+        self.music = music  # the soundtrack library and selector (music/)
 
     def render(self, spec: ShotSpec, out_path: Path, options: RenderOptions = RenderOptions(),
                on_progress: Progress | None = None) -> RenderResult:
