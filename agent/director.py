@@ -133,10 +133,10 @@ class Director:
         return GenerationRequest(
             prompt=styling.prompt, negative_prompt=styling.negative_prompt,
             image=load_source_image(spec.source_image) if spec.source_image else None,
-            frames=options.frames or defaults.frames, fps=defaults.fps,
+            frames=_given(options.frames, defaults.frames), fps=defaults.fps,
             width=defaults.width, height=defaults.height,
-            steps=options.steps or defaults.steps,
-            guidance=options.guidance if options.guidance is not None else defaults.guidance,
+            steps=_given(options.steps, defaults.steps),
+            guidance=_given(options.guidance, defaults.guidance),
             seed=spec.seed, lora=styling.lora, model=defaults.model)
 
     @staticmethod
@@ -145,6 +145,11 @@ class Director:
         progress("generating", 0.0, f"0/{request.steps}")
         return engine.generate(
             request, on_step=lambda i, n: progress("generating", i / n, f"{i}/{n}"))
+
+
+def _given(value, default):
+    """The caller's value when given (0 included), else the default."""
+    return default if value is None else value
 
 
 def load_source_image(path: Path):

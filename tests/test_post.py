@@ -1,0 +1,80 @@
+"""Post-production: interpolation, upscale, H.264 encode, poster, atomic output."""
+
+import numpy as np
+import pytest
+
+from video.ffmpeg import probe
+from video.interpolate import interpolate
+from video.post import finish, interpolation_factor
+from video.types import Clip
+
+
+def moving_bars(frames=49, width=96, height=64, speed=4) -> np.ndarray:
+    """Vertical stripes moving right by `speed` pixels a frame."""
+    x = np.arange(width)
+    out = np.empty((frames, height, width, 3), np.uint8)
+    for i in range(frames):
+        stripe = ((np.sin((x - speed * i) / 5.0) + 1) * 120).astype(np.uint8)
+        out[i] = stripe[None, :, None]
+    return out
+
+
+def test_49_frames_at_8fps_come_out_6_seconds_at_16fps_doubled(tmp_path):
+    clip = Clip(frames=moving_bars(), fps=8, engine="test", model="bars")
+    video = finish(clip, tmp_path / "out.mp4")
+    info = probe(video.mp4)
+    stream = info.first("video")
+    assert (stream.codec, stream.pix_fmt) == ("h264", "yuv420p")
+    assert (stream.width, stream.height) == (192, 128) == (video.width, video.height)
+    assert stream.fps == 16 and info.video_frames == 97 == video.frames
+    assert abs(info.duration - 6.0) <= 1 / 16 + 1e-6
+    assert info.first("audio") is None
+    data = video.mp4.read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat"), "+faststart puts the index first"
+    assert video.poster.read_bytes()[:3] == b"\xff\xd8\xff"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_interpolated_frame_lies_between_its_neighbours_in_motion():
+    import cv2
+
+    noise = np.random.default_rng(0).integers(0, 255, (240, 400), dtype=np.uint8)
+    texture = np.repeat(cv2.GaussianBlur(noise, (0, 0), 3)[..., None], 3, axis=2)
+    # The scene pans: content moves right by 8 px a frame; the truth half-way is 4 px.
+    frames = np.stack([texture[:, 40:360], texture[:, 32:352]])
+    expected = texture[:, 36:356].astype(int)
+    middle = interpolate(frames, 2)[1].astype(int)
+    blend = (frames[0].astype(int) + frames[1]) // 2
+    centre = slice(24, -24)  # borders have no motion to follow
+    motion_error = np.abs(middle[:, centre] - expected[:, centre]).mean()
+    blend_error = np.abs(blend[:, centre] - expected[:, centre]).mean()
+    assert motion_error < blend_error / 3, (motion_error, blend_error)
+
+
+def test_interpolation_factor_only_for_whole_multiples():
+    assert interpolation_factor(8, 16) == 2
+    assert interpolation_factor(16, 16) == 1
+    assert interpolation_factor(8, 12) == 1
+    assert len(interpolate(moving_bars(frames=5), 3)) == 13
+
+
+def test_grade_hook_is_applied_to_the_whole_clip(tmp_path):
+    clip = Clip(frames=moving_bars(frames=9), fps=8, engine="test", model="bars")
+    seen = []
+
+    def invert(frames):
+        seen.append(frames.shape)
+        return 255 - frames
+
+    finish(clip, tmp_path / "graded.mp4", grade=invert)
+    assert seen == [(17, 64, 96, 3)]
+
+
+def test_failed_encode_leaves_no_file(tmp_path, monkeypatch):
+    import video.post as post
+
+    clip = Clip(frames=moving_bars(frames=5), fps=8, engine="test", model="bars")
+    monkeypatch.setattr(post, "X264_PRESET", "no-such-preset")
+    with pytest.raises(RuntimeError, match="ffmpeg"):
+        finish(clip, tmp_path / "broken.mp4")
+    assert list(tmp_path.iterdir()) == []
