@@ -28,7 +28,7 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 # Folders that add sub-commands: each has cli.py with add_commands(subparsers), whose
 # handlers take (args, app) and return an exit code. Keep their imports light.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("api.cli",)
 
 
 @dataclass
@@ -61,7 +61,8 @@ def wire(args: argparse.Namespace) -> App:
         cloud_base_url=os.environ.get("CLIPWRIGHT_CLOUD_BASE_URL"),
     )
     engines = EnginePool(settings)
-    data_dir = default_dir("CLIPWRIGHT_DATA_DIR", Path.home() / ".clipwright")
+    data_dir = (Path(args.data_dir).expanduser() if getattr(args, "data_dir", None)
+                else default_dir("CLIPWRIGHT_DATA_DIR", Path.home() / ".clipwright"))
     return App(settings=settings, engines=engines, director=Director(engines), data_dir=data_dir)
 
 

@@ -1,0 +1,382 @@
+"""The job queue: queued renders run through `Director.render`, one worker per engine slot.
+
+API keys and browser sessions share this one fair line (see store/jobs.py for the order).
+The contract other folders code against:
+
+    queue = JobQueue(db, director, data_dir, slots=1)
+    queue.start()                                  # recovers jobs a dead process left
+    job = queue.submit(owner, spec, options, request_id=None)   # idempotent per owner
+    queue.get(job.id, owner)                       # None for another owner's job
+    queue.position(job.id)                         # 0 running, n n-th in line, -1 neither
+    queue.progress(job.id)                         # JobProgress(stage, fraction, detail, eta_s)
+    queue.cancel(job.id, owner)                    # True when it was stopped
+    queue.wait(job.id, owner, timeout)             # the job once done or failed
+    queue.stop()
+
+Owners are strings: "key:<key id>" for API keys, "session:<browser id>" for the UI.
+Results go to `<data_dir>/jobs/<job id>/clip.mp4` (+ clip.jpg), written atomically by
+post-production; a job is marked done only after its files are complete. The database keeps
+those paths relative to the data folder (as store/layout.py does); `Job` gives them
+absolute. On start-up, jobs that were running when a process died are re-queued once,
+then failed with a reason.
+One process at a time runs a data folder's jobs (a lock file says which).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import hmac
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.director import Director, RenderOptions
+from agent.shot import ShotSpec
+from errors import EngineUnavailable, GenerationCancelled, InputError
+from store.db import Database
+from store.jobs import JobOutcome, JobRow, JobStore
+from store.layout import DataLayout
+
+log = logging.getLogger(__name__)
+
+# A job interrupted by a dead process runs at most this many times in all.
+MAX_ATTEMPTS = 2
+INTERRUPTED_TWICE = ("the server stopped twice while rendering this job, so it was given up; "
+                     "submit it again")
+CANCELLED = "cancelled by its owner"
+# Share of a whole render each stage takes, for one overall fraction and a time estimate.
+# Stages the director adds later simply carry no weight until listed here.
+STAGE_WEIGHTS = {"rewriting": 0.02, "generating": 0.83, "post-production": 0.1, "music": 0.05}
+
+
+@dataclass(frozen=True)
+class Job:
+    """A render job as its owner sees it."""
+
+    id: str
+    owner: str
+    request_id: str
+    status: str  # queued | running | done | failed
+    error: str | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    spec: ShotSpec
+    options: RenderOptions
+    mp4: Path | None = None
+    poster: Path | None = None
+    prompt: str | None = None
+    engine: str | None = None
+    model: str | None = None
+    seed: int | None = None
+    test_pattern: bool = False
+    warnings: tuple[str, ...] = ()
+    file_token: str = ""  # the unguessable part of the API's result URLs
+    attempts: int = 0
+    api_model: str | None = None  # the model name an API caller asked by
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """Where a job stands: stage ('queued', a director stage, 'done' or 'failed')."""
+
+    stage: str
+    fraction: float  # of the whole job, 0..1
+    detail: str
+    eta_s: float | None  # seconds until done, when there is a basis for a guess
+
+
+# --- encoding the spec and options for the database ----------------------------------------
+
+def encode_spec(spec: ShotSpec) -> str:
+    data = dataclasses.asdict(spec)
+    data["source_image"] = str(spec.source_image) if spec.source_image else None
+    return json.dumps(data, ensure_ascii=False)
+
+
+def decode_spec(text: str) -> ShotSpec:
+    data = _known_fields(ShotSpec, json.loads(text))
+    if data.get("source_image"):
+        data["source_image"] = Path(data["source_image"])
+    return ShotSpec(**data)
+
+
+def encode_options(options: RenderOptions) -> str:
+    return json.dumps(dataclasses.asdict(options))
+
+
+def decode_options(text: str) -> RenderOptions:
+    return RenderOptions(**_known_fields(RenderOptions, json.loads(text)))
+
+
+def _known_fields(cls, data: dict) -> dict:
+    """Drop keys a newer or older release wrote that this one's class does not have."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+def job_from_row(row: JobRow, layout: DataLayout) -> Job:
+    """The owner's view of a stored row, with paths made absolute."""
+    return Job(id=row.id, owner=row.owner, request_id=row.request_id, status=row.status,
+               error=row.error, created_at=row.created_at, started_at=row.started_at,
+               finished_at=row.finished_at, spec=decode_spec(row.spec),
+               options=decode_options(row.options),
+               mp4=layout.resolve(row.mp4) if row.mp4 else None,
+               poster=layout.resolve(row.poster) if row.poster else None, prompt=row.prompt,
+               engine=row.engine, model=row.model, seed=row.seed,
+               test_pattern=row.test_pattern, warnings=row.warnings,
+               file_token=row.file_token, attempts=row.attempts, api_model=row.api_model)
+
+
+@dataclass
+class _Running:
+    """What a worker shares about the job in its hands."""
+
+    started: float
+    stage: str = "rewriting"
+    stage_fraction: float = 0.0
+    detail: str = ""
+    cancel: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+    @property
+    def fraction(self) -> float:
+        order = list(STAGE_WEIGHTS)
+        if self.stage not in STAGE_WEIGHTS:
+            return 0.0
+        done = sum(STAGE_WEIGHTS[s] for s in order[:order.index(self.stage)])
+        return min(1.0, done + STAGE_WEIGHTS[self.stage] * self.stage_fraction)
+
+
+class JobQueue:
+    """Durable render jobs, run in a fair line by `slots` worker threads."""
+
+    def __init__(self, db: Database, director: Director, data_dir: Path | str, slots: int = 1):
+        if slots < 1:
+            raise ValueError("a job queue needs at least one slot")
+        self.store = JobStore(db)
+        self.director = director
+        self.layout = DataLayout(Path(data_dir))
+        self.data_dir = self.layout.root
+        self.jobs_dir = self.data_dir / "jobs"
+        self.slots = slots
+        self._wake = threading.Condition()
+        self._stopping = threading.Event()
+        self._running: dict[str, _Running] = {}
+        self._workers: list[threading.Thread] = []
+        self._lock_file = None
+
+    # --- life ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Take the data folder's job lock, recover interrupted jobs, start the workers."""
+        if self._workers:
+            return
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        self._take_lock()
+        requeued, failed = self.store.recover_interrupted(MAX_ATTEMPTS, INTERRUPTED_TWICE)
+        for job_id in requeued + failed:
+            self._remove_partial_files(job_id)
+        if requeued or failed:
+            log.warning("after a restart: %d job(s) re-queued, %d given up",
+                        len(requeued), len(failed))
+        self._stopping.clear()
+        for slot in range(self.slots):
+            worker = threading.Thread(target=self._work, name=f"clipwright-job-{slot}",
+                                      daemon=True)
+            worker.start()
+            self._workers.append(worker)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the workers; renders in progress are cancelled and put back in line."""
+        self._stopping.set()
+        for running in list(self._running.values()):
+            running.cancel.set()
+        with self._wake:
+            self._wake.notify_all()
+        for worker in self._workers:
+            worker.join(timeout)
+        self._workers.clear()
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing the file releases the lock
+            self._lock_file = None
+
+    def _take_lock(self) -> None:
+        handle = open(self.jobs_dir / "queue.lock", "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise EngineUnavailable(f"another Clipwright process is running the jobs of "
+                                    f"{self.data_dir}; stop it or use another --data-dir")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._lock_file = handle
+
+    # --- the contract ----------------------------------------------------------------------
+
+    def submit(self, owner: str, spec: ShotSpec, options: RenderOptions,
+               request_id: str | None = None, *, end_user: str | None = None,
+               api_model: str | None = None) -> Job:
+        """Queue a render; a repeated (owner, request_id) returns the first job unchanged.
+
+        end_user and api_model are the API's user_id and model fields, kept for its answers.
+        """
+        row, created = self.store.add(owner, encode_spec(spec), encode_options(options),
+                                      request_id=request_id, end_user=end_user,
+                                      api_model=api_model)
+        if created:
+            with self._wake:
+                self._wake.notify()
+        return job_from_row(row, self.layout)
+
+    def get(self, job_id: str, owner: str) -> Job | None:
+        """The job if `owner` owns it, else None (another owner's job looks unknown)."""
+        row = self.store.get_for(job_id, owner)
+        return job_from_row(row, self.layout) if row else None
+
+    def find(self, owner: str, request_id: str) -> Job | None:
+        """The owner's job sent with this request_id, if any (to answer repeats)."""
+        row = self.store.get_by_request(owner, request_id)
+        return job_from_row(row, self.layout) if row else None
+
+    def shared_result(self, job_id: str, file_token: str) -> Job | None:
+        """A done job whose file token matches (result URLs carry it instead of a key)."""
+        row = self.store.get(job_id)
+        if row is None or row.status != "done":
+            return None
+        if not hmac.compare_digest(row.file_token.encode(), file_token.encode()):
+            return None
+        return job_from_row(row, self.layout)
+
+    def list(self, owner: str, limit: int = 50) -> list[Job]:
+        """The owner's latest jobs, newest first."""
+        return [job_from_row(r, self.layout) for r in self.store.list_for(owner, limit)]
+
+    def in_flight(self, owner: str) -> int:
+        """How many of the owner's jobs are queued or running."""
+        return self.store.in_flight(owner)
+
+    def position(self, job_id: str) -> int:
+        """0 while running, n when n-th in line, -1 when finished or unknown."""
+        if job_id in self._running:
+            return 0
+        line = self.store.line()
+        if job_id in line:
+            return line.index(job_id) + 1
+        row = self.store.get(job_id)
+        return 0 if row is not None and row.status == "running" else -1
+
+    def progress(self, job_id: str) -> JobProgress:
+        """Stage, overall fraction, detail and an estimate of the seconds left."""
+        running = self._running.get(job_id)
+        if running is not None:
+            fraction = running.fraction
+            elapsed = time.time() - running.started
+            if fraction >= 0.05:
+                eta = elapsed * (1 - fraction) / fraction
+            else:
+                eta = self._typical_run_seconds()
+                eta = max(0.0, eta - elapsed) if eta is not None else None
+            return JobProgress(running.stage, fraction, running.detail, eta)
+        row = self.store.get(job_id)
+        if row is None:
+            return JobProgress("unknown", 0.0, "", None)
+        if row.status in ("done", "failed"):
+            return JobProgress(row.status, 1.0 if row.status == "done" else 0.0,
+                               row.error or "", 0.0)
+        position = max(self.position(job_id), 1)
+        typical = self._typical_run_seconds()
+        # Jobs ahead share the slots; the running ones are about half done on average.
+        eta = typical * ((position - 1) / self.slots + 0.5 + 1) if typical is not None else None
+        return JobProgress("queued", 0.0, f"{position} in line", eta)
+
+    def cancel(self, job_id: str, owner: str) -> bool:
+        """Stop the owner's job: a waiting one fails at once, a running one at its next step."""
+        if self.store.cancel_waiting(job_id, owner, CANCELLED):
+            return True
+        running = self._running.get(job_id)
+        row = self.store.get_for(job_id, owner)
+        if running is None or row is None:
+            return False
+        running.cancel.set()
+        return True
+
+    def wait(self, job_id: str, owner: str, timeout: float | None = None,
+             poll_s: float = 0.2) -> Job | None:
+        """Block until the owner's job is done or failed (or the timeout passes)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            job = self.get(job_id, owner)
+            if job is None or job.finished:
+                return job
+            if deadline is not None and time.monotonic() >= deadline:
+                return job
+            time.sleep(poll_s)
+
+    def _typical_run_seconds(self) -> float | None:
+        recent = sorted(self.store.recent_run_seconds())
+        return recent[len(recent) // 2] if recent else None
+
+    # --- the workers -----------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            row = self.store.claim_next()
+            if row is None:
+                with self._wake:
+                    self._wake.wait(timeout=1.0)
+                continue
+            self._run(row)
+
+    def _run(self, row: JobRow) -> None:
+        running = _Running(started=time.time())
+        self._running[row.id] = running
+        try:
+            job = job_from_row(row, self.layout)
+            out = self.jobs_dir / row.id / "clip.mp4"
+            self._remove_partial_files(row.id)
+
+            def on_progress(stage: str, fraction: float, detail: str) -> None:
+                if running.cancel.is_set():
+                    raise GenerationCancelled("stopped")
+                if stage in STAGE_WEIGHTS:
+                    running.stage, running.stage_fraction = stage, fraction
+                running.detail = detail
+
+            result = self.director.render(job.spec, out, job.options, on_progress=on_progress)
+            self.store.finish(row.id, JobOutcome(
+                mp4=self.layout.relative(result.video.mp4),
+                poster=self.layout.relative(result.video.poster),
+                prompt=result.prompt, engine=result.engine, model=result.model,
+                seed=result.seed, test_pattern=result.test_pattern,
+                warnings=tuple(result.warnings)))
+        except GenerationCancelled:
+            if self._stopping.is_set():
+                self.store.requeue(row.id, count_attempt=False)
+            else:
+                self.store.fail(row.id, CANCELLED)
+        except (InputError, EngineUnavailable) as exc:
+            self.store.fail(row.id, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a job fails with a reason; the worker lives on
+            log.exception("job %s failed", row.id)
+            self.store.fail(row.id, f"internal error: {type(exc).__name__}: {exc}")
+        finally:
+            self._running.pop(row.id, None)
+
+    def _remove_partial_files(self, job_id: str) -> None:
+        """Temporary files an interrupted render left (atomic writes never leave others)."""
+        folder = self.jobs_dir / job_id
+        if folder.is_dir():
+            for partial in folder.glob(".*.part"):
+                partial.unlink(missing_ok=True)

@@ -1,0 +1,163 @@
+"""The API's request and answer bodies, and how a request becomes a ShotSpec and options.
+
+Request fields follow the platform's `POST /videos/generations`: model, prompt, image_url,
+quality, with_audio, size, fps, duration, request_id, user_id; Clipwright adds style,
+music and seed. Mapping (api/platform.toml holds the tables):
+
+- model: a platform name (cogvideox-3, …) means the server's engine and model; a model id
+  from video/engines/models.toml asks for that model.
+- size: picks the upscale of the engine's native frames ("1440x960" → 2×).
+- fps: the finished video's frame rate (30 → 32, 60 → 48: whole multiples of 8 fps).
+- duration → ShotSpec.duration; with_audio false (the platform's default) → no music,
+  true → the soundtrack `music` names, or "auto".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent.director import RenderOptions
+from agent.shot import ShotSpec
+from api.errors import BAD_BODY, BAD_FIELD, UNKNOWN_MODEL, ApiError
+from api.platform import PlatformRules
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SIZE = re.compile(r"^\s*(\d{1,5})\s*[x×*]\s*(\d{1,5})\s*$")
+
+
+class GenerationBody(BaseModel):
+    """POST /api/paas/v4/videos/generations."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="a platform model name (cogvideox-3, cogvideox-flash, …: "
+                                   "the server's engine) or a Clipwright model id")
+    prompt: str | None = Field(None, description="what the video should show")
+    image_url: str | list[str] | None = Field(
+        None, description="a photo to animate: an http(s) URL or base64 (data URI or bare)")
+    quality: str | None = Field(None, description="speed | quality")
+    with_audio: bool | None = Field(None, description="add a soundtrack (default false)")
+    size: str | None = Field(None, description='finished size, e.g. "1440x960" or "720x480"')
+    fps: int | None = Field(None, description="frame rate of the finished video, e.g. 16 or 30")
+    duration: float | None = Field(None, description="seconds, e.g. 5 or 10")
+    request_id: str | None = Field(None, max_length=128,
+                                   description="your unique id; repeats return the same task")
+    user_id: str | None = Field(None, max_length=128, description="your end user's id")
+    style: str | None = Field(None, max_length=64, description="Clipwright: a style preset id")
+    music: str | None = Field(None, max_length=128,
+                              description='Clipwright: "auto", "none" or a track id')
+    seed: int | None = Field(None, ge=0, lt=2**63, description="Clipwright: the noise seed")
+
+
+class TaskSubmitted(BaseModel):
+    id: str
+    model: str
+    request_id: str
+    task_status: Literal["PROCESSING", "SUCCESS", "FAIL"]
+
+
+class VideoResult(BaseModel):
+    url: str
+    cover_image_url: str
+
+
+class TaskResult(TaskSubmitted):
+    video_result: list[VideoResult] = []
+    optimized_prompt: str | None = Field(None, description="the prompt the video was made from")
+    seed: int | None = None
+    queue_position: int | None = Field(None, description="while waiting: place in line (0 = "
+                                                         "rendering now)")
+    test_pattern: bool | None = Field(None, description="true for the random-weight tiny engine")
+    error_message: str | None = Field(None, description="why a FAIL failed")
+
+
+@dataclass(frozen=True)
+class Render:
+    """What a valid request asks the job queue for."""
+
+    spec_without_image: ShotSpec
+    options: RenderOptions
+    wants_image: bool
+
+
+def parse_body(data: object, rules: PlatformRules) -> GenerationBody:
+    """Validate a decoded JSON body; 400 naming the first bad or unknown field."""
+    if not isinstance(data, dict):
+        raise ApiError(400, BAD_BODY, "the body must be a JSON object")
+    fields = {k: v for k, v in data.items() if k not in rules.ignored_fields}
+    unknown = sorted(set(fields) - set(GenerationBody.model_fields))
+    if unknown:
+        raise ApiError(400, BAD_FIELD, f"unknown field(s): {', '.join(map(repr, unknown))}")
+    try:
+        return GenerationBody.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise ApiError(400, BAD_FIELD, f"field '{where}': {first['msg']}") from None
+
+
+def plan_render(body: GenerationBody, rules: PlatformRules, *, engine: str,
+                default_model: str | None, known_models: frozenset[str]) -> Render:
+    """Check the fields' values and map them onto a ShotSpec and RenderOptions."""
+    prompt = (body.prompt or "").strip()
+    wants_image = bool(body.image_url)
+    if isinstance(body.image_url, list) and len(body.image_url) != 1:
+        raise ApiError(400, BAD_FIELD, "image_url: send one image")
+    if not prompt and not wants_image:
+        raise ApiError(400, BAD_FIELD, "prompt is empty; describe the video, or send "
+                                       "image_url to animate a photo")
+    if len(prompt) > rules.max_prompt_chars:
+        raise ApiError(400, BAD_FIELD, f"prompt is {len(prompt)} characters; at most "
+                                       f"{rules.max_prompt_chars}")
+    if _CONTROL.search(prompt):
+        raise ApiError(400, BAD_FIELD, "prompt contains control characters")
+
+    if body.model in rules.model_aliases:
+        model = default_model
+    elif body.model in known_models:
+        model = body.model
+    else:
+        raise ApiError(400, UNKNOWN_MODEL, f"unknown model '{body.model}'; use one of "
+                       f"{', '.join(sorted(rules.model_aliases | known_models))}")
+    if body.quality is not None and body.quality not in rules.qualities:
+        raise ApiError(400, BAD_FIELD, f"quality must be one of {', '.join(rules.qualities)}")
+
+    upscale = 2
+    if body.size is not None:
+        match = _SIZE.match(body.size)
+        size = f"{match[1]}x{match[2]}" if match else None
+        if size not in rules.sizes:
+            raise ApiError(400, BAD_FIELD, f"size '{body.size}' is not offered; choose "
+                                           f"{', '.join(rules.sizes)}")
+        upscale = rules.sizes[size]
+    fps = 16
+    if body.fps is not None:
+        if body.fps not in rules.fps:
+            raise ApiError(400, BAD_FIELD, f"fps must be one of "
+                                           f"{', '.join(map(str, sorted(rules.fps)))}")
+        fps = rules.fps[body.fps]
+    duration = 6.0
+    if body.duration is not None:
+        if not rules.min_duration_s <= body.duration <= rules.max_duration_s:
+            raise ApiError(400, BAD_FIELD, f"duration must be between {rules.min_duration_s:g} "
+                                           f"and {rules.max_duration_s:g} seconds")
+        duration = float(body.duration)
+
+    music = body.music or ("auto" if body.with_audio else "none")
+    spec = ShotSpec(idea=prompt or rules.photo_only_idea, style=body.style or None,
+                    duration=duration, music=music, seed=body.seed)
+    options = RenderOptions(engine=engine, model=model, fps=fps, upscale=upscale)
+    return Render(spec_without_image=spec, options=options, wants_image=wants_image)
+
+
+def first_image(body: GenerationBody) -> str:
+    return body.image_url[0] if isinstance(body.image_url, list) else body.image_url
+
+
+def with_image(render: Render, image: Path | None) -> ShotSpec:
+    return render.spec_without_image.with_changes(source_image=image)

@@ -1,0 +1,85 @@
+"""Running the API on its own: the database, queue and keys of a data folder, and uvicorn.
+
+The browser app's `serve` mounts the same routes beside Gradio; `python app.py api` uses
+this module to serve them alone (headless servers, the cloud engine's tests).
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from agent.jobs import JobQueue
+from api.config import ApiConfig
+from store.db import Database
+from store.keys import KeyStore
+from store.layout import DataLayout
+
+DESCRIPTION = """\
+A self-hosted video API compatible with Zhipu's open-platform video generation contract:
+submit with `POST /api/paas/v4/videos/generations`, poll with
+`GET /api/paas/v4/async-result/{id}`. Authenticate with `Authorization: Bearer <key>`
+(create keys with `python app.py keys create`).
+"""
+
+
+@dataclass
+class Services:
+    """The persistent parts the API needs, opened on one data folder."""
+
+    db: Database
+    queue: JobQueue
+    keys: KeyStore
+
+    def close(self) -> None:
+        self.queue.stop()
+        self.db.close()
+
+
+def open_services(data_dir: Path, director, slots: int = 1) -> Services:
+    """Open the data folder's database with the job queue and key store (not started)."""
+    layout = DataLayout(data_dir).ensure()
+    db = Database(layout.db_path)
+    return Services(db=db, queue=JobQueue(db, director, layout.root, slots=slots),
+                    keys=KeyStore(db))
+
+
+def build_app(services: Services, config: ApiConfig):
+    """A FastAPI app with only the video API (OpenAPI page at /docs)."""
+    from fastapi import FastAPI
+
+    from api.routes import mount
+
+    app = FastAPI(title="Clipwright video API", description=DESCRIPTION, version="1")
+    mount(app, services.queue, services.keys, config)
+    return app
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound, listening TCP socket (port 0 picks a free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def serve(app, host: str = "127.0.0.1", port: int = 8000,
+          announce: Callable[[str], None] | None = None) -> None:
+    """Serve until interrupted; `announce(url)` is called once the port is open."""
+    import uvicorn
+
+    sock = listening_socket(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    url = f"http://{f'[{bound_host}]' if ':' in bound_host else bound_host}:{bound_port}"
+    (announce or (lambda u: print(f"Clipwright API listening on {u}", flush=True)))(url)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        sys.stdout.flush()
