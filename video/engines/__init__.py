@@ -20,15 +20,22 @@ def _cogvideox(settings: EngineSettings) -> Engine:
     return CogVideoXEngine(settings)
 
 
+def _cloud(settings: EngineSettings) -> Engine:
+    from video.engines.cloud import CloudEngine
+
+    return CloudEngine(settings)
+
+
 def _tiny(settings: EngineSettings) -> Engine:
     from video.engines.tiny import TinyEngine
 
     return TinyEngine(settings)
 
 
-# Engines that exist in this build; the photo and cloud issues add `motion` and `cloud`.
+# Engines that exist in this build; the photo issue adds `motion`.
 FACTORIES: dict[str, Callable[[EngineSettings], Engine]] = {
     "cogvideox": _cogvideox,
+    "cloud": _cloud,
     "tiny": _tiny,
 }
 
