@@ -1,0 +1,156 @@
+"""agent/jobs.py: the job queue running real renders (tiny engine) through the director."""
+
+import time
+
+import pytest
+
+from agent.director import Director, RenderOptions
+from agent.jobs import CANCELLED, INTERRUPTED_TWICE, JobQueue, encode_options, encode_spec
+from agent.shot import ShotSpec
+from api_support import wait_for
+from errors import EngineUnavailable
+from store.db import Database
+from store.jobs import JobStore
+from video.engines.pool import EnginePool
+from video.ffmpeg import probe
+
+TINY = RenderOptions(engine="tiny", upscale=1)
+SLOW = RenderOptions(engine="tiny", upscale=1, steps=200)  # long enough to catch it running
+
+
+@pytest.fixture(scope="module")
+def director(engine_settings):
+    """One director (and so one loaded tiny pipeline) for the module."""
+    return Director(EnginePool(engine_settings))
+
+
+@pytest.fixture
+def queue(tmp_path, director):
+    db = Database(tmp_path / "data" / "clipwright.db")
+    jobs = JobQueue(db, director, tmp_path / "data")
+    yield jobs
+    jobs.stop()
+    db.close()
+
+
+def spec(idea="a cat lying in the grass", seed=5) -> ShotSpec:
+    return ShotSpec(idea=idea, seed=seed)
+
+
+def test_a_job_renders_and_records_its_files(queue, tmp_path):
+    queue.start()
+    job = queue.submit("session:s1", spec(), TINY, request_id="first")
+    assert job.status in ("queued", "running") and job.owner == "session:s1"
+    done = queue.wait(job.id, "session:s1", timeout=120)
+    assert done.status == "done", done.error
+    assert done.mp4 == tmp_path / "data" / "jobs" / job.id / "clip.mp4"
+    assert probe(done.mp4).video_frames > 0 and done.poster.is_file()
+    assert (done.engine, done.model, done.seed, done.test_pattern) == ("tiny", "tiny", 5, True)
+    assert done.prompt and done.started_at >= done.created_at and done.finished_at
+    # Paths are kept relative to the data folder, so the folder can move.
+    row = queue.store.get(job.id)
+    assert row.mp4 == f"jobs/{job.id}/clip.mp4"
+    assert queue.position(job.id) == -1
+    assert queue.progress(job.id).stage == "done" and queue.progress(job.id).fraction == 1.0
+    # A repeat of the same request is the same job, not a second render.
+    assert queue.submit("session:s1", spec("something else"), TINY, request_id="first").id == job.id
+    assert len(queue.list("session:s1")) == 1
+
+
+def test_owners_see_only_their_jobs(queue):
+    job = queue.submit("key:a", spec(), TINY)
+    assert queue.get(job.id, "key:a").id == job.id
+    assert queue.get(job.id, "key:b") is None
+    assert not queue.cancel(job.id, "key:b")
+    assert queue.get(job.id, "key:a").status == "queued"
+    assert queue.list("key:b") == [] and queue.in_flight("key:a") == 1
+
+
+def test_positions_and_estimates_while_waiting(queue):
+    first = queue.submit("key:a", spec(), TINY)
+    second = queue.submit("key:a", spec(), TINY)
+    other = queue.submit("session:b", spec(), TINY)
+    assert [queue.position(j.id) for j in (first, other, second)] == [1, 2, 3]
+    waiting = queue.progress(second.id)
+    assert (waiting.stage, waiting.detail, waiting.eta_s) == ("queued", "3 in line", None)
+    assert queue.position("no-such-job") == -1
+
+
+def test_cancel_a_waiting_and_a_running_job(queue):
+    queue.start()
+    running = queue.submit("key:a", spec(), SLOW)
+    waiting = queue.submit("key:a", spec(), TINY)
+    wait_for(lambda: queue.progress(running.id).stage == "generating", 120, "rendering to start")
+    assert queue.position(running.id) == 0
+    assert 0 < queue.progress(running.id).fraction < 1
+    assert queue.cancel(waiting.id, "key:a")
+    assert queue.cancel(running.id, "key:a")
+    stopped = queue.wait(running.id, "key:a", timeout=60)
+    assert (stopped.status, stopped.error) == ("failed", CANCELLED)
+    assert (queue.get(waiting.id, "key:a").status, queue.get(waiting.id, "key:a").error) == (
+        "failed", CANCELLED)
+    assert not (queue.jobs_dir / running.id / "clip.mp4").exists()
+
+
+def test_a_failing_job_says_why_and_the_worker_goes_on(queue):
+    queue.start()
+    bad = queue.submit("key:a", spec(), RenderOptions(engine="tiny", model="cogvideox-5b"))
+    good = queue.submit("key:a", spec(), TINY)
+    failed = queue.wait(bad.id, "key:a", timeout=60)
+    assert failed.status == "failed" and "tiny models" in failed.error
+    assert queue.wait(good.id, "key:a", timeout=120).status == "done"
+
+
+def _interrupted_job(data_dir, attempts: int) -> str:
+    """A job a dead process left running, with a half-written file beside it."""
+    db = Database(data_dir / "clipwright.db")
+    jobs = JobStore(db)
+    row, _ = jobs.add("key:a", encode_spec(spec()), encode_options(TINY))
+    for _ in range(attempts):
+        jobs.requeue(row.id)
+        jobs.claim_next()
+    folder = data_dir / "jobs" / row.id
+    folder.mkdir(parents=True)
+    (folder / ".clip.mp4.abc123.part").write_bytes(b"half a video")
+    db.close()
+    return row.id
+
+
+def test_restart_requeues_an_interrupted_job_once(queue, tmp_path):
+    job_id = _interrupted_job(tmp_path / "data", attempts=1)
+    queue.start()
+    done = queue.wait(job_id, "key:a", timeout=120)
+    assert done.status == "done" and done.attempts == 2
+    assert not list((queue.jobs_dir / job_id).glob("*.part"))
+
+
+def test_restart_gives_up_a_job_interrupted_twice(queue, tmp_path):
+    job_id = _interrupted_job(tmp_path / "data", attempts=2)
+    queue.start()
+    failed = queue.get(job_id, "key:a")
+    assert (failed.status, failed.error) == ("failed", INTERRUPTED_TWICE)
+    assert not list((queue.jobs_dir / job_id).glob("*.part"))
+    assert queue.store.db.integrity_ok()
+
+
+def test_one_process_runs_a_data_folders_jobs(queue, tmp_path, director):
+    queue.start()
+    db = Database(tmp_path / "data" / "clipwright.db")
+    second = JobQueue(db, director, tmp_path / "data")
+    with pytest.raises(EngineUnavailable, match="another Clipwright process"):
+        second.start()
+    queue.stop()
+    second.start()
+    second.stop()
+    db.close()
+
+
+def test_stop_puts_a_running_job_back_in_line(queue, tmp_path, director):
+    queue.start()
+    job = queue.submit("key:a", spec(), SLOW)
+    wait_for(lambda: queue.progress(job.id).stage == "generating", 120, "rendering to start")
+    started = time.monotonic()
+    queue.stop()
+    assert time.monotonic() - started < 20
+    back = queue.get(job.id, "key:a")
+    assert (back.status, back.attempts) == ("queued", 0)
