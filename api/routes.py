@@ -164,10 +164,13 @@ def build_router(api: VideoApi) -> APIRouter:
                      key: ApiKey = Depends(api.auth)) -> TaskResult:
         return api.result(key, task_id, str(request.base_url))
 
-    @router.api_route("/files/{task_id}/{token}/{name}", methods=["GET", "HEAD"],
-                      responses={404: ERROR_RESPONSES[404]},
-                      summary="A finished task's video.mp4 or cover.jpg")
+    @router.get("/files/{task_id}/{token}/{name}", responses={404: ERROR_RESPONSES[404]},
+                summary="A finished task's video.mp4 or cover.jpg")
     def files(task_id: str, token: str, name: str) -> FileResponse:
+        return api.file(task_id, token, name)
+
+    @router.head("/files/{task_id}/{token}/{name}", include_in_schema=False)
+    def files_head(task_id: str, token: str, name: str) -> FileResponse:
         return api.file(task_id, token, name)
 
     return router
