@@ -47,14 +47,17 @@ def open_services(data_dir: Path, director, slots: int = 1) -> Services:
                     keys=KeyStore(db))
 
 
-def build_app(services: Services, config: ApiConfig):
-    """A FastAPI app with only the video API (OpenAPI page at /docs)."""
+def build_app(services: Services, config: ApiConfig, rules=None):
+    """A FastAPI app with only the video API (OpenAPI page at /docs).
+
+    rules: api.platform.PlatformRules, default from api/platform.toml.
+    """
     from fastapi import FastAPI
 
     from api.routes import mount
 
     app = FastAPI(title="Clipwright video API", description=DESCRIPTION, version="1")
-    mount(app, services.queue, services.keys, config)
+    mount(app, services.queue, services.keys, config, rules)
     return app
 
 
