@@ -73,8 +73,9 @@ def run_keys(args: argparse.Namespace, app) -> int:
         raise InputError("say what to do: keys create, keys list or keys revoke KEY_ID")
     store = _key_store(app)
     if action == "create":
-        per_minute = args.submits_per_minute or DEFAULT_SUBMITS_PER_MINUTE
-        in_flight = args.max_in_flight or DEFAULT_MAX_IN_FLIGHT
+        per_minute = (DEFAULT_SUBMITS_PER_MINUTE if args.submits_per_minute is None
+                      else args.submits_per_minute)
+        in_flight = DEFAULT_MAX_IN_FLIGHT if args.max_in_flight is None else args.max_in_flight
         if per_minute < 1 or in_flight < 1:
             raise InputError("--submits-per-minute and --max-in-flight must be at least 1")
         key, secret = store.create(args.name, submits_per_minute=per_minute,
