@@ -1,0 +1,230 @@
+"""Look filters: painterly, cartoon, ink and pixel looks, and paper or canvas textures.
+
+These need neighbourhoods, so they run OpenCV per frame inside a block (OpenCV has no 4-D
+image); the maths around them is numpy over the frame. Heavy ones work at a reduced
+`scale` and bring the result back to full size, which is also what gives them their
+broad strokes. Same contract as filters_tone: float32 n×H×W×3 in, frames out.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import cv2
+import numpy as np
+
+from styles.params import COLOR, Choice, Range, color_matrix, luma, rgb, smoothstep, spread
+from styles.textures import canvas_texture, paper_texture, pigment_texture
+
+
+def _resized(image: np.ndarray, scale: float) -> np.ndarray:
+    if scale >= 1.0:
+        return image
+    h, w = image.shape[:2]
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def _full_size(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    if image.shape[:2] == (height, width):
+        return image
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def kuwahara(frames: np.ndarray, ctx, *,
+             radius: Annotated[int, Range(1, 12)] = 4,
+             scale: Annotated[float, Range(0.25, 1)] = 0.5) -> np.ndarray:
+    """Oil-paint strokes (Kuwahara filter): each pixel takes the mean colour of the calmest
+    of its four neighbouring squares, which flattens texture into strokes but keeps edges."""
+    for i in range(len(frames)):
+        small = _resized(frames[i], scale)
+        frames[i] = _full_size(_kuwahara_frame(small, radius), ctx.height, ctx.width)
+    return frames
+
+
+def _kuwahara_frame(image: np.ndarray, r: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    padded = cv2.copyMakeBorder(image, r, r, r, r, cv2.BORDER_REFLECT)
+    level = luma(padded)
+    box = dict(ddepth=-1, ksize=(r + 1, r + 1), anchor=(0, 0), borderType=cv2.BORDER_REFLECT)
+    # mean[y, x] averages padded[y:y+r+1, x:x+r+1]; the four squares of a pixel are
+    # that window shifted by 0 or r in each direction.
+    mean = cv2.boxFilter(padded, **box)
+    mean_level = cv2.boxFilter(level, **box)
+    mean_square = cv2.boxFilter(level * level, **box)
+    best_variance = best = None
+    for y, x in ((0, 0), (0, r), (r, 0), (r, r)):
+        variance = mean_square[y:y + h, x:x + w] - mean_level[y:y + h, x:x + w] ** 2
+        square = mean[y:y + h, x:x + w]
+        if best is None:
+            best_variance, best = variance, square.copy()
+            continue
+        calmer = (variance < best_variance).view(np.uint8)
+        cv2.copyTo(square, calmer, best)
+        np.minimum(best_variance, variance, out=best_variance)
+    return best
+
+
+def smooth(frames: np.ndarray, ctx, *,
+           radius: Annotated[int, Range(1, 24)] = 6,
+           eps: Annotated[float, Range(0.0001, 0.2)] = 0.01,
+           scale: Annotated[float, Range(0.25, 1)] = 0.5) -> np.ndarray:
+    """Smooth shading that keeps edges (a self-guided filter): flat areas turn soft and
+    clean, like a rendered 3D surface, while outlines stay sharp. Larger `eps` smooths more."""
+    r = max(1, round(radius * scale))
+    box = dict(ddepth=-1, ksize=(2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT)
+    for i in range(len(frames)):
+        small = _resized(frames[i], scale)
+        mean = cv2.boxFilter(small, **box)
+        variance = cv2.boxFilter(small * small, **box) - mean * mean
+        a = variance / (variance + eps)
+        b = mean - a * mean
+        a = _full_size(cv2.boxFilter(a, **box), ctx.height, ctx.width)
+        b = _full_size(cv2.boxFilter(b, **box), ctx.height, ctx.width)
+        frames[i] *= a
+        frames[i] += b
+    return frames
+
+
+def cel(frames: np.ndarray, ctx, *,
+        levels: Annotated[int, Range(2, 16)] = 5,
+        softness: Annotated[float, Range(0, 1)] = 0.3,
+        strength: Annotated[float, Range(0, 1)] = 1.0) -> np.ndarray:
+    """Cel shading: brightness falls into a few bands (with soft steps), colour kept."""
+    level = luma(frames)
+    t = level * levels
+    band = np.floor(t)
+    step = smoothstep(0.5 - softness / 2, 0.5 + softness / 2, t - band)
+    shaded = (band + step) / levels
+    ratio = shaded / np.maximum(level, 1e-3)
+    ratio = 1.0 + strength * (ratio - 1.0)
+    frames *= spread(np.minimum(ratio, 4.0))
+    return frames
+
+
+def edges(frames: np.ndarray, ctx, *,
+          strength: Annotated[float, Range(0, 1)] = 0.6,
+          threshold: Annotated[float, Range(0.005, 1)] = 0.08,
+          width: Annotated[float, Range(0, 4)] = 0.0,
+          blur: Annotated[float, Range(0.3, 4)] = 1.0,
+          color: Annotated[str, COLOR] = "#000000") -> np.ndarray:
+    """Drawn outlines: where brightness changes sharply, blend towards `color` (ink)."""
+    ink = rgb(color)
+    for i in range(len(frames)):
+        level = cv2.GaussianBlur(luma(frames[i]), (0, 0), blur)
+        gx = cv2.Sobel(level, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(level, cv2.CV_32F, 0, 1, ksize=3)
+        line = smoothstep(threshold, 2 * threshold, np.sqrt(gx * gx + gy * gy) * 0.25)
+        if width > 0:
+            line = cv2.GaussianBlur(line, (0, 0), width)
+            np.minimum(line * 1.5, 1.0, out=line)
+        line = spread(line * strength)
+        frames[i] *= 1.0 - line
+        if ink.any():
+            frames[i] += color_matrix(line, np.diag(ink))
+    return frames
+
+
+def bloom(frames: np.ndarray, ctx, *,
+          threshold: Annotated[float, Range(0, 1)] = 0.7,
+          strength: Annotated[float, Range(0, 2)] = 0.4,
+          radius: Annotated[float, Range(1, 64)] = 12.0) -> np.ndarray:
+    """Glow around bright lights (neon, sun): highlights are blurred wide and added back."""
+    for i in range(len(frames)):
+        bright = np.maximum(frames[i] - threshold, 0.0) * (1.0 / max(1.0 - threshold, 1e-3))
+        small = _resized(bright, 0.25)
+        glow = cv2.GaussianBlur(small, (0, 0), max(radius / 4, 0.5))
+        frames[i] += strength * _full_size(glow, ctx.height, ctx.width)
+    return frames
+
+
+_BAYER4 = (np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]],
+                    dtype=np.float32) + 0.5) / 16.0
+
+# Fixed palettes of classic pixel art; "levels" means an even grid of `levels` per channel.
+PALETTES = {
+    "pico-8": ("#000000", "#1d2b53", "#7e2553", "#008751", "#ab5236", "#5f574f", "#c2c3c7",
+               "#fff1e8", "#ff004d", "#ffa300", "#ffec27", "#00e436", "#29adff", "#83769c",
+               "#ff77a8", "#ffccaa"),
+    "game-boy": ("#0f380f", "#306230", "#8bac0f", "#9bbc0f"),
+}
+
+
+def pixelate(frames: np.ndarray, ctx, *,
+             block: Annotated[int, Range(2, 32)] = 6,
+             palette: Annotated[str, Choice(("pico-8", "game-boy", "levels"))] = "pico-8",
+             levels: Annotated[int, Range(2, 64)] = 6,
+             dither: Annotated[float, Range(0, 1)] = 0.3) -> np.ndarray:
+    """Pixel art: big square pixels, a small fixed palette, and an ordered dither fixed to
+    the pixel grid (so it never crawls from frame to frame)."""
+    h, w = ctx.height, ctx.width
+    small_h, small_w = -(-h // block), -(-w // block)
+    ys, xs = np.arange(small_h) % 4, np.arange(small_w) % 4
+    offset = spread((_BAYER4[ys[:, None], xs[None, :]] - 0.5) * dither)
+    colours = None if palette == "levels" else np.stack([rgb(c) for c in PALETTES[palette]])
+    for i in range(len(frames)):
+        small = cv2.resize(frames[i], (small_w, small_h), interpolation=cv2.INTER_AREA)
+        if colours is None:
+            quantised = np.floor(small * (levels - 1) + 0.5 + offset) / (levels - 1)
+        else:
+            quantised = _nearest_colour(small + offset * 0.35, colours)
+        big = np.repeat(np.repeat(quantised, block, axis=0), block, axis=1)
+        frames[i] = big[:h, :w]
+    return frames
+
+
+def _nearest_colour(image: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """Each pixel replaced by the closest palette colour (luma-weighted distance)."""
+    weights = np.array([0.30, 0.59, 0.11], dtype=np.float32) ** 0.5
+    pixels = image.reshape(-1, 3) * weights
+    distance = ((pixels[:, None, :] - (colours * weights)[None]) ** 2).sum(-1)
+    return colours[np.argmin(distance, axis=1)].reshape(image.shape).astype(np.float32)
+
+
+def sharpen(frames: np.ndarray, ctx, *,
+            amount: Annotated[float, Range(0, 3)] = 0.5,
+            radius: Annotated[float, Range(0.3, 8)] = 1.5) -> np.ndarray:
+    """Unsharp mask: crisper detail, as a documentary camera's lens and sensor give."""
+    for i in range(len(frames)):
+        blurred = cv2.GaussianBlur(frames[i], (0, 0), radius)
+        frames[i] += amount * (frames[i] - blurred)
+    return frames
+
+
+def paper(frames: np.ndarray, ctx, *,
+          color: Annotated[str, COLOR] = "#f4eddc",
+          strength: Annotated[float, Range(0, 0.5)] = 0.06) -> np.ndarray:
+    """Print the picture on paper: whites take the paper's colour, and its fibres and
+    mottling show through. The paper is the same on every frame."""
+    def sheet() -> np.ndarray:
+        texture = paper_texture(ctx.seed, ctx.height, ctx.width)
+        return (rgb(color) * (1.0 + strength * texture)[..., None]).astype(np.float32)
+
+    frames *= ctx.cached(("paper", color, strength), sheet)
+    return frames
+
+
+def pigment(frames: np.ndarray, ctx, *,
+            strength: Annotated[float, Range(0, 1)] = 0.35) -> np.ndarray:
+    """Watercolour pigment: colour pools thicker in some places and thinner in others,
+    while white paper stays white. The pattern is the same on every frame."""
+    def density() -> np.ndarray:
+        texture = pigment_texture(ctx.seed, ctx.height, ctx.width)
+        return spread(np.clip(1.0 + strength * texture, 0.2, 2.0).astype(np.float32))
+
+    # Pigment is 1 − colour: scale it, keep the paper.
+    frames -= 1.0
+    frames *= ctx.cached(("pigment", strength), density)
+    frames += 1.0
+    return frames
+
+
+def canvas(frames: np.ndarray, ctx, *,
+           strength: Annotated[float, Range(0, 0.5)] = 0.05,
+           period: Annotated[float, Range(2, 16)] = 4.0) -> np.ndarray:
+    """Woven canvas under the paint (the same on every frame)."""
+    relief = ctx.cached(("canvas", strength, period), lambda: spread(
+        (1.0 + strength * canvas_texture(ctx.seed, ctx.height, ctx.width, period))
+        .astype(np.float32)))
+    frames *= relief
+    return frames
