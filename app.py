@@ -28,7 +28,7 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 # Folders that add sub-commands: each has cli.py with add_commands(subparsers), whose
 # handlers take (args, app) and return an exit code. Keep their imports light.
-COMMAND_MODULES: tuple[str, ...] = ("api.cli",)
+COMMAND_MODULES: tuple[str, ...] = ("api.cli", "ui.cli")
 
 
 @dataclass
@@ -162,9 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help()
-            return EXIT_OK
+        if args.command is None:  # plain `python app.py` opens the browser app
+            args = parser.parse_args(["serve"])
         return args.func(args, wire(args))
     except (InputError, EngineUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -52,3 +52,11 @@ def run_cli(shared_cache, tmp_path):
                               env=env, capture_output=True, text=True, timeout=timeout)
 
     return run
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so fixtures can act on a failure (screenshots)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

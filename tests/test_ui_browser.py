@@ -1,0 +1,260 @@
+"""The browser app end to end: a real server, Debian's Chromium driven by Playwright.
+
+The server is `python app.py serve --engine tiny --port 0` on a temporary data folder;
+each test drives its own browser context (its own localStorage, so its own session). A
+failing test leaves a screenshot under the pytest base temp folder (path printed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+START_TIMEOUT_S = 120
+RENDER_TIMEOUT_MS = 180_000
+
+pytestmark = [pytest.mark.browser]
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).is_file():
+    pytest.skip("Debian's chromium is not installed (tests/run.sh installs it)",
+                allow_module_level=True)
+
+
+class AppServer:
+    """`python app.py serve` in a subprocess; restartable on the same data folder."""
+
+    def __init__(self, data_dir: Path, cache_dir: Path, log_path: Path):
+        self.data_dir, self.cache_dir, self.log_path = data_dir, cache_dir, log_path
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        env = dict(os.environ, CLIPWRIGHT_CACHE_DIR=str(self.cache_dir), HF_HUB_OFFLINE="1",
+                   CLIPWRIGHT_DATA_DIR=str(self.data_dir), GRADIO_ANALYTICS_ENABLED="False")
+        log = open(self.log_path, "a", encoding="utf-8")
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "serve", "--engine", "tiny", "--port", "0",
+             "--data-dir", str(self.data_dir)],
+            cwd=self.data_dir.parent, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+        found: list[str] = []
+
+        def read() -> None:
+            for line in self.process.stdout:
+                log.write(line)
+                log.flush()
+                if match := re.search(r"running on (http://\S+)", line):
+                    found.append(match[1])
+
+        threading.Thread(target=read, daemon=True).start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not found:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start; see {self.log_path}:\n"
+                                   + self.log_path.read_text(encoding="utf-8")[-3000:])
+            time.sleep(0.2)
+        self.url = found[0]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, shared_cache):
+    root = tmp_path_factory.mktemp("ui-browser")
+    app = AppServer(root / "data", shared_cache, root / "server.log")
+    app.start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser, server, request, tmp_path_factory):
+    """open_page(locale) → a page on the app in a fresh browser context (a new browser)."""
+    contexts = []
+
+    def open_(locale: str = "en-US"):
+        context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale=locale)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(server.url)
+        wait_ready(page)
+        return page
+
+    yield open_
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        folder = tmp_path_factory.getbasetemp() / "screenshots"
+        folder.mkdir(exist_ok=True)
+        for i, context in enumerate(contexts):
+            for j, page in enumerate(context.pages):
+                path = folder / f"{request.node.name}-{i}-{j}.png"
+                page.screenshot(path=str(path), full_page=True)
+                print(f"screenshot: {path}")
+    for context in contexts:
+        context.close()
+
+
+def wait_ready(page) -> None:
+    """The page is up and the browser's session is loaded (the header says the engine)."""
+    page.wait_for_selector("#cw-box textarea")
+    page.wait_for_selector("#cw-engine", timeout=60_000)
+
+
+def send(page, text: str) -> None:
+    page.fill("#cw-box textarea", text)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => !document.querySelector('#btn-generate').disabled")
+
+
+def chat_videos(page) -> int:
+    return page.locator("#cw-chat video").count()
+
+
+def wait_for_video(page, count: int) -> dict:
+    """Wait until the chat shows `count` videos and the last one has data to play."""
+    page.wait_for_function(
+        "n => { const v = document.querySelectorAll('#cw-chat video');"
+        " return v.length >= n && v[v.length - 1].readyState >= 2; }",
+        arg=count, timeout=RENDER_TIMEOUT_MS)
+    return page.evaluate(
+        "() => { const v = [...document.querySelectorAll('#cw-chat video')].pop();"
+        " return {src: v.currentSrc, ready: v.readyState, duration: v.duration}; }")
+
+
+def expected_duration() -> float:
+    """The tiny model's clip after post-production: frames doubled to 16 fps."""
+    from video.engines.registry import load_registry
+
+    info = load_registry()["tiny"]
+    return (2 * (info.frames - 1) + 1) / (info.fps * 2)
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def test_generate_draw_again_share_and_revoke(open_page):
+    page = open_page()
+    send(page, "a cheetah lying in the grass")
+    page.click("#btn-generate")
+    page.wait_for_selector("#cw-progress-box .cw-progress")  # stage, bar and time left
+    first = wait_for_video(page, 1)
+    assert first["ready"] >= 2
+    assert first["duration"] == pytest.approx(expected_duration(), abs=1 / 16)
+    assert "Test pattern" in page.locator("#cw-chat").inner_text()
+
+    page.click("#btn-again")
+    second = wait_for_video(page, 2)
+    assert second["src"] != first["src"]  # Gradio names cached files by content hash
+
+    page.click("#btn-share")
+    link = page.locator("#cw-share-box a.cw-share-link")
+    link.wait_for()
+    share_url = link.get_attribute("href")
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/s/[A-Za-z0-9_-]{20,}", share_url)
+
+    shared = page.context.new_page()
+    shared.goto(share_url)
+    shared.wait_for_function("() => document.querySelector('video').readyState >= 2")
+    assert shared.evaluate("() => document.querySelector('video').duration") == \
+        pytest.approx(expected_duration(), abs=1 / 16)
+    meta = shared.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('meta[property],meta[name]')]"
+        ".map(m => [m.getAttribute('property') || m.getAttribute('name'), m.content]))")
+    assert meta["og:type"] == "video.other" and meta["og:video:type"] == "video/mp4"
+    assert meta["og:video"].startswith(share_url) and meta["og:image"].endswith("poster.jpg")
+    assert meta["twitter:card"] == "player" and meta["twitter:player:stream"] == meta["og:video"]
+    assert fetch(meta["og:video"])[0] == 200
+
+    # Revoke from My videos: the page and its files are gone.
+    open_tab(page, "My videos")
+    page.locator("#cw-videos .thumbnail-item").first.click()
+    page.click("#v-share")
+    page.wait_for_selector("#v-share-box a.cw-share-link")
+    page.click("#v-revoke")
+    page.wait_for_function("() => !document.querySelector('#v-share-box a')")
+    status, body = fetch(share_url)
+    assert (status, body) == (404, "Not found")
+    assert fetch(meta["og:video"])[0] == 404
+
+
+def test_history_survives_reload_and_restart_and_stays_private(open_page, server):
+    page = open_page()
+    send(page, "a paper boat drifting down a rainy street")
+    page.click("#btn-generate")
+    wait_for_video(page, 1)
+
+    page.reload()
+    wait_ready(page)
+    wait_for_video(page, 1)
+    assert "paper boat" in page.locator("#cw-chat").inner_text()
+
+    server.restart()
+    page.goto(server.url)
+    wait_ready(page)
+    wait_for_video(page, 1)
+    open_tab(page, "My videos")
+    page.wait_for_selector("#cw-videos .thumbnail-item")
+    assert page.locator("#cw-videos .thumbnail-item").count() == 1
+
+    # Another browser (a new context: its own storage) sees none of it.
+    stranger = open_page()
+    assert chat_videos(stranger) == 0
+    assert "paper boat" not in stranger.locator("#cw-chat").inner_text()
+    open_tab(stranger, "My videos")
+    assert stranger.locator("#cw-videos .thumbnail-item").count() == 0
+    assert "Nothing here yet" in stranger.locator("#cw-videos-note").inner_text()
+
+
+def test_language_follows_the_browser_and_switches(open_page):
+    page = open_page(locale="zh-CN")
+    page.wait_for_selector("#btn-generate:has-text('生成')")
+    assert page.get_by_role("tab", name="我的视频").is_visible()
+    page.get_by_text("English", exact=True).click()
+    page.wait_for_selector("#btn-generate:has-text('Generate')")
+    page.reload()
+    wait_ready(page)
+    page.wait_for_selector("#btn-generate:has-text('Generate')")  # the choice is kept

@@ -1,0 +1,352 @@
+"""What happens on the page: every Gradio event, connected to the Studio.
+
+Handlers return {component: gr.update(...)} dictionaries, so each one names exactly what
+it changes. A user's mistake (InputError, EngineUnavailable) becomes a gr.Error toast with
+the message as it is; nothing they typed is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from typing import Callable
+
+import gradio as gr
+
+from agent.director import RenderOptions
+from errors import EngineUnavailable, InputError
+from ui.i18n import LANGUAGES
+from ui.page import Catalog, Page, duration_choices, model_choices, music_choices, style_choices
+from ui.studio import SessionInfo, ShotEdits, Studio
+from ui.views import (EngineState, chat_messages, choice_name, creation_caption,
+                      creation_details, header_html, progress_html, share_html)
+
+log = logging.getLogger(__name__)
+POLL_S = 0.4
+CHAT_HISTORY = 80  # lines shown; older ones stay stored
+
+
+class Updates:
+    """Collects property changes per component and hands Gradio one update each."""
+
+    def __init__(self) -> None:
+        self._props: dict = defaultdict(dict)
+
+    def set(self, component, **props) -> "Updates":
+        self._props[component].update(props)
+        return self
+
+    def result(self) -> dict:
+        return {component: gr.update(**props) for component, props in self._props.items()}
+
+
+def base_url(request: gr.Request | None) -> str:
+    """The address the browser used, for absolute share links."""
+    if request is None:
+        return ""
+    headers = request.headers
+    host = headers.get("x-forwarded-host") or headers.get("host") or "127.0.0.1"
+    scheme = headers.get("x-forwarded-proto") or "http"
+    return f"{scheme}://{host}"
+
+
+class Handlers:
+    """The page's event handlers; one instance per server, sessions come in as state."""
+
+    def __init__(self, page: Page, studio: Studio, catalog: Catalog,
+                 engine_state: Callable[[], EngineState]):
+        self.page, self.c, self.studio = page, page.c, studio
+        self.catalog, self.engine_state = catalog, engine_state
+        self.strings = studio.strings
+
+    def t(self, session: SessionInfo, key: str, **values) -> str:
+        return self.strings.text(session.language, key, **values)
+
+    # --- shared pieces ---------------------------------------------------------------------
+
+    def reword(self, updates: Updates, language: str) -> None:
+        """Every language-following text and choice list, in `language`."""
+        c, s = self.c, self.strings
+        for component, update in zip(self.page.labels.components,
+                                     self.page.labels.updates(s, language)):
+            updates.set(component, **{k: v for k, v in update.items() if k != "__type__"})
+        updates.set(c["chips"], choices=style_choices(s, language, self.catalog.styles))
+        updates.set(c["music"], choices=music_choices(s, language, self.catalog.tracks))
+        updates.set(c["model"], choices=model_choices(s, language, self.catalog.models))
+        updates.set(c["duration"], choices=duration_choices(s, language))
+        updates.set(c["header"], value=header_html(s, language, self.engine_state()))
+
+    def chat_view(self, session: SessionInfo) -> list[dict]:
+        history = self.studio.history(session)[-CHAT_HISTORY:]
+        creations = {c.id: c for c in self.studio.creations(session)}
+        return chat_messages(history, creations, self.strings, session.language)
+
+    def videos_view(self, updates: Updates, session: SessionInfo) -> None:
+        creations = self.studio.creations(session)
+        updates.set(self.c["videos"], value=[
+            (str(item.poster), creation_caption(item, self.catalog.styles, session.language))
+            for item in creations])
+        updates.set(self.c["video_ids"], value=[item.id for item in creations])
+        updates.set(self.c["videos_note"], value=self.t(
+            session, "videos_pick" if creations else "videos_empty"))
+
+    def actions_view(self, updates: Updates, session: SessionInfo, creation_id: str | None) -> None:
+        creation = self.studio.creation(session, creation_id)
+        c = self.c
+        updates.set(c["creation"], value=creation.id if creation else None)
+        updates.set(c["actions"], visible=creation is not None)
+        if creation is not None:
+            updates.set(c["mp4"], value=str(creation.mp4))
+            updates.set(c["gif"], value=str(creation.gif) if creation.gif else None,
+                        visible=creation.gif is not None)
+
+    def fill_shot(self, updates: Updates, session: SessionInfo) -> None:
+        spec = self.studio.current_spec(session)
+        c = self.c
+        updates.set(c["camera"], value=spec.camera if spec else "")
+        updates.set(c["scene"], value=spec.scene if spec else "")
+        updates.set(c["details"], value=spec.details if spec else "")
+        updates.set(c["generate"], interactive=spec is not None)
+        if spec is not None:
+            updates.set(c["chips"], value=spec.style or "")
+            music = spec.music if spec.music in ("auto", "none") or any(
+                t.id == spec.music for t in self.catalog.tracks) else "auto"
+            updates.set(c["music"], value=music)
+
+    def render_options(self, session: SessionInfo, engine: str, model: str, steps,
+                       guidance, seconds, task: str = "t2v") -> RenderOptions:
+        """The Advanced panel → RenderOptions; says now if no engine can render."""
+        return self.studio.options(engine=engine or "auto", model=model or None,
+                                   steps=int(steps) if steps else None,
+                                   guidance=float(guidance) if guidance else None,
+                                   seconds=float(seconds or 0), task=task)
+
+    # --- load and language -----------------------------------------------------------------
+
+    def on_load(self, saved, request: gr.Request):
+        accept = request.headers.get("accept-language") if request else None
+        session = self.studio.open_session(saved, accept)
+        updates = Updates()
+        c = self.c
+        updates.set(c["browser"], value={"sid": session.session_id, "lang": session.language})
+        updates.set(c["session"], value=session)
+        updates.set(c["language"], value=session.language)
+        self.reword(updates, session.language)
+        updates.set(c["chat"], value=self.chat_view(session))
+        self.fill_shot(updates, session)
+        self.videos_view(updates, session)
+        latest = next((m.creation_id for m in reversed(self.studio.history(session))
+                       if m.creation_id), None)
+        self.actions_view(updates, session, latest)
+        updates.set(c["job"], value=self.studio.pending_job(session))
+        return updates.result()
+
+    def on_language(self, session: SessionInfo | None, language: str):
+        if session is None or language not in LANGUAGES:
+            return {self.c["session"]: gr.update()}
+        session = self.studio.set_language(session, language)
+        updates = Updates()
+        updates.set(self.c["session"], value=session)
+        updates.set(self.c["browser"], value={"sid": session.session_id, "lang": language})
+        self.reword(updates, language)
+        self.videos_view(updates, session)
+        return updates.result()
+
+    # --- the chat --------------------------------------------------------------------------
+
+    def on_message(self, session: SessionInfo | None, message: dict | None, style: str):
+        if session is None:
+            raise gr.Error("The page is still loading; try again in a moment.")
+        message = message or {}
+        files = message.get("files") or []
+        photo = files[0] if files else None
+        if isinstance(photo, dict):
+            photo = photo.get("path")
+        try:
+            self.studio.say(session, message.get("text") or "", photo, style or None)
+        except InputError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        updates = Updates()
+        updates.set(self.c["chat"], value=self.chat_view(session))
+        updates.set(self.c["box"], value=None)
+        self.fill_shot(updates, session)
+        return updates.result()
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def on_generate(self, session, job_id, camera, scene, details, style, music, engine,
+                    model, seed, steps, guidance, seconds):
+        if session is None:
+            raise gr.Error("The page is still loading; try again in a moment.")
+        self._refuse_if_busy(session, job_id)
+        try:
+            spec = self.studio.current_spec(session)
+            task = "i2v" if spec is not None and spec.source_image else "t2v"
+            options = self.render_options(session, engine, model, steps, guidance, seconds,
+                                          task)
+            job = self.studio.generate(session, ShotEdits(
+                camera=camera or "", scene=scene or "", details=details or "",
+                style=style or None, music=music or "auto",
+                seed=int(seed) if seed is not None else None), options)
+        except (InputError, EngineUnavailable) as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        return self._started(session, job.id)
+
+    def on_again(self, session, job_id, creation_id, engine, model, steps, guidance, seconds):
+        if session is None or not creation_id:
+            raise gr.Error("Nothing to draw again yet.")
+        self._refuse_if_busy(session, job_id)
+        try:
+            spec = self.studio.creation_spec(session, creation_id)
+            task = "i2v" if spec is not None and spec.source_image else "t2v"
+            options = self.render_options(session, engine, model, steps, guidance, seconds,
+                                          task)
+            job = self.studio.draw_again(session, creation_id, options)
+        except (InputError, EngineUnavailable) as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        return self._started(session, job.id)
+
+    def _refuse_if_busy(self, session: SessionInfo, job_id: str | None) -> None:
+        if job_id:
+            status = self.studio.status(session, job_id)
+            if status is not None and not status.job.finished:
+                raise gr.Error(self.t(session, "error_busy"), print_exception=False)
+
+    def _started(self, session: SessionInfo, job_id: str) -> dict:
+        c = self.c
+        updates = Updates()
+        updates.set(c["job"], value=job_id)
+        updates.set(c["progress"], visible=True, value=progress_html(
+            self.strings, session.language, "queued", 0.0, "", None, 0))
+        updates.set(c["generate"], interactive=False)
+        updates.set(c["again"], interactive=False)
+        updates.set(c["stop"], visible=True)
+        updates.set(c["share_box"], visible=False, value="")
+        return updates.result()
+
+    def on_poll(self, session: SessionInfo | None, job_id: str | None):
+        """Follow a render until it ends: progress while it runs, the video when done."""
+        c = self.c
+        if session is None or not job_id:
+            yield {c["job"]: gr.update()}
+            return
+        while True:
+            status = self.studio.status(session, job_id)
+            if status is None or status.job.finished:
+                break
+            p = status.progress
+            yield {c["progress"]: gr.update(visible=True, value=progress_html(
+                self.strings, session.language, p.stage, p.fraction, p.detail, p.eta_s,
+                status.position))}
+            time.sleep(POLL_S)
+        updates = Updates()
+        if status is not None:
+            outcome = self.studio.collect(session, status.job)
+            if not isinstance(outcome, str):
+                self.actions_view(updates, session, outcome.id)
+                self.videos_view(updates, session)
+        updates.set(c["chat"], value=self.chat_view(session))
+        updates.set(c["progress"], visible=False, value="")
+        updates.set(c["job"], value=None)
+        updates.set(c["generate"], interactive=self.studio.current_spec(session) is not None)
+        updates.set(c["again"], interactive=True)
+        updates.set(c["stop"], visible=False)
+        yield updates.result()
+
+    def on_stop(self, session: SessionInfo | None, job_id: str | None) -> None:
+        if session is not None and job_id:
+            self.studio.cancel(session, job_id)
+
+    # --- sharing, styles, my videos --------------------------------------------------------
+
+    def on_share(self, session, creation_id, request: gr.Request):
+        try:
+            share = self.studio.share(session, creation_id or "")
+        except InputError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        url = self.studio.share_url(share, base_url(request))
+        return gr.update(visible=True, value=share_html(self.strings, session.language, url))
+
+    def on_style_pick(self, session: SessionInfo | None, evt: gr.SelectData):
+        c = self.c
+        language = session.language if session else "en"
+        shown = [s for s in self.catalog.styles if s.thumbnail]
+        if evt is None or not 0 <= evt.index < len(shown):
+            return {c["picked_style"]: gr.update()}
+        style = shown[evt.index]
+        return {c["picked_style"]: style.id,
+                c["style_preview"]: gr.update(value=str(style.preview) if style.preview
+                                              else None),
+                c["style_info"]: f"### {style.name(language)}\n{style.description(language)}",
+                c["use_style"]: gr.update(interactive=True)}
+
+    def on_use_style(self, session: SessionInfo | None, style_id: str | None):
+        if session is None or not style_id:
+            return {self.c["chat"]: gr.update()}
+        name = choice_name(self.catalog.styles, style_id, session.language)
+        self.studio.choose_style(session, style_id)
+        self.studio.note(session, self.t(session, "style_applied", name=name))
+        return {self.c["chips"]: gr.update(value=style_id),
+                self.c["tabs"]: gr.Tabs(selected="create"),
+                self.c["chat"]: self.chat_view(session)}
+
+    def on_chip(self, session: SessionInfo | None, style_id: str):
+        """A style chip changes the current shot's style (said in the chat only via Styles)."""
+        if session is not None:
+            self.studio.choose_style(session, style_id or None)
+
+    def on_video_pick(self, session: SessionInfo | None, ids: list[str],
+                      evt: gr.SelectData):
+        if session is None or evt is None or not 0 <= evt.index < len(ids):
+            return {self.c["picked_video"]: gr.update()}
+        return self._video_detail(session, ids[evt.index])
+
+    def _video_detail(self, session: SessionInfo, creation_id: str | None) -> dict:
+        c = self.c
+        creation = self.studio.creation(session, creation_id)
+        if creation is None:
+            return {c["video_detail"]: gr.update(visible=False), c["picked_video"]: None}
+        share = self.studio.active_share(session, creation.id)
+        return {
+            c["picked_video"]: creation.id,
+            c["video_detail"]: gr.update(visible=True),
+            c["video_player"]: gr.update(value=str(creation.mp4)),
+            c["video_info"]: creation_details(self.strings, session.language, creation,
+                                              self.catalog.styles, self.catalog.tracks),
+            c["v_mp4"]: gr.update(value=str(creation.mp4)),
+            c["v_gif"]: gr.update(value=str(creation.gif) if creation.gif else None,
+                                  visible=creation.gif is not None),
+            c["v_share_box"]: share_html(self.strings, session.language,
+                                         f"/s/{share.token}" if share else None),
+            c["v_revoke"]: gr.update(visible=share is not None),
+        }
+
+    def on_video_share(self, session, creation_id, request: gr.Request):
+        try:
+            share = self.studio.share(session, creation_id or "")
+        except InputError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        url = self.studio.share_url(share, base_url(request))
+        return {self.c["v_share_box"]: share_html(self.strings, session.language, url),
+                self.c["v_revoke"]: gr.update(visible=True)}
+
+    def on_video_revoke(self, session, creation_id):
+        if session is not None and creation_id:
+            self.studio.revoke(session, creation_id)
+            gr.Info(self.t(session, "revoked"))
+        return {self.c["v_share_box"]: "", self.c["v_revoke"]: gr.update(visible=False)}
+
+    def on_video_delete(self, session, creation_id, chat_creation):
+        if session is None or not creation_id:
+            return {self.c["picked_video"]: gr.update()}
+        self.studio.delete(session, creation_id)
+        gr.Info(self.t(session, "deleted"))
+        updates = Updates()
+        self.videos_view(updates, session)
+        updates.set(self.c["video_detail"], visible=False)
+        updates.set(self.c["picked_video"], value=None)
+        updates.set(self.c["chat"], value=self.chat_view(session))
+        if chat_creation == creation_id:
+            self.actions_view(updates, session, None)
+        return updates.result()

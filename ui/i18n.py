@@ -1,0 +1,90 @@
+"""The UI's words in English and 简体中文, kept as data in ui/strings.toml.
+
+The file has one table per language with the same keys; values may hold `{name}`
+placeholders. `load_strings` checks that every language has every key and the same
+placeholders, and names the file, language and key when something is off.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+LANGUAGES = ("en", "zh")
+DEFAULT_LANGUAGE = "en"
+STRINGS_FILE = Path(__file__).with_name("strings.toml")
+
+
+class StringsError(ValueError):
+    """ui/strings.toml is broken; the message names the file, language and key."""
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@dataclass(frozen=True)
+class Strings:
+    """Look-ups of UI text by language and key."""
+
+    table: dict[str, dict[str, str]]
+
+    def text(self, language: str, key: str, **values) -> str:
+        """The text for `key` in `language` (English when the language is unknown)."""
+        words = self.table.get(language) or self.table[DEFAULT_LANGUAGE]
+        template = words[key]
+        return template.format(**values) if values else template
+
+    def keys(self) -> list[str]:
+        return list(self.table[DEFAULT_LANGUAGE])
+
+
+def load_strings(path: Path = STRINGS_FILE) -> Strings:
+    """Read and check the strings file."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise StringsError(f"{path}: cannot read: {exc}") from exc
+    for language in LANGUAGES:
+        if not isinstance(data.get(language), dict):
+            raise StringsError(f"{path}: missing the [{language}] table")
+    reference = data[DEFAULT_LANGUAGE]
+    for language in LANGUAGES:
+        words = data[language]
+        for key in reference.keys() | words.keys():
+            if key not in words:
+                raise StringsError(f"{path}: [{language}] lacks the key '{key}'")
+            if key not in reference:
+                raise StringsError(f"{path}: [{language}] has '{key}', which "
+                                   f"[{DEFAULT_LANGUAGE}] lacks")
+            if not isinstance(words[key], str):
+                raise StringsError(f"{path}: [{language}] '{key}' must be text")
+            if _placeholders(words[key]) != _placeholders(reference[key]):
+                raise StringsError(
+                    f"{path}: [{language}] '{key}' has placeholders "
+                    f"{sorted(_placeholders(words[key]))}, [{DEFAULT_LANGUAGE}] has "
+                    f"{sorted(_placeholders(reference[key]))}")
+    return Strings({language: dict(data[language]) for language in LANGUAGES})
+
+
+_LANGUAGE_TAG = re.compile(r"\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?")
+
+
+def language_from_header(accept_language: str | None) -> str:
+    """The UI language a browser asks for in its Accept-Language header ('en' or 'zh')."""
+    best, best_q = DEFAULT_LANGUAGE, -1.0
+    for part in (accept_language or "").split(",")[:20]:
+        match = _LANGUAGE_TAG.fullmatch(part)
+        if not match:
+            continue
+        try:
+            q = float(match.group(2)) if match.group(2) else 1.0
+        except ValueError:
+            continue
+        primary = match.group(1).lower()
+        if primary in LANGUAGES and q > best_q:
+            best, best_q = primary, q
+    return best

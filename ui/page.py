@@ -1,0 +1,267 @@
+"""The page's layout: header, Create (chat + shot panel), Styles and My videos tabs.
+
+Only components are made here; `ui/events.py` connects them. Every piece of text that
+changes with the language is registered in `Page.labels`, so one function re-words the
+whole page when the language changes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gradio as gr
+
+from ui.i18n import DEFAULT_LANGUAGE, Strings
+from ui.views import Choice
+
+CSS_FILE = Path(__file__).with_name("theme.css")
+DURATIONS_S = (2, 4, 6, 10)
+# (label, value) pairs the language radio offers; labels are each language's own name.
+LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh")]
+EXAMPLES = ["a cheetah lying in the grass", "猎豹卧在草地上，身体微微起伏",
+            "a paper boat drifting down a rainy street", "水墨山水间一只白鹤飞过"]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What the page offers: styles, tracks, engines and models."""
+
+    styles: list[Choice] = field(default_factory=list)
+    tracks: list[Choice] = field(default_factory=list)
+    engines: tuple[str, ...] = ("auto",)
+    models: tuple[str, ...] = ()
+    default_engine: str = "auto"
+
+
+class Labels:
+    """Components whose text follows the language: (component, property, strings key)."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[object, list[tuple[str, object]]]] = {}
+
+    def add(self, component, key, prop: str = "label"):
+        """Register `component.prop` to show `key`'s text; `key` may instead be a function
+        (strings, language) → text for text made of several keys."""
+        entry = self._items.setdefault(id(component), (component, []))
+        entry[1].append((prop, key))
+        return component
+
+    @property
+    def components(self) -> list:
+        return [component for component, _ in self._items.values()]
+
+    def updates(self, strings: Strings, language: str) -> list[dict]:
+        """One gr.update per component, in `components` order."""
+        result = []
+        for _, props in self._items.values():
+            values = defaultdict(str)
+            for prop, key in props:
+                values[prop] = key(strings, language) if callable(key) else \
+                    strings.text(language, key)
+            result.append(gr.update(**values))
+        return result
+
+
+def style_choices(strings: Strings, language: str, styles: list[Choice]) -> list[tuple]:
+    return [(strings.text(language, "style_none"), "")] + \
+        [(style.name(language), style.id) for style in styles]
+
+
+def music_choices(strings: Strings, language: str, tracks: list[Choice]) -> list[tuple]:
+    return [(strings.text(language, "music_auto"), "auto"),
+            (strings.text(language, "music_none"), "none")] + \
+        [(track.name(language), track.id) for track in tracks]
+
+
+def model_choices(strings: Strings, language: str, models: tuple[str, ...]) -> list[tuple]:
+    return [(strings.text(language, "model_default"), "")] + [(m, m) for m in models]
+
+
+def duration_choices(strings: Strings, language: str) -> list[tuple]:
+    unit = "秒" if language == "zh" else "s"
+    return [(strings.text(language, "duration_default"), 0)] + \
+        [(f"{seconds} {unit}", seconds) for seconds in DURATIONS_S]
+
+
+def shot_heading(strings: Strings, language: str) -> str:
+    return (f"### {strings.text(language, 'shot_heading')}\n"
+            f"<span class='cw-hint'>{strings.text(language, 'shot_hint')}</span>")
+
+
+@dataclass
+class Page:
+    """Every component the events need, plus the language-following labels."""
+
+    blocks: gr.Blocks
+    labels: Labels
+    c: dict  # name → component
+
+
+def build_page(strings: Strings, catalog: Catalog, browser_secret: str) -> Page:
+    """Lay out the page (English until the browser's language is known on load)."""
+    t = lambda key: strings.text(DEFAULT_LANGUAGE, key)  # noqa: E731
+    labels = Labels()
+    c: dict = {}
+    with gr.Blocks(title="Clipwright 影匠", fill_width=True,
+                   delete_cache=(3600, 86400)) as blocks:
+        # Who this browser is (kept in its localStorage, encrypted) and the tab's state.
+        c["browser"] = gr.BrowserState({}, storage_key="clipwright-session",
+                                       secret=browser_secret)
+        c["session"] = gr.State(None)
+        c["job"] = gr.State(None)  # the render this tab is following
+        c["creation"] = gr.State(None)  # the video the chat's action row acts on
+        c["picked_style"] = gr.State(None)
+        c["video_ids"] = gr.State([])  # My videos gallery order → creation ids
+        c["picked_video"] = gr.State(None)
+
+        with gr.Row(elem_id="cw-top", equal_height=True):
+            c["header"] = gr.HTML(elem_id="cw-header-box", scale=10, min_width=320)
+            c["language"] = labels.add(gr.Radio(
+                LANGUAGE_CHOICES, value=DEFAULT_LANGUAGE, label=t("language"),
+                show_label=False, elem_id="cw-language", container=False, scale=0,
+                min_width=170), "language")
+
+        with gr.Tabs(selected="create", elem_id="cw-tabs") as c["tabs"]:
+            with labels.add(gr.Tab(t("tab_create"), id="create", elem_id="tab-create"),
+                            "tab_create"):
+                _create_tab(c, labels, strings, catalog)
+            with labels.add(gr.Tab(t("tab_styles"), id="styles", elem_id="tab-styles"),
+                            "tab_styles"):
+                _styles_tab(c, labels, strings, catalog)
+            with labels.add(gr.Tab(t("tab_videos"), id="videos", elem_id="tab-videos"),
+                            "tab_videos"):
+                _videos_tab(c, labels, strings)
+    return Page(blocks=blocks, labels=labels, c=c)
+
+
+def _create_tab(c: dict, labels: Labels, strings: Strings, catalog: Catalog) -> None:
+    t = lambda key: strings.text(DEFAULT_LANGUAGE, key)  # noqa: E731
+    with gr.Row(elem_id="cw-create", equal_height=False):
+        with gr.Column(scale=7, min_width=360, elem_id="cw-chat-col"):
+            c["chat"] = labels.add(gr.Chatbot(
+                label=t("chat_label"), show_label=False, elem_id="cw-chat", height=520,
+                placeholder=t("chat_welcome"), layout="bubble", buttons=["copy"],
+                examples=[{"text": e} for e in EXAMPLES], feedback_options=None,
+                group_consecutive_messages=False,
+                avatar_images=(None, str(Path(__file__).with_name("assets") / "avatar.svg"))),
+                "chat_welcome", "placeholder")
+            c["progress"] = gr.HTML(elem_id="cw-progress-box", visible=False)
+            with gr.Row(elem_id="cw-actions", visible=False) as c["actions"]:
+                c["again"] = labels.add(gr.Button(t("btn_again"), elem_id="btn-again",
+                                                  size="sm", variant="primary"), "btn_again",
+                                        "value")
+                c["share"] = labels.add(gr.Button(t("btn_share"), elem_id="btn-share",
+                                                  size="sm"), "btn_share", "value")
+                c["mp4"] = labels.add(gr.DownloadButton(t("btn_mp4"), elem_id="btn-mp4",
+                                                        size="sm"), "btn_mp4", "label")
+                c["gif"] = labels.add(gr.DownloadButton(t("btn_gif"), elem_id="btn-gif",
+                                                        size="sm"), "btn_gif", "label")
+            c["share_box"] = gr.HTML(elem_id="cw-share-box", visible=False)
+            c["chips"] = labels.add(gr.Radio(
+                style_choices(strings, DEFAULT_LANGUAGE, catalog.styles), value="",
+                label=t("style_chips"), show_label=False, elem_id="cw-style-chips",
+                container=False), "style_chips")
+            c["box"] = labels.add(gr.MultimodalTextbox(
+                placeholder=t("box_placeholder"), show_label=False, elem_id="cw-box",
+                file_types=["image"], file_count="single", sources=["upload"], lines=1,
+                max_lines=6, autofocus=True), "box_placeholder", "placeholder")
+        with gr.Column(scale=5, min_width=300, elem_id="cw-shot"):
+            c["shot_heading"] = labels.add(gr.Markdown(
+                shot_heading(strings, DEFAULT_LANGUAGE), elem_id="cw-shot-heading"),
+                shot_heading, "value")
+            c["camera"] = labels.add(gr.Textbox(label=t("field_camera"), lines=2,
+                                                max_lines=4, elem_id="shot-camera"),
+                                     "field_camera")
+            c["scene"] = labels.add(gr.Textbox(label=t("field_scene"), lines=2, max_lines=4,
+                                               elem_id="shot-scene"), "field_scene")
+            c["details"] = labels.add(gr.Textbox(label=t("field_details"), lines=3,
+                                                 max_lines=6, elem_id="shot-details"),
+                                      "field_details")
+            c["music"] = labels.add(gr.Dropdown(
+                music_choices(strings, DEFAULT_LANGUAGE, catalog.tracks), value="auto",
+                label=t("field_music"), elem_id="shot-music"), "field_music")
+            with gr.Row(elem_id="cw-go"):
+                c["generate"] = labels.add(gr.Button(
+                    t("btn_generate"), variant="primary", size="lg", interactive=False,
+                    elem_id="btn-generate", scale=3), "btn_generate", "value")
+                c["stop"] = labels.add(gr.Button(t("btn_stop"), variant="stop", size="lg",
+                                                 visible=False, elem_id="btn-stop", scale=1),
+                                       "btn_stop", "value")
+            with labels.add(gr.Accordion(t("advanced"), open=False, elem_id="cw-advanced"),
+                            "advanced"):
+                with gr.Row():
+                    c["engine"] = labels.add(gr.Dropdown(
+                        list(catalog.engines), value=catalog.default_engine,
+                        label=t("label_engine"), elem_id="adv-engine"), "label_engine")
+                    c["model"] = labels.add(gr.Dropdown(
+                        model_choices(strings, DEFAULT_LANGUAGE, catalog.models), value="",
+                        label=t("label_model"), elem_id="adv-model"), "label_model")
+                with gr.Row():
+                    c["seed"] = labels.add(gr.Number(None, label=t("label_seed"), precision=0,
+                                                     minimum=0, elem_id="adv-seed"),
+                                           "label_seed")
+                    c["duration"] = labels.add(gr.Dropdown(
+                        duration_choices(strings, DEFAULT_LANGUAGE), value=0,
+                        label=t("label_duration"), elem_id="adv-duration"), "label_duration")
+                with gr.Row():
+                    c["steps"] = labels.add(gr.Number(None, label=t("label_steps"),
+                                                      precision=0, minimum=1, maximum=200,
+                                                      elem_id="adv-steps"), "label_steps")
+                    c["guidance"] = labels.add(gr.Number(None, label=t("label_guidance"),
+                                                         minimum=1, maximum=20, step=0.5,
+                                                         elem_id="adv-guidance"),
+                                               "label_guidance")
+
+
+def _styles_tab(c: dict, labels: Labels, strings: Strings, catalog: Catalog) -> None:
+    t = lambda key: strings.text(DEFAULT_LANGUAGE, key)  # noqa: E731
+
+    def heading(strings: Strings, language: str) -> str:
+        if not catalog.styles:
+            return strings.text(language, "styles_empty")
+        return (f"### {strings.text(language, 'styles_heading')}\n"
+                f"{strings.text(language, 'styles_hint')}")
+
+    c["styles_heading"] = labels.add(gr.Markdown(heading(strings, DEFAULT_LANGUAGE),
+                                                 elem_id="cw-styles-heading"), heading, "value")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            c["style_gallery"] = gr.Gallery(
+                value=[(str(s.thumbnail), s.name(DEFAULT_LANGUAGE)) for s in catalog.styles
+                       if s.thumbnail], columns=4, allow_preview=False, show_label=False,
+                elem_id="cw-style-gallery", object_fit="cover", height="auto")
+        with gr.Column(scale=2, elem_id="cw-style-detail"):
+            c["style_preview"] = gr.Video(show_label=False, autoplay=True, loop=True,
+                                          interactive=False, elem_id="cw-style-preview")
+            c["style_info"] = gr.Markdown(elem_id="cw-style-info")
+            c["use_style"] = labels.add(gr.Button(t("btn_use_style"), variant="primary",
+                                                  interactive=False, elem_id="btn-use-style"),
+                                        "btn_use_style", "value")
+
+
+def _videos_tab(c: dict, labels: Labels, strings: Strings) -> None:
+    t = lambda key: strings.text(DEFAULT_LANGUAGE, key)  # noqa: E731
+    c["videos_note"] = gr.Markdown(t("videos_empty"), elem_id="cw-videos-note")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            c["videos"] = gr.Gallery(columns=4, allow_preview=False, show_label=False,
+                                     elem_id="cw-videos", object_fit="cover", height="auto")
+        with gr.Column(scale=2, visible=False, elem_id="cw-video-detail") as c["video_detail"]:
+            c["video_player"] = gr.Video(show_label=False, interactive=False,
+                                         elem_id="cw-video-player")
+            c["video_info"] = gr.Markdown(elem_id="cw-video-info")
+            with gr.Row():
+                c["v_share"] = labels.add(gr.Button(t("btn_share"), size="sm",
+                                                    elem_id="v-share"), "btn_share", "value")
+                c["v_revoke"] = labels.add(gr.Button(t("btn_revoke"), size="sm",
+                                                     elem_id="v-revoke"), "btn_revoke", "value")
+                c["v_delete"] = labels.add(gr.Button(t("btn_delete"), size="sm", variant="stop",
+                                                     elem_id="v-delete"), "btn_delete", "value")
+            with gr.Row():
+                c["v_mp4"] = labels.add(gr.DownloadButton(t("btn_mp4"), size="sm",
+                                                          elem_id="v-mp4"), "btn_mp4", "label")
+                c["v_gif"] = labels.add(gr.DownloadButton(t("btn_gif"), size="sm",
+                                                          elem_id="v-gif"), "btn_gif", "label")
+            c["v_share_box"] = gr.HTML(elem_id="v-share-box")

@@ -1,0 +1,198 @@
+"""One web server: share pages, the REST API and the Gradio app on one FastAPI app.
+
+`build_server` wires the parts for a data folder; `serve` runs it with uvicorn on a
+socket it binds itself (port 0 picks a free port) and prints the address once it answers.
+Nothing loads a model here: engines load on the first render.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+import sys
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import cache
+
+from errors import EngineUnavailable, InputError
+from store.creations import CreationStore
+from store.db import Database
+from store.layout import DataLayout
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """The serve command's flags."""
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    share: bool = False
+    auth: tuple[str, str] | None = None
+    engine: str = "auto"
+    public_url: str = ""  # the address share links use, when behind a proxy
+
+
+@dataclass
+class Server:
+    """The wired web app and the parts it owns (closed on shutdown)."""
+
+    app: object  # fastapi.FastAPI
+    db: Database
+    queue: object  # agent.jobs.JobQueue
+    layout: DataLayout
+    public_url: list[str]  # one mutable slot: the tunnel's address once --share has it
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """'user:pass' → (user, pass); a clear InputError otherwise."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise InputError("--auth must look like user:password")
+    return user, password
+
+
+def engine_probe(engines, name: str):
+    """A cached answer to "what renders text-to-video here?" for the header."""
+    from ui.views import EngineState
+
+    @cache
+    def probe() -> EngineState:
+        try:
+            engine = engines.get(name, "t2v")
+        except (EngineUnavailable, InputError) as exc:
+            return EngineState(name=None, problem=str(exc))
+        return EngineState(name=engine.name, test_pattern=bool(getattr(engine, "test_pattern",
+                                                                       False)))
+    return probe
+
+
+def build_server(app, options: ServeOptions, on_ready=None) -> Server:
+    """Wire store, job queue, share pages, API and Gradio for `app` (app.py's App)."""
+    import gradio as gr
+    from fastapi import FastAPI
+
+    from agent.jobs import JobQueue
+    from ui.catalog import load_catalog
+    from ui.i18n import load_strings
+    from ui.share import share_router
+    from ui.studio import Studio
+    from ui.web import HEAD, build_blocks, css, theme
+
+    layout = DataLayout(app.data_dir).ensure()
+    layout.sweep_staging()
+    db = Database(layout.db_path)
+    store = CreationStore(db, layout)
+    queue = JobQueue(db, app.director, layout.root)
+    strings = load_strings()
+    catalog = load_catalog(app, options.engine)
+    public_url = [options.public_url.rstrip("/")]
+    studio = Studio(store=store, layout=layout, queue=queue, director=app.director,
+                    strings=strings, styles=catalog.styles, tracks=catalog.tracks,
+                    public_url=options.public_url)
+    blocks = build_blocks(studio, catalog, layout.secret("browser-state"),
+                          engine_probe(app.engines, options.engine))
+    blocks.queue(default_concurrency_limit=8)
+
+    @asynccontextmanager
+    async def lifespan(_):
+        queue.start()  # takes the data folder's job lock; recovers interrupted jobs
+        if on_ready is not None:
+            on_ready()
+        try:
+            yield
+        finally:
+            queue.stop()
+            db.close()
+
+    web = FastAPI(title="Clipwright", lifespan=lifespan, docs_url="/docs",
+                  redoc_url=None)
+    web.include_router(share_router(store, layout, strings, catalog.styles,
+                                    public_url=lambda: public_url[0]))
+    _mount_api(web, queue, db, options)
+    gr.mount_gradio_app(
+        web, blocks, path="", auth=options.auth,
+        allowed_paths=[str(layout.creations), str(layout.uploads)],
+        blocked_paths=[str(layout.root / "secrets"), str(layout.db_path),
+                       str(layout.root / "jobs")],
+        theme=theme(), css=css(), head=HEAD, ssr_mode=False, footer_links=["api"],
+        show_error=True)
+    return Server(app=web, db=db, queue=queue, layout=layout, public_url=public_url)
+
+
+def _mount_api(web, queue, db: Database, options: ServeOptions) -> None:
+    """Mount the platform-compatible REST API (api/) on the same app and job queue."""
+    from api import ApiConfig, mount
+    from store.keys import KeyStore
+
+    mount(web, queue, KeyStore(db), ApiConfig(engine=options.engine,
+                                              public_base_url=options.public_url or None))
+
+
+def serve(app, options: ServeOptions) -> int:
+    """Run the server until interrupted; returns an exit code."""
+    import threading
+
+    import uvicorn
+
+    sock = _bind(options.host, options.port)
+    host, port = sock.getsockname()[:2]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    local_url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
+    holder: list[Server] = []
+
+    def ready() -> None:
+        # The socket already listens, so the address is good as soon as this prints.
+        print(f"Clipwright is running on {local_url}", flush=True)
+        print(f"data folder: {holder[0].layout.root}", flush=True)
+        if options.share:
+            threading.Thread(target=_share_link, args=(holder[0], shown, port),
+                             daemon=True).start()
+
+    server = build_server(app, options, on_ready=ready)
+    holder.append(server)
+    config = uvicorn.Config(server.app, log_level="warning", timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def _share_link(server: Server, host: str, port: int) -> None:
+    public = _open_tunnel(host, port)
+    if public:
+        server.public_url[0] = public.rstrip("/")
+        print(f"public link: {public}", flush=True)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind the listening socket ourselves, so port 0 (a free port) can be reported."""
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port must be between 0 and 65535; got {port}")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                         f"choose another --port (0 picks a free one)") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _open_tunnel(host: str, port: int) -> str | None:
+    """A public gradio.live link to this server (needs the internet), or None with a note."""
+    from gradio import networking
+
+    try:
+        return networking.setup_tunnel(host, port, secrets.token_urlsafe(32), None, None)
+    except Exception as exc:  # noqa: BLE001 - the app runs on without a public link
+        print(f"note: no public link ({type(exc).__name__}: {exc}); the app is local only",
+              file=sys.stderr, flush=True)
+        return None
+

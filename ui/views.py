@@ -1,0 +1,214 @@
+"""Presentation: stored data → what the page shows (chat lines, HTML, captions).
+
+Pure functions of their arguments, so they are tested without a browser. Every piece of
+user text that ends up in HTML goes through `html.escape`.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.shot import ShotSpec
+from store.creations import Creation, Message
+from ui.i18n import Strings
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A selectable thing in the UI (a style or a track) with names in both languages."""
+
+    id: str
+    names: dict[str, str]  # language → name
+    descriptions: dict[str, str]  # language → one line
+    thumbnail: Path | None = None
+    preview: Path | None = None  # a looping clip (styles) or an audio file (tracks)
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or self.id
+
+    def description(self, language: str) -> str:
+        return self.descriptions.get(language) or self.descriptions.get("en") or ""
+
+
+@dataclass(frozen=True)
+class EngineState:
+    """What the header says about rendering here."""
+
+    name: str | None  # the engine text-to-video resolves to; None when nothing can render
+    test_pattern: bool = False
+    problem: str = ""  # what to set up, when name is None
+
+
+def choice_name(choices: list[Choice], choice_id: str | None, language: str) -> str | None:
+    """The display name of a style or track id (the id itself if unknown)."""
+    if not choice_id:
+        return None
+    for choice in choices:
+        if choice.id == choice_id:
+            return choice.name(language)
+    return choice_id
+
+
+def proposal_text(strings: Strings, language: str, spec: ShotSpec, style: str | None,
+                  music: str | None) -> str:
+    """The assistant's reply to an idea: the prompt split into the formula's parts."""
+    t = lambda key, **v: strings.text(language, key, **v)  # noqa: E731
+    lines = [t("proposal_intro"), ""]
+    parts = [("camera", spec.camera), ("scene", spec.scene), ("details", spec.details)]
+    if any(value.strip() for _, value in parts):
+        for key, value in parts:
+            if value.strip():
+                lines.append(f"**{t('field_' + key)}** · {_md(value)}  ")
+    else:
+        lines.append(f"**{t('field_prompt')}** · {_md(spec.prompt)}  ")
+    lines.append(f"**{t('field_style')}** · {_md(style or t('style_none'))} · "
+                 f"**{t('field_music')}** · {_md(music or t('music_auto'))}")
+    if spec.source_image:
+        lines.append("")
+        lines.append(t("proposal_photo"))
+    lines.extend(["", t("proposal_next")])
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    """User text made safe inside chat Markdown: no HTML, no link or emphasis tricks."""
+    escaped = html.escape(" ".join(text.split()))
+    for char in "\\`*_[]<>#|~":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped
+
+
+def chat_messages(history: list[Message], creations: dict[str, Creation],
+                  strings: Strings, language: str) -> list[dict]:
+    """Stored chat lines → gr.Chatbot messages (videos and photos as file parts)."""
+    messages: list[dict] = []
+    for message in history:
+        if message.role == "user":
+            text = _md(message.text) if message.text else ""
+            if message.attachment is not None and message.attachment.is_file():
+                content = [{"path": str(message.attachment), "mime_type": _image_mime(
+                    message.attachment)}]
+                if text:
+                    content.append(text)
+                messages.append({"role": "user", "content": content})
+            else:
+                messages.append({"role": "user", "content": text or "…"})
+            continue
+        creation = creations.get(message.creation_id) if message.creation_id else None
+        if creation is not None and creation.mp4.is_file():
+            messages.append({"role": "assistant", "content": [
+                message.text, {"path": str(creation.mp4), "mime_type": "video/mp4"}]})
+        elif message.had_creation or (message.creation_id and creation is None):
+            messages.append({"role": "assistant",
+                             "content": f"{message.text}\n\n*{strings.text(language, 'video_deleted')}*"})
+        else:
+            messages.append({"role": "assistant", "content": message.text})
+    return messages
+
+
+def _image_mime(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    return {"jpg": "image/jpeg", "jpeg": "image/jpeg"}.get(suffix, f"image/{suffix}")
+
+
+# Stages the director reports, in order; 'queued' comes before them.
+STAGE_KEYS = {"queued": "stage_queued", "rewriting": "stage_rewriting",
+              "generating": "stage_generating", "post-production": "stage_post",
+              "music": "stage_music", "done": "stage_done", "failed": "stage_failed"}
+
+
+def progress_html(strings: Strings, language: str, stage: str, fraction: float, detail: str,
+                  eta_s: float | None, position: int) -> str:
+    """The progress card: stage, bar, step count, time left, or the place in line."""
+    t = lambda key, **v: strings.text(language, key, **v)  # noqa: E731
+    label = t(STAGE_KEYS.get(stage, "stage_queued"))
+    percent = max(0.0, min(1.0, fraction)) * 100
+    bits = []
+    if stage == "queued" and position > 0:
+        bits.append(t("queue_position", n=position))
+    elif stage == "generating" and "/" in detail:
+        step, total = detail.split("/", 1)
+        bits.append(t("step_count", step=html.escape(step), total=html.escape(total)))
+    if eta_s is not None and stage not in ("done", "failed"):
+        bits.append(t("eta", time=format_seconds(eta_s, language)))
+    elif stage not in ("done", "failed", "queued"):
+        bits.append(t("eta_unknown"))
+    meta = " · ".join(bits)
+    return (f'<div class="cw-progress" data-stage="{html.escape(stage)}" '
+            f'data-fraction="{fraction:.3f}" role="progressbar" '
+            f'aria-valuenow="{percent:.0f}" aria-valuemin="0" aria-valuemax="100">'
+            f'<div class="cw-progress-top"><span class="cw-stage">{html.escape(label)}</span>'
+            f'<span class="cw-meta">{meta}</span></div>'
+            f'<div class="cw-bar"><div class="cw-fill" style="width:{percent:.1f}%"></div>'
+            f'</div></div>')
+
+
+def format_seconds(seconds: float, language: str) -> str:
+    """'about 12 s' / '约 12 秒', minutes beyond 90 s."""
+    seconds = max(0.0, seconds)
+    if language == "zh":
+        return f"约 {seconds:.0f} 秒" if seconds < 90 else f"约 {seconds / 60:.0f} 分钟"
+    return f"about {seconds:.0f} s" if seconds < 90 else f"about {seconds / 60:.0f} min"
+
+
+def header_html(strings: Strings, language: str, engine: EngineState | None) -> str:
+    """The page header: the name, the tagline and an honest engine badge."""
+    t = lambda key, **v: strings.text(language, key, **v)  # noqa: E731
+    if engine is None:
+        badge = f'<span class="cw-badge cw-badge-wait">{html.escape(t("engine_checking"))}</span>'
+        notice = ""
+    elif engine.name is None:
+        badge = f'<span class="cw-badge cw-badge-none">{html.escape(t("engine_none"))}</span>'
+        notice = (f'<div class="cw-notice" id="cw-engine-notice"><b>{html.escape(t("engine_none_title"))}'
+                  f'</b> {html.escape(engine.problem)} {html.escape(t("engine_none_hint"))}</div>')
+    else:
+        kind = "cw-badge-test" if engine.test_pattern else "cw-badge-ok"
+        text = t("engine_test", name=engine.name) if engine.test_pattern else \
+            t("engine_active", name=engine.name)
+        badge = f'<span class="cw-badge {kind}" id="cw-engine">{html.escape(text)}</span>'
+        notice = ""
+    return (f'<div class="cw-header"><div class="cw-brand"><span class="cw-logo">影</span>'
+            f'<div><div class="cw-title">Clipwright <span class="cw-title-zh">影匠</span></div>'
+            f'<div class="cw-tagline">{html.escape(t("tagline"))}</div></div></div>'
+            f'{badge}</div>{notice}')
+
+
+def creation_caption(creation: Creation, styles: list[Choice], language: str) -> str:
+    """A gallery caption: title · style."""
+    style = choice_name(styles, creation.style, language)
+    return creation.title + (f" · {style}" if style else "")
+
+
+def creation_details(strings: Strings, language: str, creation: Creation,
+                     styles: list[Choice], tracks: list[Choice]) -> str:
+    """My videos' detail card (Markdown): prompt, style, track, date, engine."""
+    t = lambda key, **v: strings.text(language, key, **v)  # noqa: E731
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(creation.created_at))
+    lines = [f"### {_md(creation.title)}", "",
+             f"**{t('field_prompt')}** · {_md(creation.prompt)}  ",
+             f"**{t('field_style')}** · {_md(choice_name(styles, creation.style, language) or t('style_none'))}  ",
+             f"**{t('field_music')}** · {_md(choice_name(tracks, creation.track, language) or t('music_none'))}  ",
+             f"**{t('field_date')}** · {when}  ",
+             f"**{t('field_engine')}** · {_md(creation.engine)} ({_md(creation.model)}), "
+             f"{t('field_seed')} {creation.seed}, {creation.width}×{creation.height}, "
+             f"{creation.duration:.1f} s"]
+    if creation.test_pattern:
+        lines.extend(["", f"*{t('test_pattern_note')}*"])
+    return "\n".join(lines)
+
+
+def share_html(strings: Strings, language: str, url: str | None) -> str:
+    """The share box: the link, a copy button and an open link; empty without a link."""
+    if not url:
+        return ""
+    t = lambda key, **v: strings.text(language, key, **v)  # noqa: E731
+    safe = html.escape(url, quote=True)
+    copy_js = ("navigator.clipboard&&navigator.clipboard.writeText(this.dataset.url);"
+               f"this.textContent={html.escape(repr(t('copied')), quote=True)}")
+    return (f'<div class="cw-share"><span class="cw-share-label">{html.escape(t("share_ready"))}'
+            f'</span><a class="cw-share-link" href="{safe}" target="_blank" rel="noopener">'
+            f'{safe}</a><button class="cw-copy" data-url="{safe}" onclick="{copy_js}">'
+            f'{html.escape(t("copy_link"))}</button></div>')
