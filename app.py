@@ -28,7 +28,7 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 # Folders that add sub-commands: each has cli.py with add_commands(subparsers), whose
 # handlers take (args, app) and return an exit code. Keep their imports light.
-COMMAND_MODULES: tuple[str, ...] = ("api.cli", "ui.cli")
+COMMAND_MODULES: tuple[str, ...] = ("api.cli", "ui.cli", "music.cli")
 
 
 @dataclass
@@ -49,6 +49,7 @@ def default_dir(env: str, fallback: Path) -> Path:
 def wire(args: argparse.Namespace) -> App:
     """Build the engines, the director and the rest from flags and environment."""
     from agent.director import Director
+    from music.soundtrack import Soundtrack
     from video.engines.base import EngineSettings
     from video.engines.pool import EnginePool
 
@@ -63,7 +64,8 @@ def wire(args: argparse.Namespace) -> App:
     engines = EnginePool(settings)
     data_dir = (Path(args.data_dir).expanduser() if getattr(args, "data_dir", None)
                 else default_dir("CLIPWRIGHT_DATA_DIR", Path.home() / ".clipwright"))
-    return App(settings=settings, engines=engines, director=Director(engines), data_dir=data_dir)
+    return App(settings=settings, engines=engines, director=Director(engines, music=Soundtrack()),
+               data_dir=data_dir)
 
 
 # --- generate ------------------------------------------------------------------------------
@@ -86,6 +88,9 @@ def add_generate(subparsers) -> None:
     p.add_argument("--offload", default="auto", choices=OFFLOAD_MODES)
     p.add_argument("--vae-tiling", default="auto", choices=TILING_MODES)
     p.add_argument("--out", help="the MP4 to write (default: clip-<time>.mp4 here)")
+    p.add_argument("--music", default="auto",
+                   help="soundtrack: auto (fit the idea), none, a track id (`music list`) "
+                        "or your own mp3/wav/ogg/m4a/flac file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run_generate)
 
@@ -97,7 +102,10 @@ def run_generate(args: argparse.Namespace, app: App) -> int:
     image = Path(args.image) if args.image else None
     if image is not None and not image.is_file():
         raise InputError(f"no photo at '{image}'")
-    spec = ShotSpec(idea=args.idea, style=args.style, seed=args.seed, source_image=image)
+    if app.director.music is not None:  # a bad track id or audio file fails before rendering
+        app.director.music.check_choice(args.music)
+    spec = ShotSpec(idea=args.idea, style=args.style, seed=args.seed, source_image=image,
+                    music=args.music)
     options = RenderOptions(engine=args.engine, model=args.model, steps=args.steps,
                             frames=args.frames, guidance=args.guidance)
     out = Path(args.out or f"clip-{time.strftime('%Y%m%d-%H%M%S')}.mp4")
@@ -119,6 +127,7 @@ def run_generate(args: argparse.Namespace, app: App) -> int:
         "engine": result.engine, "model": result.model, "seed": result.seed,
         "width": video.width, "height": video.height, "fps": video.fps, "frames": video.frames,
         "test_pattern": result.test_pattern, "warnings": result.warnings,
+        "track": result.track.summary() if result.track else None,
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
     }
     if args.json:
@@ -132,6 +141,7 @@ def run_generate(args: argparse.Namespace, app: App) -> int:
     print(f"prompt: {result.prompt}")
     print(f"engine: {result.engine} ({result.model}), seed {result.seed}, "
           f"{video.width}×{video.height} at {video.fps:g} fps, {video.frames} frames")
+    print(f"music: {result.track.title} ({result.track.id})" if result.track else "music: none")
     print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in summary["timings"].items()))
     print(video.mp4)
     return EXIT_OK

@@ -14,6 +14,7 @@ from typing import Callable
 
 from agent.shot import ShotSpec
 from errors import InputError
+from music.soundtrack import ChosenTrack
 from video.engines.base import Engine
 from video.engines.pool import EnginePool
 from video.post import Grade, finish
@@ -52,6 +53,7 @@ class RenderResult:
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     test_pattern: bool = False
+    track: ChosenTrack | None = None  # the soundtrack (music/), None for a silent video
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Styling:
     negative_prompt: str = ""
     lora: LoraSpec | None = None
     grade: Grade | None = None
+    music_moods: tuple[str, ...] = ()  # the style's moods for the soundtrack, best first
 
 
 class Director:
@@ -106,11 +109,14 @@ class Director:
         timings.update({f"post.{k}": v for k, v in video.timings.items()})
         progress("post-production", 1.0, "")
 
+        # 6. Soundtrack: pick music for the idea and style, fit it to the clip, mux it in.
+        track = self.soundtrack(spec, styling, video.mp4, progress, timings)
+
         timings["total"] = time.perf_counter() - started
         return RenderResult(spec=spec, prompt=styling.prompt,
                             negative_prompt=styling.negative_prompt, engine=engine.name,
                             model=clip.model, seed=seed, video=video, warnings=clip.warnings,
-                            timings=timings, test_pattern=clip.test_pattern)
+                            timings=timings, test_pattern=clip.test_pattern, track=track)
 
     # --- the steps -------------------------------------------------------------------------
 
@@ -123,6 +129,22 @@ class Director:
     def style(self, spec: ShotSpec) -> Styling:
         """The prompt and look a style contributes (the styles issue fills this in)."""
         return Styling(prompt=spec.prompt)
+
+    def soundtrack(self, spec: ShotSpec, styling: Styling, mp4: Path, progress: Progress,
+                   timings: dict[str, float]) -> ChosenTrack | None:
+        """Choose the music by spec.music ("auto", "none", a track id or an audio file),
+        fit it to the clip and mux it into the MP4 in place; None leaves the video silent."""
+        if self.music is None or spec.music == "none":
+            return None
+        started = time.perf_counter()
+        progress("music", 0.0, spec.music)
+        text = spec.idea if spec.prompt == spec.idea else f"{spec.idea}. {spec.prompt}"
+        chosen = self.music.choose(spec.music, text, styling.music_moods)
+        if chosen is not None:
+            self.music.apply(chosen, mp4)
+        timings["music"] = time.perf_counter() - started
+        progress("music", 1.0, chosen.title if chosen else "none")
+        return chosen
 
     @staticmethod
     def build_request(engine: Engine, spec: ShotSpec, styling: Styling,

@@ -19,8 +19,9 @@ from bench.timing import machine, table  # noqa: E402
 # suite name → module; `cpu` is the union of the CPU suites.
 SUITES = {
     "post": "bench.post",
+    "music": "bench.music",
 }
-CPU_SUITES = ("post",)
+CPU_SUITES = ("post", "music")
 
 
 def main(argv: list[str] | None = None) -> int:
