@@ -27,6 +27,8 @@ class ShotSpec:
     music: str = "auto"  # "auto", "none", a track id or an audio file path
     seed: int | None = None
     language: str = "en"  # the user's language, for replies: "en" or "zh"
+    title: str = ""  # a short English title (the rewriter's), for listings and share pages
+    mood: str = ""  # a soundtrack mood the rewriter suggests (music/moods.toml), "" for none
 
     @property
     def prompt(self) -> str:

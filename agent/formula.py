@@ -1,0 +1,329 @@
+"""The offline formula: a Brief and a seed → camera language, scene and details, picked from
+the vocabularies and written with the sentence templates. Everything the user named is kept;
+the seed decides the rest, one slot at a time, so changing one choice leaves the others."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass, field
+
+from agent.reading import Brief, article
+from agent.vocabulary import Entry, Vocabulary
+
+MAX_TOKENS = 226  # what CogVideoX's T5 text encoder reads
+TOKEN_BUDGET = 200  # the formula's own target, leaving room for a style's words
+MAX_MOTIONS = 4
+
+
+@dataclass(frozen=True)
+class Hints:
+    """A style's suggestions, already matched to vocabulary ids (see `match_hints`)."""
+
+    ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    camera_text: tuple[str, ...] = ()  # camera hints no vocabulary phrase covers
+    lighting_text: tuple[str, ...] = ()  # lighting hints no vocabulary phrase covers
+    reserve_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Composition:
+    """The three prompt parts and what was decided for each slot."""
+
+    camera: str
+    scene: str
+    details: str
+    picks: tuple[tuple[str, str], ...]  # slot → entry id, for every slot used
+    kept: tuple[str, ...]  # slots the user named
+    hinted: tuple[str, ...]  # slots the style's hints decided
+    action: str  # the action used (the user's, or one the formula added)
+    mood: str
+    title: str
+    style: str | None  # the preset the user's look words select, if any
+
+    @property
+    def prompt(self) -> str:
+        return " ".join(p for p in (self.camera, self.scene, self.details) if p)
+
+    def pick(self, slot: str) -> str:
+        """The id picked for a slot, "" when unused."""
+        return dict(self.picks).get(slot, "")
+
+
+def estimate_tokens(text: str) -> int:
+    """A conservative count of T5 tokens: no T5 tokenizer ships offline, so long words count
+    as several pieces, every digit and punctuation mark as one, plus the end token."""
+    count = 1
+    for piece in re.findall(r"[^\W\d_]+|\d|[^\w\s]", text):
+        count += 1 if not piece.isalpha() else max(1, math.ceil(len(piece) / 4))
+    return count
+
+
+def match_hints(camera: tuple[str, ...], lighting: tuple[str, ...], vocabulary: Vocabulary,
+                reserve_tokens: int = 0) -> Hints:
+    """Turn a style's English hint phrases into slot ids (camera hints may set shot, angle,
+    movement, pace and lens; lighting hints the lighting). Unmatched phrases stay as text."""
+    ids: dict[str, tuple[str, ...]] = {}
+    camera_text, lighting_text = [], []
+    for phrase in camera:
+        found = False
+        for term in vocabulary.find_terms(phrase):
+            if term.slot in ("shot", "angle", "movement", "lens", "speed"):
+                ids[term.slot] = tuple(dict.fromkeys(ids.get(term.slot, ()) + term.ids))
+                found = True
+                pace = vocabulary.pace_before(phrase[:term.start])
+                if term.slot == "movement" and pace:
+                    ids["pace"] = tuple(dict.fromkeys(ids.get("pace", ()) + (pace[0],)))
+        if not found:
+            camera_text.append(phrase.strip())
+    for phrase in lighting:
+        terms = [t for t in vocabulary.find_terms(phrase) if t.slot == "lighting"]
+        for term in terms:
+            ids["lighting"] = tuple(dict.fromkeys(ids.get("lighting", ()) + term.ids))
+        if not terms:
+            lighting_text.append(phrase.strip())
+    return Hints(ids=ids, camera_text=tuple(camera_text), lighting_text=tuple(lighting_text),
+                 reserve_tokens=reserve_tokens)
+
+
+class _Picker:
+    """Per-slot choices: user pins first, then the style's hints, then weighted by the seed."""
+
+    def __init__(self, brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints):
+        self.brief, self.vocabulary, self.seed, self.hints = brief, vocabulary, seed, hints
+        self.picks: dict[str, Entry] = {}
+        self.hinted: list[str] = []
+
+    def rng(self, name: str) -> random.Random:
+        # One generator per slot, so changing one choice leaves the others as they were; the
+        # kind is mixed in so that one seed does not give every subject the same mood. A
+        # string seed is hashed the same way in every process (unlike hash()).
+        return random.Random(f"{self.seed}:{self.brief.kind}:{name}")
+
+    def choose(self, slot: str, fits=lambda e: True, *, auto: bool = True) -> Entry | None:
+        entries = self.vocabulary.entries[slot]
+        pinned = self.brief.pinned(slot)
+        if pinned:
+            chosen = _weighted(self.rng(slot), [self.vocabulary.get(slot, i) for i in pinned])
+        else:
+            fitting = [e for e in entries if fits(e)]
+            hinted = [e for e in fitting if e.id in self.hints.ids.get(slot, ())]
+            candidates = hinted or ([e for e in fitting if e.weight > 0] if auto else [])
+            if not candidates and auto:
+                candidates = [e for e in entries if e.weight > 0]
+            if not candidates:
+                return None
+            if hinted:
+                self.hinted.append(slot)
+            chosen = _weighted(self.rng(slot), candidates)
+        self.picks[slot] = chosen
+        return chosen
+
+
+def _weighted(rng: random.Random, entries: list[Entry]) -> Entry:
+    weights = [e.weight for e in entries]
+    if not any(weights):
+        weights = [1.0] * len(entries)
+    return rng.choices(entries, weights=weights)[0]
+
+
+def compose(brief: Brief, vocabulary: Vocabulary, *, seed: int, hints: Hints = Hints(),
+            photo: bool = False, token_budget: int = TOKEN_BUDGET) -> Composition:
+    """Write the three parts for a Brief. With `photo`, describe motion for image-to-video:
+    the camera movement, what moves and how — never a new scene."""
+    p = _Picker(brief, vocabulary, seed, hints)
+    kind = vocabulary.kinds[brief.kind]
+    noun = vocabulary.nouns.get(brief.noun)
+    pos = "their" if brief.plural else ((noun.pronoun if noun else "") or kind.pronoun)
+    fits = lambda e: e.fits_kind(brief.kind)  # noqa: E731
+
+    # Camera: look, shot size, angle, movement, pace, lens, speed of time.
+    look = p.choose("look", auto=False)
+    angle_pin = [vocabulary.get("angle", i) for i in brief.pinned("angle")]
+    shot_ok = set.intersection(*[set(a.shots) for a in angle_pin if a.shots]) if any(
+        a.shots for a in angle_pin) else None
+    shot = angle = lens = None
+    if not photo:  # a photo keeps its framing: only the movement is chosen
+        shot = p.choose("shot", lambda e: fits(e) and (shot_ok is None or e.id in shot_ok))
+        angle = p.choose("angle", lambda e: fits(e) and (e.shots is None or shot.id in e.shots))
+        lens = p.choose("lens", lambda e: fits(e) and (e.shots is None or shot.id in e.shots))
+    movement = p.choose("movement", lambda e: fits(e) and (
+        angle is None or angle.movements is None or e.id in angle.movements) and (
+        not photo or bool(e.motion)))
+    pace = p.choose("pace") if movement.paced else None
+    speed = p.choose("speed", auto=False)
+
+    # Scene: setting, time, weather, lighting, atmosphere. A photo keeps its own scene.
+    setting_ids = (noun.settings if noun and noun.settings else kind.settings)
+    setting = p.choose("setting", lambda e: e.id in setting_ids, auto=not photo)
+    env = setting.env if setting else "outdoor"
+    sky = env in ("outdoor", "indoor")
+    lit = [vocabulary.get("lighting", i) for i in brief.pinned("lighting")]
+    time = p.choose("time", lambda e: not lit or any(not l.times or e.light in l.times
+                                                     for l in lit), auto=sky and not photo)
+    weather = _choose_weather(p, env == "outdoor" and not photo)
+    lighting = p.choose("lighting", lambda e: env in e.envs and (
+        time is None or not e.times or time.light in e.times) and (
+        e.settings is None or (setting is not None and setting.id in e.settings)))
+    atmosphere = p.choose("atmosphere", fits)
+
+    action = brief.action
+    if not action and kind.idle and not photo:
+        action = p.rng("action").choice(kind.idle).format(pos=pos, obj="", texture="")
+    movement_np = (f"{article(pace.en)} {pace.en} {movement.noun}" if pace else movement.en)
+    user_motions = [d.format(pos=pos, obj="them" if brief.plural else "it", texture="")
+                    for d in brief.details]
+    texture = noun.texture if noun and noun.texture else kind.texture
+    obj = "them" if brief.plural else "it"
+    kind_motions = [m.format(pos=pos, obj=obj, texture=texture) for m in
+                    p.rng("motions").sample(list(kind.motions), len(kind.motions))]
+    kind_motions = [m for m in kind_motions if not _overlaps(m, [action, *user_motions])]
+    extra = p.rng("extra").choice(hints.camera_text) if hints.camera_text else ""
+    lighting_en = lighting.en
+    if not brief.pinned("lighting") and hints.lighting_text and "lighting" not in p.hinted:
+        lighting_en = p.rng("lighting-text").choice(hints.lighting_text)
+
+    def write(n_motions: int, with_extra: bool) -> tuple[str, str, str]:
+        motions = (user_motions + kind_motions)[:max(n_motions, len(user_motions))]
+        if photo:
+            return _photo_parts(vocabulary, p, brief, noun, movement_np, speed, weather,
+                                setting, action, motions)
+        shot_np = " ".join(filter(None, [look.adjective if look else "", shot.en]))
+        camera = _fill(p, "camera", vocabulary, shot=f"{article(shot_np)} {shot_np}",
+                       angle=angle.en, movement=movement_np, prep=movement.prep,
+                       subject=" ".join(filter(None, [brief.subject, action])), lens=lens.en,
+                       speed=f", {speed.en}" if speed else "",
+                       extra=f", {extra}" if extra and with_extra else "")
+        scene_kind = "scene_noplace" if brief.setting_in_action else "scene_place"
+        scene = _fill(p, scene_kind, vocabulary,
+                      place="" if brief.setting_in_action else setting.en,
+                      time=time.en if time else "", time_noun=time.noun if time else "",
+                      weather=f" {weather.en}" if weather else "",
+                      backdrop=p.rng("backdrop").choice(setting.backdrop),
+                      lighting=lighting_en, atmosphere=atmosphere.en)
+        texture_clause = p.rng("texture").choice(kind.textures).format(
+            pos=pos, obj=obj, texture=texture)
+        details = _fill(p, "details", vocabulary, texture=texture_clause,
+                        motions=_join(motions), motion_list=", ".join(motions))
+        return camera, scene, details
+
+    n_motions, with_extra = 3, True
+    parts = write(n_motions, with_extra)
+    while len(" ".join(parts).split()) < 60 and n_motions < MAX_MOTIONS:
+        n_motions += 1
+        parts = write(n_motions, with_extra)
+    budget = min(token_budget, MAX_TOKENS - hints.reserve_tokens)
+    while estimate_tokens(" ".join(parts)) > budget and (n_motions > 1 or with_extra):
+        if n_motions > 1:
+            n_motions -= 1
+        else:
+            with_extra = False
+        parts = write(n_motions, with_extra)
+    camera, scene, details = _share(parts, budget)
+
+    picks = tuple((slot, e.id) for slot, e in p.picks.items())
+    subject_words = re.sub(r"^(?:a|an|the)\s+", "", brief.subject, flags=re.IGNORECASE)
+    title = " ".join(f"{subject_words} {action}".split()[:8]).strip()
+    return Composition(camera=camera, scene=scene, details=details, picks=picks,
+                       kept=tuple(s for s, _ in brief.pins), hinted=tuple(p.hinted),
+                       action=action, mood=atmosphere.mood, title=title[:1].upper() + title[1:],
+                       style=(look.preset or None) if look else None)
+
+
+def _choose_weather(p: _Picker, outdoors: bool) -> Entry | None:
+    """Weather only outdoors, and often none at all (unless the user asked for some)."""
+    if p.brief.pinned("weather"):
+        return p.choose("weather")
+    if not outdoors:
+        return None
+    rng = p.rng("weather-none")
+    auto = sum(e.weight for e in p.vocabulary.entries["weather"])
+    if rng.random() * (auto + p.vocabulary.weather_none_weight) < p.vocabulary.weather_none_weight:
+        return None
+    return p.choose("weather")
+
+
+def _photo_parts(vocabulary, p: _Picker, brief: Brief, noun, movement_np: str, speed, weather,
+                 setting, action: str, motions: list[str]) -> tuple[str, str, str]:
+    if noun is not None and noun.word in ("she", "he"):
+        subject_ref = "her" if noun.word == "she" else "him"
+    elif noun is not None and noun.name:
+        subject_ref = noun.name
+    else:
+        subject_ref = re.sub(r"^(?:a|an)\s+", "the ", brief.subject, flags=re.IGNORECASE)
+    if weather is not None:
+        ambient = weather.motion
+    elif setting is not None:
+        ambient = p.rng("ambient").choice(setting.ambient)
+    else:
+        ambient = p.rng("ambient").choice(vocabulary.photo_ambient)
+    camera = _fill(p, "photo_camera", vocabulary, movement=movement_np, subject_ref=subject_ref,
+                   speed=f", {speed.en}" if speed else "")
+    scene = _fill(p, "photo_scene", vocabulary, ambient=ambient)
+    details = _fill(p, "photo_details", vocabulary, subject_ref=subject_ref,
+                    action=f" {action}" if action else "", motions=_join(motions))
+    return camera, scene, details
+
+
+_OPTIONAL = {"weather", "speed", "extra", "action"}
+# When one of these has text, the template must show it (under one of the group's names).
+_MUST_SHOW = ({"time", "time_noun"}, {"weather"}, {"speed"}, {"extra"}, {"action"}, {"place"})
+
+
+def _fill(p: _Picker, name: str, vocabulary: Vocabulary, **values: str) -> str:
+    """Fill one template, picked by the seed among those that have text for every field they
+    need and leave out nothing that was chosen."""
+    def usable(template: str) -> bool:
+        fields = set(re.findall(r"{(\w+)}", template))
+        return all(values.get(f) or f in _OPTIONAL for f in fields) and all(
+            fields & group for group in _MUST_SHOW if any(values.get(f) for f in group))
+
+    fitting = [t for t in vocabulary.templates[name] if usable(t)]
+    template = p.rng(f"template:{name}").choice(fitting or list(vocabulary.templates[name]))
+    return tidy(template.format(**values))
+
+
+def tidy(text: str) -> str:
+    """Clean spacing and punctuation, and capitalise each sentence."""
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+([,.;:])", r"\1", text)
+    text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
+    text = re.sub(r"[,;:]\s*\.", ".", text)
+    text = re.sub(r"\.{2,}", ".", text)
+    return re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
+
+
+def _overlaps(motion: str, said: list[str]) -> bool:
+    """Whether a stock motion repeats something the user already said ("steam rising")."""
+    content = {w for w in re.findall(r"[a-z]{4,}", " ".join(said).lower())} - _COMMON_WORDS
+    return bool(content & set(re.findall(r"[a-z]{4,}", motion.lower())))
+
+
+_COMMON_WORDS = {"with", "slowly", "gently", "softly", "into", "from", "over", "their", "its",
+                 "light", "each", "small", "around", "through", "across", "that", "this"}
+
+
+def _join(items: list[str]) -> str:
+    """"a", "a and b", "a, b, and c"."""
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + ", and " + items[-1]
+
+
+def _share(parts: tuple[str, str, str], budget: int) -> tuple[str, str, str]:
+    """When even the shortest composition is over budget (a very long idea), give each part
+    a share of the budget so that none is lost entirely."""
+    if estimate_tokens(" ".join(parts)) <= budget:
+        return parts
+    shares = (budget * 2 // 5, budget // 3, budget - budget * 2 // 5 - budget // 3)
+    return tuple(_cut(part, share) for part, share in zip(parts, shares))
+
+
+def _cut(text: str, budget: int) -> str:
+    words = text.split()
+    while words and estimate_tokens(" ".join(words)) > budget - 1:
+        words.pop()
+    return " ".join(words).rstrip(",;:") + ("." if words and not words[-1].endswith(".")
+                                            else "")
+

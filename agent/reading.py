@@ -1,0 +1,515 @@
+"""Reading an idea: English or Chinese words → a Brief — the subject and action in English,
+the user's own details, and every camera, scene and look choice they named. The formula
+rewriter keeps all of it and fills in only what is missing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from agent.glossary import Glossary, Word, has_cjk
+from agent.vocabulary import Noun, Vocabulary
+from errors import InputError
+
+MAX_IDEA_WORDS = 60  # more than this is cut (with a note): the encoder reads 226 tokens
+MAX_IDEA_CHARS = 4000
+
+_DETERMINERS = {"a", "an", "the", "one", "two", "three", "four", "five", "some", "many",
+                "several", "few", "a few", "my", "his", "her", "its", "our", "their", "this",
+                "that", "these", "those", "every", "each", "no", "lots", "dozens"}
+# Words that may stand between a camera phrase and the rest ("with a slow push in", "a close-up
+# shot of"); they go when the phrase goes.
+_LEFT_GLUE = {"a", "an", "the", "with", "in", "on", "from", "at", "using", "as", "shot",
+              "filmed", "captured", "taken", "via", "through"}
+_RIGHT_GLUE = {"shot", "shots", "view", "angle", "lens", "perspective", "camera", "of", "style",
+               "look", "aesthetic", "effect"}
+_PREPOSITIONS = {"at", "in", "on", "during", "under", "by", "before", "after", "around",
+                 "through", "amid", "beneath", "as", "into", "late", "early"}
+# Words that carry no picture once the vocabulary phrases around them are taken out.
+_FILLER = {"a", "an", "the", "and", "with", "of", "in", "on", "at", "during", "under", "by",
+           "very", "some", "it", "is", "are", "its", "shot", "view", "to", "for", "from",
+           "into", "feeling", "feel", "mood", "atmosphere", "vibe", "vibes", "style", "look",
+           "lighting", "light", "weather", "time", "scene", "background", "setting", "please",
+           "video", "clip", "very", "super", "really", "kind", "ultra", "high", "quality", "hd",
+           "4k", "8k", "detailed"}
+_EDGE_WORDS = {"and", "with", "of", "in", "on", "at", "then", "while", "the", "a", "an", "is",
+               "are", "that", "who", "which", "by", "to", "as", "shot", "view"}
+_LEAD = re.compile(
+    r"^\s*(?:please\s+)?(?:(?:make|create|generate|render|show|give|film|shoot|draw)\s+"
+    r"(?:me\s+)?)?(?:(?:a|an|the)\s+)?(?:(?:short|quick|little|beautiful|cool|nice)\s+)?"
+    r"(?:video|clip|film|footage|animation|movie|scene|shot|gif)\s+(?:of|about|showing|where|"
+    r"with|in\s+which)\s+", re.IGNORECASE)
+_SHOW_ME = re.compile(r"^\s*(?:please\s+)?(?:show\s+me|i\s+want(?:\s+to\s+see)?|imagine)\s+",
+                      re.IGNORECASE)
+_MAKE = re.compile(r"^\s*(?:please\s+)?(?:make|let|have|get)\s+", re.IGNORECASE)
+_BASE_VERBS = {"move", "blow", "sway", "dance", "smile", "blink", "wave", "turn", "walk", "run",
+               "fly", "flow", "ripple", "fall", "swim", "breathe", "laugh", "nod", "flutter",
+               "spin", "rotate", "glow", "shine", "sparkle", "drift", "float", "rise", "jump",
+               "look", "flicker", "shimmer", "bloom", "open", "close", "sing", "wink", "shake",
+               "tremble", "wag", "roar", "sleep", "eat", "drink", "twinkle", "rain", "snow",
+               "burn", "melt", "grow", "wiggle", "bounce", "stretch", "yawn", "cry", "come",
+               "play", "sit", "stand", "lie", "rock", "swing", "twirl", "splash"}
+_OWNERS = {"her": "she", "his": "he", "their": "people", "its": "animal"}
+_OWNER_PART = re.compile(r"^(her|his|their|its)\s+(?:long\s+|short\s+|curly\s+)?(?:hair|face|eyes|"
+                         r"dress|skirt|scarf|coat|hands?|fur|tail|ears|wings|mane|smile|"
+                         r"feathers|body|head|clothes)\b", re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(r"[，,。．;；!！?？、\n]+|\.(?:\s+|$)")
+_WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What the user asked for: subject and action (English), their own details, and the
+    vocabulary choices they named (`pins`: slot → allowed ids)."""
+
+    subject: str
+    noun: str = ""  # the subjects.toml noun behind the subject, "" when unknown
+    kind: str = "generic"
+    plural: bool = False
+    action: str = ""
+    details: tuple[str, ...] = ()  # may hold "{pos}" for the subject's possessive
+    pins: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    setting_in_action: bool = False  # the user's words already say where it is
+    language: str = "en"
+    untranslated: tuple[str, ...] = ()
+    truncated: bool = False
+    cues: tuple[str, ...] = ()  # change words in the text ("换成", "make"), for conversation
+
+    def pinned(self, slot: str) -> tuple[str, ...]:
+        """The ids the user allowed for a slot; empty when they named none."""
+        return dict(self.pins).get(slot, ())
+
+    def pinned_slots(self) -> set[str]:
+        """The slots the user named."""
+        return {slot for slot, _ in self.pins}
+
+    def with_pin(self, slot: str, ids: tuple[str, ...]) -> "Brief":
+        """A copy with one slot pinned (or unpinned when ids is empty)."""
+        pins = {**dict(self.pins), slot: tuple(ids)}
+        return replace(self, pins=tuple(sorted((s, i) for s, i in pins.items() if i)))
+
+    def to_state(self) -> dict:
+        """A JSON-safe dict (for saving a chat session)."""
+        return {"subject": self.subject, "noun": self.noun, "kind": self.kind,
+                "plural": self.plural, "action": self.action, "details": list(self.details),
+                "pins": {slot: list(ids) for slot, ids in self.pins},
+                "setting_in_action": self.setting_in_action, "language": self.language,
+                "untranslated": list(self.untranslated)}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Brief":
+        """The Brief saved by `to_state`."""
+        return cls(subject=str(state["subject"]), noun=str(state.get("noun", "")),
+                   kind=str(state.get("kind", "generic")), plural=bool(state.get("plural")),
+                   action=str(state.get("action", "")),
+                   details=tuple(str(d) for d in state.get("details", ())),
+                   pins=tuple(sorted((str(s), tuple(str(i) for i in ids))
+                                     for s, ids in dict(state.get("pins", {})).items() if ids)),
+                   setting_in_action=bool(state.get("setting_in_action")),
+                   language=str(state.get("language", "en")),
+                   untranslated=tuple(str(w) for w in state.get("untranslated", ())))
+
+
+def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary) -> Brief:
+    """Understand an idea in English or Chinese. InputError when nothing in it says what
+    the video should show."""
+    text = " ".join(idea.replace("{", "(").replace("}", ")").split())[:MAX_IDEA_CHARS]
+    if not text:
+        raise InputError("the idea is empty; describe what the video should show")
+    if has_cjk(text):
+        return read_chinese(text, vocabulary, glossary)
+    return read_english(text, vocabulary)
+
+
+# --- English --------------------------------------------------------------------------------
+
+def read_english(text: str, vocabulary: Vocabulary) -> Brief:
+    """Keep the user's own words for subject, action and details; take out the camera, time
+    and look phrases (they become pins and are written by the formula)."""
+    words = text.split()
+    truncated = len(words) > MAX_IDEA_WORDS
+    text = " ".join(words[:MAX_IDEA_WORDS])
+    text = _SHOW_ME.sub("", _LEAD.sub("", text))
+    text = _make_to_ing(text)
+
+    pins: dict[str, tuple[str, ...]] = {}
+    removed = [False] * len(text)
+    kept_terms: list[tuple[str, int, int]] = []
+    for term in vocabulary.find_terms(text):
+        start, end = term.start, term.end
+        slot = term.slot
+        if slot == "movement" and (pace := vocabulary.pace_before(text[:start])):
+            pins["pace"] = (pace[0],)
+            start = pace[1]
+        removable = slot in ("shot", "angle", "movement", "lens", "speed", "look")
+        if slot in ("time", "weather"):
+            removable = _adverbial(text, start, end)
+        pins[slot] = term.ids
+        if removable:
+            glue = _LEFT_GLUE if slot not in ("time", "weather") else _PREPOSITIONS | {"a", "an",
+                                                                                      "the"}
+            start = _extend_left(text, start, glue)
+            end = _extend_right(text, end) if slot not in ("time", "weather") else end
+            removed[start:end] = [True] * (end - start)
+        else:
+            kept_terms.append((slot, start, end))
+
+    nouns = [(start, end) for _, start, end, _ in vocabulary.find_nouns(text)]
+    clauses = _kept_clauses(text, removed, kept_terms, nouns)
+    setting_in_action = any(slot == "setting" and any(a <= s < b for _, a, b in clauses)
+                            for slot, s, _ in kept_terms)
+    texts = [_trim_edges(c) for c, _, _ in clauses]
+    texts = [t for t in texts if t]
+    if not texts:
+        raise InputError("the idea names only camera or scene choices; say what the video "
+                         "should show (e.g. \"a cheetah lying in the grass\")")
+    main_index = next((i for i, t in enumerate(texts) if vocabulary.find_nouns(t)), 0)
+    subject, noun, plural, action = _split_subject(texts[main_index], vocabulary)
+    owner_detail = _OWNER_PART.match(texts[main_index]) is not None and not action and \
+        not vocabulary.find_nouns(texts[main_index])
+    details = tuple(t for i, t in enumerate(texts) if i != main_index or owner_detail)
+    kind = noun.kind if noun else "generic"
+    return Brief(subject=subject, noun=noun.word if noun else "", kind=kind, plural=plural,
+                 action=action, details=details, pins=tuple(sorted(pins.items())),
+                 setting_in_action=setting_in_action, language="en", truncated=truncated,
+                 cues=tuple(w.lower() for w in _WORDS.findall(text)
+                            if w.lower() in _ENGLISH_CUES))
+
+
+_ENGLISH_CUES = {"make", "add", "change", "turn", "switch", "more", "less", "instead", "remove",
+                 "without", "use", "set", "put", "move"}
+
+
+def _make_to_ing(text: str) -> str:
+    """"make her hair move in the wind" → "her hair moving in the wind"."""
+    m = _MAKE.match(text)
+    if not m:
+        return text
+    rest = text[m.end():]
+    words = list(_WORDS.finditer(rest))
+    for w in words[1:]:
+        if w.group(0).lower() in _BASE_VERBS:
+            return f"{rest[:w.start()]}{ing_form(w.group(0).lower())}{rest[w.end():]}"
+    return text
+
+
+def _adverbial(text: str, start: int, end: int) -> bool:
+    """Whether a time or weather phrase stands alone as "at night" / "in the rain" / ", dusk,"
+    (then it goes to the scene), not inside the action ("dancing in the rain", "a snowy
+    forest", "sunset over the sea")."""
+    tail = text[end:]
+    ends_clause = not tail.strip() or re.match(r"\s*[,;.!?]", tail) is not None
+    after = _WORDS.findall(tail)[:1]
+    if not ends_clause and after[0].lower() not in _AFTER:
+        return False
+    head = text[:start]
+    if not head.strip() or re.search(r"[,;.!?]\s*$", head):
+        return ends_clause  # a clause of its own
+    before = [w.lower() for w in _WORDS.findall(head)]
+    while before and before[-1] in ("a", "an", "the"):
+        before.pop()
+    if not before or before[-1] not in _PREPOSITIONS:
+        return False
+    return not (len(before) > 1 and before[-2].endswith("ing"))
+
+
+_AFTER = {"with", "and", "at", "in", "on", "under", "during", "while", "as", "over", "by",
+          "near", "beneath", "across", "through"}
+
+
+def _extend_left(text: str, start: int, glue: set[str]) -> int:
+    while True:
+        m = re.search(r"([^\W_]+)[\s-]+$", text[:start])
+        if not m or m.group(1).lower() not in glue:
+            return start
+        start = m.start(1)
+
+
+def _extend_right(text: str, end: int) -> int:
+    while True:
+        m = re.match(r"[\s-]+([^\W_]+)", text[end:])
+        if not m or m.group(1).lower() not in _RIGHT_GLUE:
+            return end
+        end += m.end(1)
+
+
+def _kept_clauses(text: str, removed: list[bool], kept_terms,
+                  nouns) -> list[tuple[str, int, int]]:
+    """Clauses of what remains, without those that held only vocabulary and filler
+    (a word that names a subject is never only vocabulary: "city street")."""
+    out = []
+    bounds = [0] + [m.end() for m in _CLAUSE_SPLIT.finditer(text)] + [len(text)]
+    for a, b in zip(bounds, bounds[1:]):
+        chars = "".join(" " if removed[i] else text[i] for i in range(a, b))
+        chars = _CLAUSE_SPLIT.sub(" ", chars)
+        informative = [m for m in _WORDS.finditer(chars)
+                       if m.group(0).lower() not in _FILLER
+                       and (any(s <= a + m.start() < e for s, e in nouns)
+                            or not any(s <= a + m.start() < e for _, s, e in kept_terms))]
+        if informative:
+            out.append((" ".join(chars.split()), a, b))
+    return out
+
+
+def _trim_edges(clause: str) -> str:
+    words = clause.split()
+    while words and words[0].lower().strip("'") in _EDGE_WORDS - {"a", "an", "the"}:
+        words.pop(0)
+    while words and words[-1].lower() in _EDGE_WORDS:
+        words.pop()
+    return " ".join(words).strip(" -:")
+
+
+def _split_subject(clause: str, vocabulary: Vocabulary) -> tuple[str, Noun | None, bool, str]:
+    """(subject phrase, its noun, plural, action) from the main clause."""
+    if re.fullmatch(r"(?:it|this|that|them|they|everything|the photo|the picture)\b.*", clause,
+                    re.IGNORECASE) and not vocabulary.find_nouns(clause):
+        rest = re.sub(r"^\S+(?:\s+photo|\s+picture)?\s*", "", clause)
+        rest = "" if re.fullmatch(r"mov(?:e|es|ing)|come alive|coming alive", rest) else rest
+        return "the scene", None, False, rest  # "make it move": no subject named
+    if (m := _OWNER_PART.match(clause)) and not vocabulary.find_nouns(clause):
+        # "her hair moving in the wind": the subject is the owner, the clause a detail
+        noun = vocabulary.nouns[_OWNERS[m.group(1).lower()]]
+        return noun.name or f"{article(noun.word)} {noun.word}", noun, False, ""
+    nouns = vocabulary.find_nouns(clause)
+    verb = re.search(r"\s(?:is|are)\s|\s(?=[a-z]{3,}ing\b)", clause)
+    if nouns and verb and verb.start() < nouns[0][1]:
+        nouns = []  # "a heron standing in a river": the noun belongs to the action
+    if nouns:
+        noun, _, end, plural = nouns[0]
+        for other, start, other_end, _ in nouns[1:]:
+            between = clause[end:start]
+            if not re.fullmatch(r"\s*(?:and|&|with)\s+(?:[\w'-]+\s+){0,3}", between):
+                break
+            end, plural = other_end, True
+        subject, action = clause[:end].strip(), clause[end:].strip()
+    else:
+        noun, plural = None, False
+        subject, action = (clause[:verb.start()], clause[verb.end():]) if verb else (clause, "")
+    action = re.sub(r"^(?:,\s*)?(?:(?:that|who|which)\s+)?(?:is|are)\s+", "", action.strip())
+    return _with_article(subject.strip(), noun, plural), noun, plural, action.strip(" ,")
+
+
+def _with_article(subject: str, noun: Noun | None, plural: bool) -> str:
+    """The subject with "a"/"an" when it has no determiner ("cheetah" → "a cheetah")."""
+    words = subject.split()
+    if not words:
+        return subject
+    if noun is not None and subject.lower() == noun.word and noun.name:
+        return noun.name  # "she" → "a young woman", "tokyo" → "Tokyo"
+    first = words[0].lower()
+    if first in _DETERMINERS:
+        return " ".join([first, *words[1:]])  # "A bowl of ramen" → "a bowl of ramen"
+    if plural or first[0].isdigit() or (noun and noun.name):
+        return subject
+    if noun is not None and noun.plural == noun.word:
+        return subject  # "sushi", "coffee": no article
+    if words[0][0].isupper():
+        if len(words) > 1 and all(w[0].isupper() for w in words):
+            return subject  # a name: "Mount Fuji"
+        if not (len(words[0]) > 1 and words[0].isupper()):
+            words[0] = first  # sentence case, not an acronym
+    return f"{article(words[0])} {' '.join(words)}"
+
+
+def article(word: str) -> str:
+    """'a' or 'an' for the word that follows."""
+    w = word.lower()
+    if w.startswith(("uni", "use", "usu", "eu", "one", "ur")):
+        return "a"
+    if w.startswith(("hour", "honest", "honou", "heir", "8", "11", "18")):
+        return "an"
+    return "an" if w[:1] in "aeiou" else "a"
+
+
+def ing_form(verb: str) -> str:
+    """The -ing form of a base verb ("move" → "moving", "run" → "running", "lie" → "lying")."""
+    special = {"lie": "lying", "die": "dying", "tie": "tying", "be": "being", "see": "seeing",
+               "flee": "fleeing", "ski": "skiing"}
+    if verb in special:
+        return special[verb]
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        return verb[:-1] + "ing"
+    if (len(verb) >= 3 and verb[-1] not in "aeiouwxy" and verb[-2] in "aeiou"
+            and verb[-3] not in "aeiou" and verb in _DOUBLE_FINAL):
+        return verb + verb[-1] + "ing"
+    return verb + "ing"
+
+
+_DOUBLE_FINAL = {"run", "swim", "sit", "spin", "flap", "wag", "nod", "hop", "drip", "jog",
+                 "stir", "skip", "step", "trot", "bob", "dip", "grin", "pat",
+                 "rub", "shop", "stop", "tap", "trim", "win", "dig", "hug", "beg", "plan"}
+
+
+# --- Chinese --------------------------------------------------------------------------------
+
+@dataclass
+class _Phrase:
+    """A noun phrase being read from Chinese."""
+
+    det: Word | None
+    adjectives: list[str]
+    noun: Noun
+
+
+def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary) -> Brief:
+    """Translate word by word with the glossary and rebuild the English by role: subject
+    phrase, action, position; body-part clauses become details."""
+    pins: dict[str, tuple[str, ...]] = {}
+    untranslated: list[str] = []
+    cues: list[str] = []
+    main: list[_Phrase] = []
+    action: list[str] = []
+    positions: list[str] = []
+    details: list[str] = []
+    spare_adjectives: list[str] = []
+    setting_in_action = False
+    clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
+    total = 0
+    truncated = False
+    for clause in clauses:
+        words = glossary.segment(clause)
+        total += len(words)
+        if total > MAX_IDEA_WORDS * 2:
+            truncated = True
+            break
+        c = _read_clause(words, vocabulary, pins)
+        untranslated += c.unknown
+        cues += c.cues
+        if c.position_setting:
+            setting_in_action = True
+        if c.phrases and not main:
+            main, action, positions = c.phrases, c.verbs, c.positions
+            main[0].adjectives[:0] = spare_adjectives
+            spare_adjectives = []
+        elif c.phrases:
+            details.append(" ".join(filter(None, [_noun_phrase(c.phrases), *c.verbs,
+                                                   *c.positions])))
+        elif c.parts:
+            detail = " and ".join("{pos} " + p for p in c.parts)
+            details.append(" ".join(filter(None, [detail, *c.verbs, *c.positions])))
+        elif c.verbs or c.positions:
+            if c.had_terms and not c.positions:
+                continue  # "霓虹灯闪烁": the verbs describe the lighting named
+            if main:
+                action += c.verbs
+                positions += c.positions
+            else:
+                action, positions = c.verbs, c.positions
+        if c.adjectives:
+            if main:
+                main[-1].adjectives += c.adjectives
+            else:
+                spare_adjectives += c.adjectives
+
+    if not main:
+        setting = pins.get("setting", ())
+        subject_noun = vocabulary.get("setting", setting[0]).subject if setting else ""
+        if not subject_noun:
+            if untranslated:
+                raise InputError(
+                    f"I could not understand {'、'.join(dict.fromkeys(untranslated))}; "
+                    f"try simpler words, or set up an LLM backend (CLIPWRIGHT_LLM_*) for "
+                    f"free text")
+            raise InputError("say what the video should show (e.g. 猎豹卧在草地上)")
+        main = [_Phrase(None, spare_adjectives, vocabulary.nouns[subject_noun])]
+        setting_in_action = True
+    plural = len(main) > 1 or any(p.det is not None and p.det.plural for p in main) or (
+        main[0].noun.plural == main[0].noun.word and main[0].noun.word.endswith("s"))
+    verbs = " and ".join(action)
+    return Brief(subject=_noun_phrase(main), noun=main[0].noun.word, kind=main[0].noun.kind,
+                 plural=plural, action=" ".join(filter(None, [verbs, *positions])),
+                 details=tuple(details), pins=tuple(sorted(pins.items())),
+                 setting_in_action=setting_in_action, language="zh",
+                 untranslated=tuple(dict.fromkeys(untranslated)), truncated=truncated,
+                 cues=tuple(cues))
+
+
+@dataclass
+class _Clause:
+    phrases: list[_Phrase]
+    verbs: list[str]
+    parts: list[str]
+    positions: list[str]
+    adjectives: list[str]
+    unknown: list[str]
+    cues: list[str]
+    had_terms: bool
+    position_setting: bool
+
+
+def _read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> _Clause:
+    c = _Clause([], [], [], [], [], [], [], False, False)
+    det: Word | None = None
+    adjectives: list[str] = []
+    adverbs: list[str] = []
+    meaningful = [w for w in words if w.role != "ignore"]
+    for i, w in enumerate(meaningful):
+        following = meaningful[i + 1] if i + 1 < len(meaningful) else None
+        if w.role == "english" and w.text.lower() in vocabulary.nouns:
+            w = Word(w.text, "subject", w.text.lower())
+        if w.role == "count":
+            det = w
+        elif w.role in ("adjective", "english"):
+            adjectives.append(w.en)
+        elif w.role == "subject":
+            c.phrases.append(_Phrase(det, adjectives, vocabulary.nouns[w.en]))
+            det, adjectives = None, []
+        elif w.role == "adverb":
+            if w.pace and following is not None and following.en.startswith("movement:"):
+                pins["pace"] = (w.pace,)
+            else:
+                adverbs.append(w.en)
+        elif w.role == "action":
+            c.verbs.append(" ".join([*adverbs, w.en]))
+            adverbs = []
+        elif w.role == "part":
+            c.parts.append(w.en)
+        elif w.role == "position":
+            c.positions.append(w.en)
+            if w.setting:
+                pins["setting"] = (w.setting,)
+                c.position_setting = True
+        elif w.role in ("camera", "scene"):
+            for ref in w.en.split(","):
+                slot, _, entry_id = ref.partition(":")
+                pins[slot] = (entry_id,)
+            c.had_terms = True
+        elif w.role == "look":
+            pins["look"] = (w.en,)
+            c.had_terms = True
+        elif w.role == "cue":
+            c.cues.append(w.text)
+        elif w.role == "unknown":
+            c.unknown.append(w.text)
+    if adverbs:
+        c.verbs = c.verbs[:-1] + [c.verbs[-1] + " " + " ".join(adverbs)] if c.verbs else \
+            c.verbs
+    if adjectives:
+        if c.phrases:
+            c.phrases[-1].adjectives += adjectives
+        else:
+            c.adjectives = adjectives
+    return c
+
+
+def _noun_phrase(phrases: list[_Phrase]) -> str:
+    return " and ".join(_one_phrase(p) for p in phrases)
+
+
+def _one_phrase(p: _Phrase) -> str:
+    plural = p.det is not None and p.det.plural
+    noun = p.noun.plural if plural else p.noun.word
+    if p.noun.name and not p.adjectives and p.det is None:
+        return p.noun.name
+    if p.noun.name and p.noun.name[0].isupper():
+        noun = p.noun.name
+    adjectives = list(dict.fromkeys(p.adjectives))
+    body = " ".join([*adjectives, noun])
+    if p.det is not None and p.det.en and p.det.en != "a":
+        return f"{p.det.en} {body}"
+    if plural or p.noun.plural == p.noun.word or (p.noun.name and p.noun.name[0].isupper()):
+        return body
+    return f"{article(body)} {body}"

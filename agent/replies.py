@@ -1,0 +1,116 @@
+"""What the agent says, in the user's language: the formula shown as its three parts, what
+was kept and chosen and why, and the notes (words not understood, a fallback)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.formula import Composition
+from agent.reading import Brief
+from agent.vocabulary import (DATA_DIR, DataFileError, Vocabulary, display_name, read_toml,
+                              reject_unknown_keys)
+
+LANGUAGES = ("en", "zh")
+_KEYS = ("camera", "scene", "details", "style", "list_and", "list_sep", "quote", "new_idea",
+         "kept", "chose", "chose_plain", "photo", "refined", "refined_nothing",
+         "subject_changed", "style_changed", "draw_again", "generate", "share", "music_none",
+         "music_next", "music_mood", "need_idea", "unclear", "untranslated", "fallback",
+         "too_long")
+# The slots named when saying what was chosen, in the order they are said.
+_CHOSEN_ORDER = ("movement", "shot", "time", "setting", "lighting")
+
+
+@dataclass(frozen=True)
+class Replies:
+    """The reply phrases of conversation.toml, per language."""
+
+    phrases: dict[str, dict[str, str]]
+
+    def say(self, language: str, key: str, **values) -> str:
+        """One phrase in the language (English when the language is unknown)."""
+        table = self.phrases.get(language, self.phrases["en"])
+        return table[key].format(**values)
+
+    def join(self, language: str, items: list[str]) -> str:
+        """"a, b and c" / "a、b和c"."""
+        items = [i for i in items if i]
+        if len(items) <= 1:
+            return "".join(items)
+        sep, last = self.say(language, "list_sep"), self.say(language, "list_and")
+        return sep.join(items[:-1]) + last + items[-1]
+
+    def formula(self, language: str, camera: str, scene: str, details: str) -> str:
+        """The prompt split into its three parts, labelled, one per line."""
+        return "\n".join(f"{self.say(language, key)}: {text}"
+                         for key, text in (("camera", camera), ("scene", scene),
+                                           ("details", details)) if text)
+
+    def explain(self, language: str, brief: Brief, composition: Composition,
+                vocabulary: Vocabulary, photo: bool = False) -> str:
+        """One or two sentences: what the user's words kept, what the formula chose, why."""
+        kept = [label(vocabulary, slot, entry_id, language, composition)
+                for slot, entry_id in composition.picks
+                if slot in brief.pinned_slots() and slot != "pace"]
+        chosen = [label(vocabulary, slot, composition.pick(slot), language, composition)
+                  for slot in _CHOSEN_ORDER
+                  if composition.pick(slot) and slot not in brief.pinned_slots()][:3]
+        sentences = []
+        if photo:
+            sentences.append(self.say(language, "photo"))
+        if kept:
+            sentences.append(self.say(language, "kept", items=self.join(language, kept)))
+        if chosen:
+            mood = composition.pick("atmosphere")
+            mood_label = label(vocabulary, "atmosphere", mood, language) if mood else ""
+            key = "chose" if mood_label else "chose_plain"
+            sentences.append(self.say(language, key, items=self.join(language, chosen),
+                                      mood=mood_label))
+        return " ".join(sentences) if language == "en" else "".join(sentences)
+
+    def untranslated(self, language: str, words: tuple[str, ...]) -> str:
+        quoted = [self.say(language, "quote", text=w) for w in words]
+        return self.say(language, "untranslated", words=self.join(language, quoted))
+
+
+def label(vocabulary: Vocabulary, slot: str, entry_id: str, language: str,
+          composition: Composition | None = None) -> str:
+    """A short name for a choice, for replies ("a slow push in" / "缓慢推镜头")."""
+    entry = vocabulary.get(slot, entry_id)
+    pace_id = composition.pick("pace") if composition else ""
+    pace = vocabulary.get("pace", pace_id) if pace_id and entry.paced else None
+    if language == "zh":
+        return (pace.zh if pace and slot == "movement" else "") + entry.zh
+    if slot == "movement":
+        return f"a {pace.en} {entry.noun}" if pace else entry.en
+    if slot == "time":
+        return entry.noun
+    if slot in ("setting", "angle"):
+        return re.sub(r"^(?:on|in|at|from|among|beside|before|along|against|deep|high)\s+"
+                      r"(?:in\s+|the\s+)?", "", entry.en)
+    if slot == "weather" and entry.match:
+        return entry.match[0]
+    if slot == "lens" and entry.match:
+        return f"a {entry.match[0]} lens" if "lens" not in entry.match[0] else entry.match[0]
+    return entry.en
+
+
+def load_replies(path: Path = DATA_DIR / "conversation.toml") -> Replies:
+    """The [replies.en] and [replies.zh] tables, checked for every key."""
+    raw = read_toml(path).get("replies")
+    if not isinstance(raw, dict):
+        raise DataFileError(f"{display_name(path)}: needs [replies.en] and [replies.zh]")
+    reject_unknown_keys(path, "[replies]", raw, set(LANGUAGES))
+    phrases = {}
+    for language in LANGUAGES:
+        table = raw.get(language)
+        if not isinstance(table, dict):
+            raise DataFileError(f"{display_name(path)}: needs a [replies.{language}] table")
+        reject_unknown_keys(path, f"[replies.{language}]", table, set(_KEYS))
+        for key in _KEYS:
+            if not isinstance(table.get(key), str):
+                raise DataFileError(f"{display_name(path)}: [replies.{language}]: missing "
+                                    f"text '{key}'")
+        phrases[language] = dict(table)
+    return Replies(phrases)
