@@ -32,10 +32,17 @@ def _tiny(settings: EngineSettings) -> Engine:
     return TinyEngine(settings)
 
 
-# Engines that exist in this build; the photo issue adds `motion`.
+def _motion(settings: EngineSettings) -> Engine:
+    from video.engines.motion import MotionEngine
+
+    return MotionEngine(settings)
+
+
+# Engines that exist in this build.
 FACTORIES: dict[str, Callable[[EngineSettings], Engine]] = {
     "cogvideox": _cogvideox,
     "cloud": _cloud,
+    "motion": _motion,
     "tiny": _tiny,
 }
 
