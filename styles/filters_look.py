@@ -1,9 +1,11 @@
 """Look filters: painterly, cartoon, ink and pixel looks, and paper or canvas textures.
 
 These need neighbourhoods, so they run OpenCV per frame inside a block (OpenCV has no 4-D
-image); the maths around them is numpy over the frame. Heavy ones work at a reduced
-`scale` and bring the result back to full size, which is also what gives them their
-broad strokes. Same contract as filters_tone: float32 n×H×W×3 in, frames out.
+image); the maths around them is numpy over the frame. Sizes in pixels (radius, block,
+blur) are for a 720-pixel frame and scaled to the clip's, so a look does not change with
+resolution. Heavy filters work at a reduced `scale` and bring the result back to full
+size, which is also what gives them their broad strokes. Same contract as filters_tone:
+float32 n×H×W×3 in, frames out.
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ def kuwahara(frames: np.ndarray, ctx, *,
              radius: Annotated[int, Range(1, 12)] = 4,
              scale: Annotated[float, Range(0.25, 1)] = 0.5) -> np.ndarray:
     """Oil-paint strokes (Kuwahara filter): each pixel takes the mean colour of the calmest
-    of its four neighbouring squares, which flattens texture into strokes but keeps edges."""
+    of its four neighbouring squares, which flattens texture into strokes but keeps edges.
+    It works at `scale` of a 720-pixel frame, where `radius` is measured."""
+    work = ctx.work_scale(scale)
+    r = max(1, round(radius * ctx.pixel_scale * work / scale))
     for i in range(len(frames)):
-        small = _resized(frames[i], scale)
-        frames[i] = _full_size(_kuwahara_frame(small, radius), ctx.height, ctx.width)
+        small = _resized(frames[i], work)
+        frames[i] = _full_size(_kuwahara_frame(small, r), ctx.height, ctx.width)
     return frames
 
 
@@ -70,11 +75,13 @@ def smooth(frames: np.ndarray, ctx, *,
            eps: Annotated[float, Range(0.0001, 0.2)] = 0.01,
            scale: Annotated[float, Range(0.25, 1)] = 0.5) -> np.ndarray:
     """Smooth shading that keeps edges (a self-guided filter): flat areas turn soft and
-    clean, like a rendered 3D surface, while outlines stay sharp. Larger `eps` smooths more."""
-    r = max(1, round(radius * scale))
+    clean, like a rendered 3D surface, while outlines stay sharp. Larger `eps` smooths more.
+    `radius` is in pixels of a 720-pixel frame; it works at `scale` of that."""
+    work = ctx.work_scale(scale)
+    r = max(1, round(radius * ctx.pixel_scale * work))
     box = dict(ddepth=-1, ksize=(2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT)
     for i in range(len(frames)):
-        small = _resized(frames[i], scale)
+        small = _resized(frames[i], work)
         mean = cv2.boxFilter(small, **box)
         variance = cv2.boxFilter(small * small, **box) - mean * mean
         a = variance / (variance + eps)
@@ -110,6 +117,7 @@ def edges(frames: np.ndarray, ctx, *,
           color: Annotated[str, COLOR] = "#000000") -> np.ndarray:
     """Drawn outlines: where brightness changes sharply, blend towards `color` (ink)."""
     ink = rgb(color)
+    blur, width = ctx.px(blur, 0.3), ctx.px(width)
     for i in range(len(frames)):
         level = cv2.GaussianBlur(luma(frames[i]), (0, 0), blur)
         gx = cv2.Sobel(level, cv2.CV_32F, 1, 0, ksize=3)
@@ -133,7 +141,7 @@ def bloom(frames: np.ndarray, ctx, *,
     for i in range(len(frames)):
         bright = np.maximum(frames[i] - threshold, 0.0) * (1.0 / max(1.0 - threshold, 1e-3))
         small = _resized(bright, 0.25)
-        glow = cv2.GaussianBlur(small, (0, 0), max(radius / 4, 0.5))
+        glow = cv2.GaussianBlur(small, (0, 0), ctx.px(radius / 4, 0.5))
         frames[i] += strength * _full_size(glow, ctx.height, ctx.width)
     return frames
 
@@ -158,6 +166,7 @@ def pixelate(frames: np.ndarray, ctx, *,
     """Pixel art: big square pixels, a small fixed palette, and an ordered dither fixed to
     the pixel grid (so it never crawls from frame to frame)."""
     h, w = ctx.height, ctx.width
+    block = max(2, round(ctx.px(block)))
     small_h, small_w = -(-h // block), -(-w // block)
     ys, xs = np.arange(small_h) % 4, np.arange(small_w) % 4
     offset = spread((_BAYER4[ys[:, None], xs[None, :]] - 0.5) * dither)
@@ -186,7 +195,7 @@ def sharpen(frames: np.ndarray, ctx, *,
             radius: Annotated[float, Range(0.3, 8)] = 1.5) -> np.ndarray:
     """Unsharp mask: crisper detail, as a documentary camera's lens and sensor give."""
     for i in range(len(frames)):
-        blurred = cv2.GaussianBlur(frames[i], (0, 0), radius)
+        blurred = cv2.GaussianBlur(frames[i], (0, 0), ctx.px(radius, 0.3))
         frames[i] += amount * (frames[i] - blurred)
     return frames
 
@@ -224,7 +233,7 @@ def canvas(frames: np.ndarray, ctx, *,
            period: Annotated[float, Range(2, 16)] = 4.0) -> np.ndarray:
     """Woven canvas under the paint (the same on every frame)."""
     relief = ctx.cached(("canvas", strength, period), lambda: spread(
-        (1.0 + strength * canvas_texture(ctx.seed, ctx.height, ctx.width, period))
+        (1.0 + strength * canvas_texture(ctx.seed, ctx.height, ctx.width, ctx.px(period, 2.0)))
         .astype(np.float32)))
     frames *= relief
     return frames

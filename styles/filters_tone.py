@@ -18,9 +18,9 @@ from styles.textures import grain_blend, grain_keyframe
 
 
 def mono(frames: np.ndarray, ctx, *,
-         red: Annotated[float, Range(0, 2)] = float(LUMA[0]),
-         green: Annotated[float, Range(0, 2)] = float(LUMA[1]),
-         blue: Annotated[float, Range(0, 2)] = float(LUMA[2])) -> np.ndarray:
+         red: Annotated[float, Range(0, 2)] = 0.2126,
+         green: Annotated[float, Range(0, 2)] = 0.7152,
+         blue: Annotated[float, Range(0, 2)] = 0.0722) -> np.ndarray:
     """Black and white through a channel mixer (like a colour filter on a B&W camera);
     the weights are normalised, so overall brightness stays. R = G = B afterwards."""
     weights = np.array([red, green, blue], dtype=np.float32)
@@ -116,7 +116,7 @@ def grain(frames: np.ndarray, ctx, *,
     `hold` frames while crossfading to the next, so it shimmers like film and never boils."""
     def keyframe(key: int) -> np.ndarray:
         return ctx.cached(("grain", key, size), lambda: grain_keyframe(
-            ctx.seed, key, ctx.height, ctx.width, size))
+            ctx.seed, key, ctx.height, ctx.width, ctx.px(size)))
 
     for i, index in enumerate(ctx.frame_indices):
         key, w0, w1 = grain_blend(int(index), hold)

@@ -27,6 +27,7 @@ from styles import filters_look, filters_tone
 from styles.params import COLOR, Choice, Range, as_image
 
 CHUNK_FRAMES = 2  # frames graded together: large enough to vectorise, small enough for cache
+REFERENCE_SIDE = 720  # filter sizes in pixels are for a frame this wide (CogVideoX 1.0)
 
 # Every filter a preset may name. A filter is f(frames, ctx, **params) -> frames, where
 # frames is float32 n×H×W×3 in [0, 1] (changed in place or replaced) and ctx a GradeContext.
@@ -136,15 +137,27 @@ def _check_value(spec: ParamSpec, value: Any) -> str | None:
 
 class GradeContext:
     """What filters may know beyond their frames: where the block sits in the clip, the
-    seed, and a cache of textures shared by all blocks of one grading call."""
+    seed, the frame size, and a cache of textures shared by all blocks of one grading call."""
 
     def __init__(self, seed: int, height: int, width: int):
         self.seed = seed
         self.height = height
         self.width = width
+        # Radii and block sizes are given for a 720-pixel frame and scaled to this one, so
+        # a style looks the same on a 96-pixel test clip, a 384-pixel preview or 1360 pixels.
+        self.pixel_scale = max(height, width) / REFERENCE_SIDE
         self.frame_indices: np.ndarray = np.arange(0)
         self._cache: dict[Any, Any] = {}
         self._lock = threading.Lock()
+
+    def px(self, length: float, least: float = 0.0) -> float:
+        """A length given for a 720-pixel frame, in this frame's pixels."""
+        return max(least, length * self.pixel_scale)
+
+    def work_scale(self, scale: float) -> float:
+        """The resolution to work at for a filter that asks for `scale` of a 720-pixel
+        frame: the same working size on any frame, never above full size."""
+        return min(1.0, scale / self.pixel_scale)
 
     def for_block(self, start: int, count: int) -> "GradeContext":
         """A view of this context for frames start..start+count-1 (same cache)."""

@@ -81,8 +81,13 @@ class StylePreset:
 
     def apply(self, prompt: str) -> str:
         """The prompt inside this style's template (plain replace: braces in a user's
-        prompt are text, not placeholders)."""
-        return self.prompt_template.replace("{prompt}", prompt.strip())
+        prompt are text, not placeholders). When the template goes on with a new sentence,
+        the prompt gets the full stop it lacks."""
+        before, after = self.prompt_template.split("{prompt}", 1)
+        text = prompt.strip()
+        if text and text[-1] not in ".!?。！？" and after.lstrip()[:1].isupper():
+            text += "."
+        return f"{before}{text}{after}"
 
 
 @dataclass(frozen=True)
