@@ -65,6 +65,12 @@ class Styling:
     lora: LoraSpec | None = None
     grade: Grade | None = None
     music_moods: tuple[str, ...] = ()  # the style's moods for the soundtrack, best first
+    guidance: float | None = None  # the style's guidance; the caller's own value wins
+    lora_models: tuple[str, ...] = ()  # models the LoRA was trained on; empty means any
+
+    def lora_for(self, model: str) -> LoraSpec | None:
+        """The LoRA if it fits the model (a LoRA trained on one model breaks another)."""
+        return self.lora if not self.lora_models or model in self.lora_models else None
 
 
 class Director:
@@ -127,8 +133,17 @@ class Director:
         return spec
 
     def style(self, spec: ShotSpec) -> Styling:
-        """The prompt and look a style contributes (the styles issue fills this in)."""
-        return Styling(prompt=spec.prompt)
+        """What the chosen style preset (styles/) adds: its prompt template and negative
+        prompt, guidance, LoRA, colour grade and music moods. No style: the prompt as is."""
+        if self.styles is None or spec.style is None:
+            return Styling(prompt=spec.prompt)
+        preset = self.styles.get(spec.style)  # an unknown id is an InputError listing them
+        styled = self.styles.apply(preset, spec.prompt)
+        lora = preset.lora
+        return Styling(prompt=styled.prompt, negative_prompt=styled.negative_prompt,
+                       lora=self.styles.lora_for(preset), grade=self.styles.grade_for(preset),
+                       music_moods=preset.music_moods, guidance=preset.guidance,
+                       lora_models=lora.base_models if lora else ())
 
     def soundtrack(self, spec: ShotSpec, styling: Styling, mp4: Path, progress: Progress,
                    timings: dict[str, float]) -> ChosenTrack | None:
@@ -158,8 +173,8 @@ class Director:
             frames=_given(options.frames, defaults.frames), fps=defaults.fps,
             width=defaults.width, height=defaults.height,
             steps=_given(options.steps, defaults.steps),
-            guidance=_given(options.guidance, defaults.guidance),
-            seed=spec.seed, lora=styling.lora, model=defaults.model)
+            guidance=_given(options.guidance, _given(styling.guidance, defaults.guidance)),
+            seed=spec.seed, lora=styling.lora_for(defaults.model), model=defaults.model)
 
     @staticmethod
     def generate(engine: Engine, request: GenerationRequest, progress: Progress) -> Clip:
