@@ -28,7 +28,7 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 # Folders that add sub-commands: each has cli.py with add_commands(subparsers), whose
 # handlers take (args, app) and return an exit code. Keep their imports light.
-COMMAND_MODULES: tuple[str, ...] = ("api.cli", "ui.cli", "music.cli")
+COMMAND_MODULES: tuple[str, ...] = ("api.cli", "ui.cli", "music.cli", "styles.cli")
 
 
 @dataclass
@@ -50,6 +50,7 @@ def wire(args: argparse.Namespace) -> App:
     """Build the engines, the director and the rest from flags and environment."""
     from agent.director import Director
     from music.soundtrack import Soundtrack
+    from styles.presets import StyleLibrary
     from video.engines.base import EngineSettings
     from video.engines.pool import EnginePool
 
@@ -64,8 +65,8 @@ def wire(args: argparse.Namespace) -> App:
     engines = EnginePool(settings)
     data_dir = (Path(args.data_dir).expanduser() if getattr(args, "data_dir", None)
                 else default_dir("CLIPWRIGHT_DATA_DIR", Path.home() / ".clipwright"))
-    return App(settings=settings, engines=engines, director=Director(engines, music=Soundtrack()),
-               data_dir=data_dir)
+    director = Director(engines, styles=StyleLibrary.load(), music=Soundtrack())
+    return App(settings=settings, engines=engines, director=director, data_dir=data_dir)
 
 
 # --- generate ------------------------------------------------------------------------------
@@ -104,6 +105,8 @@ def run_generate(args: argparse.Namespace, app: App) -> int:
         raise InputError(f"no photo at '{image}'")
     if app.director.music is not None:  # a bad track id or audio file fails before rendering
         app.director.music.check_choice(args.music)
+    if args.style is not None and app.director.styles is not None:
+        app.director.styles.get(args.style)  # an unknown style fails before rendering
     spec = ShotSpec(idea=args.idea, style=args.style, seed=args.seed, source_image=image,
                     music=args.music)
     options = RenderOptions(engine=args.engine, model=args.model, steps=args.steps,
