@@ -181,7 +181,9 @@ class CogVideoXEngine:
         return info.hub_id  # from_pretrained downloads it into the cache
 
     def _apply_lora(self, loaded: LoadedPipeline, lora: LoraSpec | None) -> None:
-        """Load the requested LoRA, unloading a different one first."""
+        """Load the requested LoRA, unloading a different one first. A LoRA that cannot be
+        loaded (missing, not a LoRA, or made for another model: a RuntimeError of mismatched
+        shapes) is an InputError, and no half-loaded adapter stays behind."""
         if loaded.lora == lora:
             return
         if loaded.lora is not None:
@@ -191,9 +193,14 @@ class CogVideoXEngine:
             try:
                 loaded.pipe.load_lora_weights(lora.source, weight_name=lora.weight_name,
                                               adapter_name=lora.adapter_name)
-            except (OSError, ValueError) as exc:
-                raise InputError(f"cannot load LoRA '{lora.source}': {exc}") from exc
-            loaded.pipe.set_adapters([lora.adapter_name], [lora.scale])
+                loaded.pipe.set_adapters([lora.adapter_name], [lora.scale])
+            except (OSError, ValueError, RuntimeError) as exc:
+                loaded.pipe.unload_lora_weights()
+                lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+                reason = "its weights do not fit this model (made for another one?)" if (
+                    "size mismatch" in str(exc)) else (lines[0] if lines else type(exc).__name__)
+                raise InputError(f"cannot load LoRA '{lora.source}' into model "
+                                 f"'{loaded.info.id}': {reason}") from exc
             loaded.lora = lora
 
     @staticmethod
