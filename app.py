@@ -78,6 +78,8 @@ def add_generate(subparsers) -> None:
     p = subparsers.add_parser("generate", help="render one video from an idea, headless")
     p.add_argument("idea", help="what the video should show, in English or Chinese")
     p.add_argument("--image", help="a photo to animate (image-to-video)")
+    p.add_argument("--fit", default="crop", choices=("crop", "letterbox"),
+                   help="fit the photo to the frame by a crop around its subject, or whole")
     p.add_argument("--style", help="a style preset id (see `styles`)")
     p.add_argument("--engine", default="auto", choices=ENGINE_NAMES)
     p.add_argument("--model", help="a model id from video/engines/models.toml")
@@ -101,8 +103,10 @@ def run_generate(args: argparse.Namespace, app: App) -> int:
     from agent.shot import ShotSpec
 
     image = Path(args.image) if args.image else None
-    if image is not None and not image.is_file():
-        raise InputError(f"no photo at '{image}'")
+    if image is not None:
+        from video.intake import load_image
+
+        load_image(image)  # a bad photo fails now, in one line, before anything loads
     if app.director.music is not None:  # a bad track id or audio file fails before rendering
         app.director.music.check_choice(args.music)
     if args.style is not None and app.director.styles is not None:
@@ -110,7 +114,7 @@ def run_generate(args: argparse.Namespace, app: App) -> int:
     spec = ShotSpec(idea=args.idea, style=args.style, seed=args.seed, source_image=image,
                     music=args.music)
     options = RenderOptions(engine=args.engine, model=args.model, steps=args.steps,
-                            frames=args.frames, guidance=args.guidance)
+                            frames=args.frames, guidance=args.guidance, fit=args.fit)
     out = Path(args.out or f"clip-{time.strftime('%Y%m%d-%H%M%S')}.mp4")
     if out.suffix.lower() != ".mp4":
         raise InputError(f"--out must end in .mp4; got '{out}'")

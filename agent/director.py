@@ -17,6 +17,7 @@ from errors import InputError
 from music.soundtrack import ChosenTrack
 from video.engines.base import Engine
 from video.engines.pool import EnginePool
+from video.intake import fit, load_image
 from video.post import Grade, finish
 from video.types import Clip, FinishedVideo, GenerationRequest, LoraSpec
 
@@ -37,6 +38,7 @@ class RenderOptions:
     guidance: float | None = None
     fps: int = 16  # of the finished video; frames are interpolated up to it
     upscale: int = 2
+    fit: str = "crop"  # how a photo meets the frame: "crop" (around its subject) or "letterbox"
 
 
 @dataclass
@@ -167,9 +169,12 @@ class Director:
         """The engine's request: the styled prompt at the model's native size."""
         task = "i2v" if spec.source_image else "t2v"
         defaults = engine.defaults(task, options.model)
+        photo = None
+        if spec.source_image:  # checked and decoded once, then fitted to the model's frame
+            photo = fit(load_image(spec.source_image), defaults.width, defaults.height,
+                        mode=options.fit)
         return GenerationRequest(
-            prompt=styling.prompt, negative_prompt=styling.negative_prompt,
-            image=load_source_image(spec.source_image) if spec.source_image else None,
+            prompt=styling.prompt, negative_prompt=styling.negative_prompt, image=photo,
             frames=_given(options.frames, defaults.frames), fps=defaults.fps,
             width=defaults.width, height=defaults.height,
             steps=_given(options.steps, defaults.steps),
@@ -188,13 +193,3 @@ def _given(value, default):
     """The caller's value when given (0 included), else the default."""
     return default if value is None else value
 
-
-def load_source_image(path: Path):
-    """Open the user's photo as RGB (the photo issue replaces this with full intake)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            return image.convert("RGB")
-    except (OSError, UnidentifiedImageError) as exc:
-        raise InputError(f"cannot read the photo '{path}': {exc}") from exc
