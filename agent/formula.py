@@ -166,7 +166,10 @@ def compose(brief: Brief, vocabulary: Vocabulary, *, seed: int, hints: Hints = H
     lighting = p.choose("lighting", lambda e: env in e.envs and (
         time is None or not e.times or time.light in e.times) and (
         e.settings is None or (setting is not None and setting.id in e.settings)))
-    atmosphere = p.choose("atmosphere", fits)
+    suited = set(weather.atmospheres or ()) if weather else set()
+    if not any(fits(e) and e.id in suited for e in vocabulary.entries["atmosphere"]):
+        suited = {e.id for e in vocabulary.entries["atmosphere"]}
+    atmosphere = p.choose("atmosphere", lambda e: fits(e) and e.id in suited)
 
     action = brief.action
     if not action and kind.idle and not photo:

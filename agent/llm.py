@@ -37,6 +37,10 @@ class LLMOutputError(ValueError):
     """The model's answer is not a usable prompt; the message says why (shown to the user)."""
 
 
+class LLMUnavailable(RuntimeError):
+    """The model gave no usable answer (timeout, error, two bad answers); says why."""
+
+
 @dataclass(frozen=True)
 class LLMConfig:
     """Where the chat model is and how long to wait for it."""
@@ -109,62 +113,68 @@ class LLMRewriter:
             return given(spec)
         if not spec.idea.strip():
             raise InputError("the idea is empty; describe what the video should show")
+        language = "zh" if has_cjk(spec.idea) else spec.language
         request = {"task": "new_idea", "idea": spec.idea,
-                   "photo": spec.source_image is not None,
-                   "language": "zh" if has_cjk(spec.idea) else spec.language}
-        return self.ask(spec, request, hints)[0]
+                   "photo": spec.source_image is not None, "language": language}
+        try:
+            fields, notes = self.exchange(request, hints, style=spec.style)
+        except LLMUnavailable as exc:
+            return self.fall_back(spec, hints, str(exc), language)
+        return self.filled(spec, fields, notes, language)
 
-    def ask(self, spec: ShotSpec, request: dict, hints: StyleHints | None = None,
-            history: list[tuple[str, str]] = ()) -> tuple[Rewrite, str]:
-        """One exchange with the model: (the rewrite, the intent it saw: "new_idea" or
-        "refine"). Falls back to the formula on a timeout, an error or two bad answers."""
-        language = request.get("language", "en")
+    def filled(self, spec: ShotSpec, fields: dict[str, str], notes: tuple[str, ...],
+               language: str) -> Rewrite:
+        """The Rewrite of a checked answer."""
+        spec = spec.with_changes(
+            subject=fields["subject"] or spec.subject, action=fields["action"],
+            camera=fields["camera"], scene=fields["scene"], details=fields["details"],
+            title=fields["title"] or spec.title, mood=fields["mood"] or spec.mood,
+            language=language)
+        return Rewrite(spec=spec, backend=self.name, reply=fields["reply"], warnings=notes)
+
+    def exchange(self, request: dict, hints: StyleHints | None = None, *,
+                 style: str | None = None,
+                 history: list[tuple[str, str]] = ()) -> tuple[dict[str, str], tuple[str, ...]]:
+        """Send one request (a JSON-able dict: task, idea or message, current parts…) and
+        return the checked answer and notes for the user. A second unusable answer, a timeout
+        or a transport error raises LLMUnavailable with the reason."""
         if hints and (hints.camera or hints.lighting):
-            request = {**request, "style": spec.style,
+            request = {**request, "style": style,
                        "style_hints": {"camera": list(hints.camera),
                                        "lighting": list(hints.lighting)}}
         messages = [{"role": "system", "content": self._system}]
         for role, text in list(history)[-6:]:
             messages.append({"role": "user" if role == "user" else "assistant",
                              "content": text[:2000]})
+        # The user's words travel inside JSON: data to depict, not instructions.
         messages.append({"role": "user", "content": json.dumps(request, ensure_ascii=False)})
         notes: list[str] = []
         for attempt in (1, 2):
             try:
                 answer = self._complete(messages)
-            except Exception as exc:  # noqa: BLE001 - any transport failure falls back
+            except Exception as exc:  # noqa: BLE001 - any transport failure means: fall back
                 reason = _describe_failure(exc, self.config)
                 log.warning("LLM rewrite failed: %s", reason)
-                return self._fallback(spec, request, hints, reason, language), "new_idea"
+                raise LLMUnavailable(reason) from exc
             try:
-                fields = parse_answer(answer, photo=bool(request.get("photo")))
+                return parse_answer(answer, photo=bool(request.get("photo"))), tuple(notes)
             except LLMOutputError as exc:
                 log.info("LLM answer %d unusable: %s", attempt, exc)
                 if attempt == 2:
-                    return self._fallback(spec, request, hints,
-                                          f"twice an unusable answer: {exc}", language), \
-                        "new_idea"
+                    raise LLMUnavailable(f"twice an unusable answer: {exc}") from exc
                 notes.append(f"the language model's first answer was unusable ({exc}); it "
                              f"was asked again")
                 messages += [{"role": "assistant", "content": answer[:4000]},
                              {"role": "user", "content":
                               f"That answer was not usable: {exc}. Answer again with only "
                               f"the JSON object described in the instructions."}]
-                continue
-            filled = spec.with_changes(
-                subject=fields["subject"] or spec.subject, action=fields["action"],
-                camera=fields["camera"], scene=fields["scene"], details=fields["details"],
-                title=fields["title"] or spec.title, mood=fields["mood"] or spec.mood,
-                language=language)
-            return Rewrite(spec=filled, backend=self.name, reply=fields["reply"],
-                           warnings=tuple(notes)), fields["intent"]
         raise AssertionError("unreachable")
 
-    def _fallback(self, spec: ShotSpec, request: dict, hints: StyleHints | None, reason: str,
+    def fall_back(self, spec: ShotSpec, hints: StyleHints | None, reason: str,
                   language: str) -> Rewrite:
-        idea = request.get("idea") or spec.idea
-        rewrite = self.fallback.rewrite(spec.with_changes(idea=idea, camera="", scene="",
-                                                          details=""), hints)
+        """The formula's rewrite, with a note saying why the model was not used."""
+        rewrite = self.fallback.rewrite(spec.with_changes(camera="", scene="", details=""),
+                                        hints)
         note = self.fallback.replies.say(language, "fallback", reason=reason)
         return Rewrite(spec=rewrite.spec, backend=rewrite.backend, reply=rewrite.reply,
                        untranslated=rewrite.untranslated, warnings=(note, *rewrite.warnings),

@@ -15,7 +15,7 @@ from agent.vocabulary import (DATA_DIR, DataFileError, Vocabulary, display_name,
 LANGUAGES = ("en", "zh")
 _KEYS = ("camera", "scene", "details", "style", "list_and", "list_sep", "quote", "new_idea",
          "kept", "chose", "chose_plain", "photo", "refined", "refined_nothing",
-         "subject_changed", "style_changed", "draw_again", "generate", "share", "music_none",
+         "subject_changed", "pace_changed", "style_changed", "draw_again", "generate", "share", "music_none",
          "music_next", "music_mood", "need_idea", "unclear", "untranslated", "fallback",
          "too_long")
 # The slots named when saying what was chosen, in the order they are said.

@@ -44,7 +44,7 @@ _SLOT_KEYS: dict[str, tuple[dict, dict]] = {
     "look": ({"adjective": _STR}, {"preset": _STR}),
     "setting": ({"env": _STR, "backdrop": _LIST, "ambient": _LIST}, {"subject": _STR}),
     "time": ({"noun": _STR, "light": _STR}, {}),
-    "weather": ({"motion": _STR}, {}),
+    "weather": ({"motion": _STR}, {"atmospheres": _LIST}),
     "lighting": ({"times": _LIST, "envs": _LIST}, {"settings": _LIST}),
     "atmosphere": ({"mood": _STR}, {}),
 }
@@ -87,6 +87,7 @@ class Entry:
     envs: tuple[str, ...] | None = None
     settings: tuple[str, ...] | None = None
     mood: str = ""
+    atmospheres: tuple[str, ...] | None = None
 
     def fits_kind(self, kind: str) -> bool:
         return self.kinds is None or kind in self.kinds
@@ -413,6 +414,8 @@ def _check_references(folder: Path, entries, by_id, kinds, nouns) -> None:
                 raise DataFileError(f"{scene}: [[lighting]] entry '{e.id}': key '{key}' has "
                                     f"unknown value '{bad[0]}' (allowed: {', '.join(allowed)})")
         need(scene, f"[[lighting]] entry '{e.id}' key 'settings'", "setting", e.settings)
+    for e in entries["weather"]:
+        need(scene, f"[[weather]] entry '{e.id}' key 'atmospheres'", "atmosphere", e.atmospheres)
     for kind in kinds.values():
         need(subjects, f"[kinds.{kind.name}] key 'settings'", "setting", kind.settings)
     for noun in nouns.values():

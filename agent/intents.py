@@ -1,0 +1,260 @@
+"""Reading a chat turn by rules (offline): commands, music changes, and refinements — the
+vocabulary choices, relative camera moves ("closer", "慢一点") and subject swaps a message
+names. The words are data in agent/data/conversation.toml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from agent.glossary import has_cjk
+from agent.reading import Brief, article, read_idea
+from agent.replies import Replies, label
+from agent.vocabulary import (DATA_DIR, DataFileError, Noun, Vocabulary, check_type,
+                              display_name, read_toml, reject_unknown_keys)
+from errors import InputError
+
+COMMANDS = ("draw_again", "generate", "share")
+RELATIVE = ("closer", "wider", "slower", "faster")
+_CHANGE = {"change", "switch", "turn", "instead", "replace", "make", "换成", "改成", "变成",
+           "改为", "换", "改", "让", "把", "变"}
+_ADD = {"add", "with", "also", "加", "加点", "加上", "再加", "来点", "添加"}
+_REMOVE = {"remove", "without", "no", "去掉", "不要"}
+_PUNCT = re.compile(r"[^\w\s'-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Intents:
+    """The rule words of conversation.toml."""
+
+    filler: tuple[str, ...]
+    commands: dict[str, frozenset[str]]
+    music_words: tuple[str, ...]
+    music_remove: tuple[str, ...]
+    music_moods: dict[str, str]
+    relative: dict[str, tuple[str, ...]]
+    cues: tuple[str, ...]
+
+    def normalize(self, text: str) -> str:
+        """Lower case, without punctuation and filler words ("Draw again, please!" →
+        "draw again")."""
+        text = _PUNCT.sub(" ", text.lower())
+        for word in sorted(self.filler, key=len, reverse=True):
+            if has_cjk(word):
+                text = text.replace(word, " ")
+            else:
+                text = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", " ", text)
+        return " ".join(text.split())
+
+    def command(self, text: str) -> str | None:
+        """generate, share or draw_again when the whole message is one of those phrases."""
+        normal = self.normalize(text)
+        return next((name for name, phrases in self.commands.items() if normal in phrases),
+                    None)
+
+    def music(self, text: str) -> str | None:
+        """For a message about the soundtrack: "none", a mood id, or "next"; else None."""
+        lower = text.lower()
+        if not any(_has(lower, w) for w in self.music_words):
+            return None
+        mood = next((m for w, m in self.music_moods.items() if _has(lower, w, prefix=True)),
+                    None)
+        removing = any(_has(lower, w) for w in self.music_remove)
+        short = len(lower.split()) <= 5 if not has_cjk(lower) else len(lower) <= 14
+        changing = any(_has(lower, w) for w in self.cues)
+        if not (removing or mood or short or changing):
+            return None  # "a girl playing music in the park" is an idea, not a request
+        return "none" if removing else mood or "next"
+
+    def mood_name(self, mood: str, language: str) -> str:
+        """A mood's name in the language ("calm" / "安静")."""
+        for word, target in self.music_moods.items():
+            if target == mood and has_cjk(word) == (language == "zh"):
+                return word
+        return mood
+
+    def relatives(self, text: str) -> tuple[str, ...]:
+        """The relative moves a message asks for ("closer", "slower"…)."""
+        lower = text.lower()
+        return tuple(name for name, phrases in self.relative.items()
+                     if any(_has(lower, p) for p in phrases))
+
+
+def _has(text: str, phrase: str, prefix: bool = False) -> bool:
+    phrase = phrase.lower()
+    if has_cjk(phrase):
+        return phrase in text
+    end = r"" if prefix else r"(?![\w])"
+    return re.search(rf"(?<![\w]){re.escape(phrase)}{end}", text) is not None
+
+
+def load_intents(path: Path = DATA_DIR / "conversation.toml") -> Intents:
+    """The rule words, checked."""
+    raw = read_toml(path)
+    reject_unknown_keys(path, "the file", raw, {"filler", "commands", "music", "relative",
+                                                "cues", "replies"})
+    where = display_name(path)
+
+    def table(name: str, keys: set[str]) -> dict:
+        value = raw.get(name)
+        if not isinstance(value, dict):
+            raise DataFileError(f"{where}: needs a [{name}] table")
+        reject_unknown_keys(path, f"[{name}]", value, keys)
+        missing = keys - set(value)
+        if missing:
+            raise DataFileError(f"{where}: [{name}]: missing key '{sorted(missing)[0]}'")
+        return value
+
+    commands = table("commands", set(COMMANDS))
+    music = table("music", {"words", "remove", "moods"})
+    relative = table("relative", set(RELATIVE))
+    cues = table("cues", {"words"})
+    moods = music["moods"]
+    if not isinstance(moods, dict) or not all(isinstance(v, str) for v in moods.values()):
+        raise DataFileError(f"{where}: [music] moods must map words to mood ids")
+    return Intents(
+        filler=check_type(path, "the file", "filler", raw.get("filler", []), "list of texts"),
+        commands={name: frozenset(p.lower() for p in check_type(
+            path, "[commands]", name, phrases, "list of texts"))
+            for name, phrases in commands.items()},
+        music_words=check_type(path, "[music]", "words", music["words"], "list of texts"),
+        music_remove=check_type(path, "[music]", "remove", music["remove"], "list of texts"),
+        music_moods={k.lower(): v for k, v in moods.items()},
+        relative={name: check_type(path, "[relative]", name, phrases, "list of texts")
+                  for name, phrases in relative.items()},
+        cues=check_type(path, "[cues]", "words", cues["words"], "list of texts"))
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """What a message asks to change, read by rules."""
+
+    pins: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    relative: tuple[str, ...] = ()
+    nouns: tuple[Noun, ...] = ()
+    subject: str = ""  # the English phrase of the last noun named ("a dog")
+    cues: frozenset[str] = frozenset()
+    untranslated: tuple[str, ...] = ()
+    idea: Brief | None = None  # the message read as a whole idea, when it is one
+
+    @property
+    def empty(self) -> bool:
+        return not (self.pins or self.relative or self.nouns)
+
+    def is_new_idea(self, brief: Brief) -> bool:
+        """A message that names another subject without asking to change the current one."""
+        if self.empty:
+            return self.idea is not None
+        changing = self.cues & (_CHANGE | _ADD | _REMOVE)
+        return bool(self.nouns) and not changing and not self.relative and (
+            self.nouns[0].word != brief.noun)
+
+    def apply(self, brief: Brief, picks: dict[str, str], vocabulary: Vocabulary,
+              language: str, replies: Replies) -> tuple[Brief, set[str], list[str], str | None]:
+        """(the new brief, the slots changed, what to say about each, a new style id)."""
+        slots: set[str] = set()
+        items: list[str] = []
+        style = None
+        removing = bool(self.cues & _REMOVE)
+        for slot, ids in self.pins:
+            if removing and slot == "weather":
+                ids = ("clear",)
+            if brief.pinned(slot) == ids and picks.get(slot) in ids:
+                continue
+            brief = brief.with_pin(slot, ids)
+            if slot == "setting":
+                brief = replace(brief, setting_in_action=False)
+            if slot == "look":
+                style = vocabulary.get("look", ids[0]).preset or None
+            slots.add(slot)
+            items.append(label(vocabulary, slot, ids[0], language))
+        for move in self.relative:
+            step = -1 if move in ("closer", "slower") else 1
+            slot = "shot" if move in ("closer", "wider") else "pace"
+            current = picks.get(slot)
+            if not current:
+                continue
+            order = vocabulary.get(slot, current).order + step
+            target = next((e for e in vocabulary.entries[slot] if e.order == order), None)
+            if target is None:
+                continue
+            brief = brief.with_pin(slot, (target.id,))
+            slots.add(slot)
+            items.append(label(vocabulary, slot, target.id, language))
+            if slot == "pace":
+                items[-1] = replies.say(language, "pace_changed", pace=items[-1])
+        if self.nouns and self.cues & (_CHANGE | _ADD) and (
+                self.nouns[-1].word != brief.noun or self.cues & _ADD):
+            noun = self.nouns[-1]
+            if self.cues & _ADD and not self.cues & _CHANGE:
+                brief = replace(brief, subject=f"{brief.subject} and {self.subject}",
+                                plural=True)
+            else:
+                brief = replace(brief, subject=self.subject, noun=noun.word, kind=noun.kind,
+                                plural=False)
+            slots.add("subject")
+            items.append(replies.say(language, "subject_changed", subject=brief.subject))
+        return brief, slots, items, style
+
+
+def scan_refinement(text: str, formula, intents: Intents) -> Refinement:
+    """The vocabulary choices, relative moves, nouns and cue words in a message."""
+    vocabulary: Vocabulary = formula.vocabulary
+    pins: dict[str, tuple[str, ...]] = {}
+    nouns: list[Noun] = []
+    untranslated: list[str] = []
+    cues = {c for c in intents.cues if _has(text.lower(), c)}
+    if has_cjk(text):
+        for clause in re.split(r"[，,。；;！!？?、\s]+", text):
+            words = [w for w in formula.glossary.segment(clause) if w.role != "ignore"]
+            for i, w in enumerate(words):
+                nxt = words[i + 1] if i + 1 < len(words) else None
+                if w.role in ("camera", "scene"):
+                    for ref in w.en.split(","):
+                        slot, _, entry_id = ref.partition(":")
+                        pins[slot] = (entry_id,)
+                elif w.role == "look":
+                    pins["look"] = (w.en,)
+                elif w.role == "adverb" and w.pace and nxt is not None and \
+                        nxt.en.startswith("movement:"):
+                    pins["pace"] = (w.pace,)
+                elif w.role == "subject":
+                    nouns.append(vocabulary.nouns[w.en])
+                elif w.role == "cue":
+                    cues.add(w.text)
+                elif w.role == "unknown":
+                    untranslated.append(w.text)
+    else:
+        terms = vocabulary.find_terms(text)
+        for term in terms:
+            pins[term.slot] = term.ids
+            pace = vocabulary.pace_before(text[:term.start])
+            if term.slot == "movement" and pace:
+                pins["pace"] = (pace[0],)
+        # "add rain": a word that is a vocabulary choice is not a new subject
+        nouns = [n for n, start, end, _ in vocabulary.find_nouns(text)
+                 if n.word not in ("she", "he")
+                 and not any(t.start < end and start < t.end for t in terms)]
+    relative = intents.relatives(text)
+    subject = ""
+    if nouns:
+        noun = nouns[-1]
+        subject = noun.name or f"{article(noun.word)} {noun.word}"
+    idea = None
+    if not relative:
+        try:
+            idea = read_idea(text, vocabulary, formula.glossary)
+            # Unknown words make an idea only when there are enough of them to describe
+            # something ("blah" is not an idea; "grandpa fishing by a lake" is).
+            if not idea.noun and (has_cjk(text) or len(text.split()) < 3):
+                idea = None
+        except InputError:
+            idea = None
+    # A relative word ("closer") is also often a vocabulary phrase ("move closer"): the
+    # relative move wins, it is what the user meant.
+    if relative:
+        pins = {s: i for s, i in pins.items() if s != "movement" or "push-in" not in i}
+    return Refinement(pins=tuple(sorted(pins.items())), relative=relative, nouns=tuple(nouns),
+                      subject=subject, cues=frozenset(c.lower() for c in cues),
+                      untranslated=tuple(dict.fromkeys(untranslated)), idea=idea)
