@@ -17,7 +17,8 @@ import gradio as gr
 from agent.director import RenderOptions
 from errors import EngineUnavailable, InputError
 from ui.i18n import LANGUAGES
-from ui.page import Catalog, Page, duration_choices, model_choices, music_choices, style_choices
+from ui.page import (Catalog, Page, duration_choices, model_choices, music_choices,
+                     style_choices, style_gallery)
 from ui.studio import SessionInfo, ShotEdits, Studio
 from ui.views import (EngineState, chat_messages, choice_name, creation_caption,
                       creation_details, header_html, progress_html, share_html)
@@ -76,6 +77,9 @@ class Handlers:
         updates.set(c["model"], choices=model_choices(s, language, self.catalog.models))
         updates.set(c["duration"], choices=duration_choices(s, language))
         updates.set(c["header"], value=header_html(s, language, self.engine_state()))
+        updates.set(c["style_gallery"], value=style_gallery(self.catalog, language))
+        updates.set(c["result_music"], choices=[(t.name(language), t.id)
+                                                for t in self.catalog.tracks])
 
     def chat_view(self, session: SessionInfo) -> list[dict]:
         history = self.studio.history(session)[-CHAT_HISTORY:]
@@ -96,7 +100,10 @@ class Handlers:
         c = self.c
         updates.set(c["creation"], value=creation.id if creation else None)
         updates.set(c["actions"], visible=creation is not None)
+        updates.set(c["result_music_row"],
+                    visible=creation is not None and bool(self.catalog.tracks))
         if creation is not None:
+            updates.set(c["result_music"], value=creation.track)
             updates.set(c["mp4"], value=str(creation.mp4))
             updates.set(c["gif"], value=str(creation.gif) if creation.gif else None,
                         visible=creation.gif is not None)
@@ -113,6 +120,35 @@ class Handlers:
             music = spec.music if spec.music in ("auto", "none") or any(
                 t.id == spec.music for t in self.catalog.tracks) else "auto"
             updates.set(c["music"], value=music)
+            updates.set(c["music_player"], **self.track_player(music))
+
+    def track_player(self, track_id: str | None) -> dict:
+        """The small player's value for a track id (hidden for auto, none or unknown)."""
+        track = next((t for t in self.catalog.tracks if t.id == track_id), None)
+        if track is None or track.preview is None or not track.preview.is_file():
+            return {"value": None, "visible": False}
+        return {"value": str(track.preview), "visible": True}
+
+    def on_music_pick(self, track_id: str):
+        return gr.update(**self.track_player(track_id))
+
+    def on_change_music(self, session: SessionInfo | None, creation_id: str | None,
+                        track_id: str | None, remove: bool = False):
+        if session is None or not creation_id:
+            raise gr.Error("Nothing to change yet.")
+        if not remove and not track_id:
+            raise gr.Error(self.t(session, "error_no_music"), print_exception=False)
+        try:
+            self.studio.change_music(session, creation_id, None if remove else track_id)
+        except InputError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        updates = Updates()
+        updates.set(self.c["chat"], value=self.chat_view(session))
+        self.actions_view(updates, session, creation_id)
+        return updates.result()
+
+    def on_remove_music(self, session, creation_id):
+        return self.on_change_music(session, creation_id, None, remove=True)
 
     def render_options(self, session: SessionInfo, engine: str, model: str, steps,
                        guidance, seconds, task: str = "t2v") -> RenderOptions:
@@ -127,6 +163,7 @@ class Handlers:
     def on_load(self, saved, request: gr.Request):
         accept = request.headers.get("accept-language") if request else None
         session = self.studio.open_session(saved, accept)
+        self.studio.warm_up()
         updates = Updates()
         c = self.c
         updates.set(c["browser"], value={"sid": session.session_id, "lang": session.language})

@@ -33,6 +33,7 @@ class Catalog:
     engines: tuple[str, ...] = ("auto",)
     models: tuple[str, ...] = ()
     default_engine: str = "auto"
+    style_note: dict[str, str] = field(default_factory=dict)  # language → gallery note
 
 
 class Labels:
@@ -83,6 +84,11 @@ def duration_choices(strings: Strings, language: str) -> list[tuple]:
     unit = "秒" if language == "zh" else "s"
     return [(strings.text(language, "duration_default"), 0)] + \
         [(f"{seconds} {unit}", seconds) for seconds in DURATIONS_S]
+
+
+def style_gallery(catalog: Catalog, language: str) -> list[tuple[str, str]]:
+    """(thumbnail, name) of every style with a thumbnail, in the catalogue's order."""
+    return [(str(s.thumbnail), s.name(language)) for s in catalog.styles if s.thumbnail]
 
 
 def shot_heading(strings: Strings, language: str) -> str:
@@ -158,6 +164,17 @@ def _create_tab(c: dict, labels: Labels, strings: Strings, catalog: Catalog) -> 
                                                         size="sm"), "btn_mp4", "label")
                 c["gif"] = labels.add(gr.DownloadButton(t("btn_gif"), elem_id="btn-gif",
                                                         size="sm"), "btn_gif", "label")
+            with gr.Row(elem_id="cw-result-music", visible=False) as c["result_music_row"]:
+                c["result_music"] = labels.add(gr.Dropdown(
+                    [(track.name(DEFAULT_LANGUAGE), track.id) for track in catalog.tracks],
+                    label=t("label_result_music"), elem_id="result-music", scale=3,
+                    container=False), "label_result_music")
+                c["change_music"] = labels.add(gr.Button(
+                    t("btn_change_music"), size="sm", elem_id="btn-change-music", scale=1),
+                    "btn_change_music", "value")
+                c["remove_music"] = labels.add(gr.Button(
+                    t("btn_remove_music"), size="sm", elem_id="btn-remove-music", scale=1),
+                    "btn_remove_music", "value")
             c["share_box"] = gr.HTML(elem_id="cw-share-box", visible=False)
             c["chips"] = labels.add(gr.Radio(
                 style_choices(strings, DEFAULT_LANGUAGE, catalog.styles), value="",
@@ -182,6 +199,10 @@ def _create_tab(c: dict, labels: Labels, strings: Strings, catalog: Catalog) -> 
             c["music"] = labels.add(gr.Dropdown(
                 music_choices(strings, DEFAULT_LANGUAGE, catalog.tracks), value="auto",
                 label=t("field_music"), elem_id="shot-music"), "field_music")
+            c["music_player"] = labels.add(gr.Audio(
+                label=t("music_preview"), interactive=False, visible=False,
+                elem_id="shot-music-player", buttons=[], show_label=False),
+                "music_preview")
             with gr.Row(elem_id="cw-go"):
                 c["generate"] = labels.add(gr.Button(
                     t("btn_generate"), variant="primary", size="lg", interactive=False,
@@ -221,16 +242,17 @@ def _styles_tab(c: dict, labels: Labels, strings: Strings, catalog: Catalog) -> 
     def heading(strings: Strings, language: str) -> str:
         if not catalog.styles:
             return strings.text(language, "styles_empty")
+        note = catalog.style_note.get(language, "")
         return (f"### {strings.text(language, 'styles_heading')}\n"
-                f"{strings.text(language, 'styles_hint')}")
+                f"{strings.text(language, 'styles_hint')}" + (f"\n\n{note}" if note else ""))
 
     c["styles_heading"] = labels.add(gr.Markdown(heading(strings, DEFAULT_LANGUAGE),
                                                  elem_id="cw-styles-heading"), heading, "value")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             c["style_gallery"] = gr.Gallery(
-                value=[(str(s.thumbnail), s.name(DEFAULT_LANGUAGE)) for s in catalog.styles
-                       if s.thumbnail], columns=4, allow_preview=False, show_label=False,
+                value=style_gallery(catalog, DEFAULT_LANGUAGE), columns=4,
+                allow_preview=False, show_label=False,
                 elem_id="cw-style-gallery", object_fit="cover", height="auto")
         with gr.Column(scale=2, elem_id="cw-style-detail"):
             c["style_preview"] = gr.Video(show_label=False, autoplay=True, loop=True,

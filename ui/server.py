@@ -77,7 +77,7 @@ def build_server(app, options: ServeOptions, on_ready=None) -> Server:
     from fastapi import FastAPI
 
     from agent.jobs import JobQueue
-    from ui.catalog import load_catalog
+    from ui.catalog import asset_folders, load_catalog
     from ui.i18n import load_strings
     from ui.share import share_router
     from ui.studio import Studio
@@ -116,7 +116,7 @@ def build_server(app, options: ServeOptions, on_ready=None) -> Server:
     _mount_api(web, queue, db, options)
     gr.mount_gradio_app(
         web, blocks, path="", auth=options.auth,
-        allowed_paths=[str(layout.creations), str(layout.uploads)],
+        allowed_paths=[str(layout.creations), str(layout.uploads), *asset_folders(catalog)],
         blocked_paths=[str(layout.root / "secrets"), str(layout.db_path),
                        str(layout.root / "jobs")],
         theme=theme(), css=css(), head=HEAD, ssr_mode=False, footer_links=["api"],

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
 from store.creations import Creation, CreationStore
-from store.layout import DataLayout, UnsafePath
+from store.layout import DataLayout
 from ui.i18n import Strings, language_from_header
 from ui.views import Choice, choice_name
 
@@ -63,11 +63,9 @@ def share_router(store: CreationStore, layout: DataLayout, strings: Strings,
             return not_found()
         field, media_type = FILES[name]
         path = getattr(creation, field)
-        try:
-            if path is None or layout.creation_dir(creation.id) not in \
-                    layout.resolve(layout.relative(path)).parents or not path.is_file():
-                return not_found()
-        except UnsafePath:
+        # Only a file inside this creation's own folder in the data folder is ever sent.
+        if path is None or layout.creation_dir(creation.id) not in path.resolve().parents \
+                or not path.is_file():
             return not_found()
         headers = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex",
                    "X-Content-Type-Options": "nosniff"}

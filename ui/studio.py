@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +29,6 @@ from ui.views import Choice, choice_name, proposal_text
 log = logging.getLogger(__name__)
 
 MAX_IDEA_CHARS = 2000
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".heic")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class Studio:
         self.styles = list(styles)
         self.tracks = list(tracks)
         self.public_url = public_url.rstrip("/")
+        self._warm_lock = threading.Lock()
+        self._warming: threading.Thread | None = None
+        self._music_ready = threading.Event()
 
     # --- sessions --------------------------------------------------------------------------
 
@@ -142,31 +146,68 @@ class Studio:
         spec = ShotSpec(idea=idea, style=style or None, source_image=kept_photo,
                         language=session.language)
         spec = self.director.rewrite(spec)
-        self._save(session, spec=encode_spec(spec))
-        reply = self.describe(session, spec)
+        picks = self.suggest_music(spec)
+        if picks:  # pin the best fit, so what the player plays is what the video gets
+            spec = spec.with_changes(music=picks[0])
+        self._save(session, spec=encode_spec(spec), music_picks=picks)
+        reply = self.describe(session, spec, picks[1:])
         self.store.add_message(session.session_id, "assistant", reply)
         return Turn(spec=spec, reply=reply)
 
-    def describe(self, session: SessionInfo, spec: ShotSpec) -> str:
+    def warm_up(self) -> None:
+        """Load the music selector's model in the background, once, on the first visit:
+        the first chat reply then need not wait for it (nothing loads at start-up)."""
+        music = getattr(self.director, "music", None)
+        with self._warm_lock:
+            if music is None or self._warming is not None:
+                return
+            self._warming = threading.Thread(target=self._warm, args=(music,), daemon=True,
+                                             name="clipwright-warm-music")
+        self._warming.start()
+
+    def _warm(self, music) -> None:
+        try:
+            music.selector.rank("a quiet morning", (), top=1)
+            self._music_ready.set()
+        except Exception:  # noqa: BLE001 - renders still choose music; proposals just won't
+            log.warning("the music selector could not load", exc_info=True)
+
+    def suggest_music(self, spec: ShotSpec) -> list[str]:
+        """The three library tracks that fit the shot best; none without a music library,
+        or while the selector is still loading (the render then picks the music)."""
+        music = getattr(self.director, "music", None)
+        if music is None or spec.music != "auto" or not self._music_ready.is_set():
+            return []
+        moods = self.director.style(spec).music_moods
+        text = spec.idea if spec.prompt == spec.idea else f"{spec.idea}. {spec.prompt}"
+        return [pick.track.id for pick in music.selector.rank(text, moods, top=3)]
+
+    def describe(self, session: SessionInfo, spec: ShotSpec,
+                 alternatives: list[str] = ()) -> str:
         """The assistant's words for a proposed shot, in the session's language."""
         language = session.language
         track = None if spec.music == "auto" else (
             self.strings.text(language, "music_none") if spec.music == "none"
             else choice_name(self.tracks, spec.music, language))
+        also = [choice_name(self.tracks, track_id, language) for track_id in alternatives]
         return proposal_text(self.strings, language, spec,
-                             choice_name(self.styles, spec.style, language), track)
+                             choice_name(self.styles, spec.style, language), track,
+                             [name for name in also if name])
 
     def note(self, session: SessionInfo, text: str) -> Message:
         """An assistant line in the chat (e.g. "style set to cinematic")."""
         return self.store.add_message(session.session_id, "assistant", text)
 
     def _keep_upload(self, session: SessionInfo, photo: Path) -> Path:
-        """Copy a photo the browser uploaded into the data folder (Gradio's copy is temporary)."""
+        """Check a photo the browser sent (video/intake says what is wrong with a bad one)
+        and keep a copy in the data folder (Gradio's copy is temporary)."""
+        from video.intake import load_image
+
         photo = Path(photo)
+        load_image(photo)  # InputError with one clear sentence for anything but a photo
         suffix = photo.suffix.lower()
-        if suffix not in PHOTO_SUFFIXES:
-            raise InputError(self.strings.text(session.language, "error_photo_type",
-                                               types=", ".join(PHOTO_SUFFIXES)))
+        if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
+            suffix = ".img"
         target = self.layout.upload_path(session.session_id, suffix)
         shutil.copyfile(photo, target)
         return target
@@ -300,6 +341,30 @@ class Studio:
             spec={"encoded": encode_spec(replace(spec, seed=job.seed))},
             timings={"queued_s": (job.started_at or job.created_at) - job.created_at,
                      "render_s": (job.finished_at or time.time()) - (job.started_at or 0)}))
+
+    def change_music(self, session: SessionInfo, creation_id: str,
+                     track_id: str | None) -> Creation:
+        """Give a finished video another library track, or none; the video stream is
+        copied, not re-encoded, and the file is replaced atomically."""
+        from video.export import without_audio
+
+        creation = self.store.creation(creation_id, session.session_id)
+        if creation is None:
+            raise InputError(self.strings.text(session.language, "error_no_video"))
+        music = getattr(self.director, "music", None)
+        if track_id:
+            if music is None:
+                raise InputError(self.strings.text(session.language, "error_no_music"))
+            chosen = music.choose(track_id, creation.prompt)
+            music.apply(chosen, creation.mp4)
+        else:
+            without_audio(creation.mp4)
+        updated = self.store.update_files(creation_id, session.session_id,
+                                          track=track_id or None)
+        name = choice_name(self.tracks, track_id, session.language)
+        self.note(session, self.strings.text(session.language, "music_changed", name=name)
+                  if track_id else self.strings.text(session.language, "music_removed"))
+        return updated
 
     # --- my videos and sharing -------------------------------------------------------------
 

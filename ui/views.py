@@ -53,7 +53,7 @@ def choice_name(choices: list[Choice], choice_id: str | None, language: str) -> 
 
 
 def proposal_text(strings: Strings, language: str, spec: ShotSpec, style: str | None,
-                  music: str | None) -> str:
+                  music: str | None, music_alternatives: list[str] = ()) -> str:
     """The assistant's reply to an idea: the prompt split into the formula's parts."""
     t = lambda key, **v: strings.text(language, key, **v)  # noqa: E731
     lines = [t("proposal_intro"), ""]
@@ -66,6 +66,8 @@ def proposal_text(strings: Strings, language: str, spec: ShotSpec, style: str | 
         lines.append(f"**{t('field_prompt')}** · {_md(spec.prompt)}  ")
     lines.append(f"**{t('field_style')}** · {_md(style or t('style_none'))} · "
                  f"**{t('field_music')}** · {_md(music or t('music_auto'))}")
+    if music_alternatives:
+        lines.append(t("music_also", names=", ".join(_md(n) for n in music_alternatives)))
     if spec.source_image:
         lines.append("")
         lines.append(t("proposal_photo"))

@@ -37,11 +37,12 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
     labels = page.labels.components
     with page.blocks:
         shot_out = [c["camera"], c["scene"], c["details"], c["chips"], c["music"],
-                    c["generate"]]
+                    c["music_player"], c["generate"]]
         videos_out = [c["videos"], c["video_ids"], c["videos_note"]]
-        actions_out = [c["creation"], c["actions"], c["mp4"], c["gif"]]
+        actions_out = [c["creation"], c["actions"], c["mp4"], c["gif"],
+                       c["result_music_row"], c["result_music"]]
         reword_out = _unique(labels + [c["chips"], c["music"], c["model"], c["duration"],
-                                       c["header"]])
+                                       c["header"], c["style_gallery"], c["result_music"]])
         poll_out = _unique([c["progress"], c["chat"], c["job"], c["generate"], c["again"],
                             c["stop"], *actions_out, *videos_out])
         start_out = [c["job"], c["progress"], c["generate"], c["again"], c["stop"],
@@ -85,6 +86,14 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
                   concurrency_limit=None, show_progress="hidden", api_name=False)
         c["stop"].click(h.on_stop, inputs=[c["session"], c["job"]], outputs=[],
                         api_name=False)
+        c["music"].input(h.on_music_pick, inputs=[c["music"]], outputs=[c["music_player"]],
+                         show_progress="hidden", api_name=False)
+        c["change_music"].click(
+            h.on_change_music, inputs=[c["session"], c["creation"], c["result_music"]],
+            outputs=_unique([c["chat"], *actions_out]), api_name="change_music")
+        c["remove_music"].click(
+            h.on_remove_music, inputs=[c["session"], c["creation"]],
+            outputs=_unique([c["chat"], *actions_out]), api_name="remove_music")
         c["share"].click(h.on_share, inputs=[c["session"], c["creation"]],
                          outputs=[c["share_box"]], api_name="share")
 

@@ -25,3 +25,13 @@ def export_gif(mp4: Path | str, gif: Path | str, *, width: int = 480, fps: int =
         run_ffmpeg(["-i", str(mp4), "-t", f"{max_seconds:g}", "-an", "-filter_complex", graph,
                     "-loop", "0", "-f", "gif", str(tmp)])
     return gif
+
+
+def without_audio(mp4: Path | str, out: Path | str | None = None) -> Path:
+    """The MP4 with its audio dropped and the video stream copied untouched (in place
+    unless `out`), written atomically."""
+    target = Path(out or mp4)
+    with atomic_path(target) as tmp:
+        run_ffmpeg(["-i", str(mp4), "-map", "0:v:0", "-c:v", "copy", "-an",
+                    "-movflags", "+faststart", "-f", "mp4", str(tmp)])
+    return target

@@ -1,0 +1,79 @@
+"""`python app.py serve`: flags, clear errors, and a server that answers without a browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from tests.conftest import ROOT
+
+
+def test_bad_flags_exit_2_with_one_line(run_cli):
+    result = run_cli("serve", "--auth", "nocolon", "--port", "0")
+    assert result.returncode == 2 and result.stderr.strip() == \
+        "error: --auth must look like user:password"
+    result = run_cli("serve", "--port", "70000")
+    assert result.returncode == 2 and "--port must be between 0 and 65535" in result.stderr
+    result = run_cli("serve", "--engine", "warp")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_a_busy_port_is_a_clear_error(run_cli):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), "--engine", "tiny")
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_answers_the_page_share_routes_and_api_then_stops(tmp_path, shared_cache):
+    env = dict(os.environ, CLIPWRIGHT_CACHE_DIR=str(shared_cache), HF_HUB_OFFLINE="1")
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "serve", "--port", "0", "--engine", "tiny",
+         "--data-dir", str(tmp_path / "data"), "--auth", "ann:secret"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        match = re.search(r"running on (http://127\.0\.0\.1:\d+)", line)
+        assert match, line + process.stderr.read()
+        url = match[1]
+
+        def status(path: str) -> int:
+            try:
+                with urllib.request.urlopen(url + path, timeout=30) as response:
+                    return response.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert status("/s/" + "A" * 22) == 404  # share pages stay public, and plain
+        assert status("/api/paas/v4/async-result/nope") == 401  # the API wants its key
+        assert status("/config") == 401  # --auth: the app's config needs a login
+
+        def login(password: str) -> int:
+            body = urllib.parse.urlencode({"username": "ann", "password": password}).encode()
+            try:
+                with urllib.request.urlopen(url + "/login", body, timeout=30) as response:
+                    return response.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert login("wrong") == 400 and login("secret") == 200
+        assert (tmp_path / "data" / "clipwright.db").is_file()
+        # Start-up stays light: neither torch nor diffusers is loaded before a render.
+        maps = open(f"/proc/{process.pid}/maps", encoding="utf-8").read()
+        assert "libtorch" not in maps
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    assert process.returncode is not None

@@ -1,0 +1,190 @@
+"""ui/studio.py: sessions, chat turns, renders through the real job queue on the tiny
+engine, creations, music changes, sharing and isolation — everything below the browser."""
+
+from __future__ import annotations
+
+import wave
+
+import numpy as np
+import pytest
+
+from agent.director import Director, RenderOptions
+from agent.jobs import JobQueue
+from errors import InputError
+from store.creations import CreationStore
+from store.db import Database
+from store.layout import DataLayout
+from ui.i18n import load_strings
+from ui.studio import SessionInfo, ShotEdits, Studio
+from video.engines.pool import EnginePool
+from video.ffmpeg import probe
+
+TINY = RenderOptions(engine="tiny")
+
+
+def tone_library(folder):
+    """A one-track music library: a 3-second two-note WAV made here."""
+    from music.library import Library, Track
+
+    rate = 44100
+    t = np.arange(3 * rate) / rate
+    samples = (0.2 * np.sin(2 * np.pi * 440 * t) + 0.1 * np.sin(2 * np.pi * 660 * t))
+    stereo = (np.repeat(samples[:, None], 2, axis=1) * 32767).astype("<i2")
+    path = folder / "tone.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(stereo.tobytes())
+    track = Track(id="tone", title_en="Tone", title_zh="音", moods=("calm",), bpm=120, meter=4,
+                  key="A major", energy=0.2, duration=3.0, loop_start=0.0, loop_end=3.0,
+                  license="test", description="a calm tone", path=path)
+    return Library((track,), {})
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory, engine_settings):
+    from music.soundtrack import Soundtrack
+
+    root = tmp_path_factory.mktemp("studio")
+    layout = DataLayout(root / "data").ensure()
+    db = Database(layout.db_path)
+    # The director has the real tiny engine; "auto" music is left to renders, so the
+    # test's library only serves explicit choices (no embedding model is loaded).
+    director = Director(EnginePool(engine_settings), music=Soundtrack(tone_library(root)))
+    queue = JobQueue(db, director, layout.root)
+    queue.start()
+    made = Studio(store=CreationStore(db, layout), layout=layout, queue=queue,
+                  director=director, strings=load_strings())
+    yield made
+    queue.stop()
+    db.close()
+
+
+def render(studio: Studio, session: SessionInfo, job_id: str):
+    job = studio.queue.wait(job_id, session.owner, timeout=240)
+    assert job is not None and job.finished, job
+    return studio.collect(session, job)
+
+
+def test_sessions_come_back_and_garbage_gets_a_new_one(studio):
+    first = studio.open_session(None, "zh-CN,zh;q=0.9")
+    assert first.language == "zh" and len(first.session_id) == 32
+    again = studio.open_session({"sid": first.session_id}, "en-US")
+    assert again.session_id == first.session_id
+    assert again.language == "en"  # no choice made: it follows the browser
+    studio.set_language(again, "zh")  # a choice made on the page is kept
+    assert studio.open_session({"sid": first.session_id}, "en-US").language == "zh"
+    assert studio.open_session({"sid": first.session_id, "lang": "en"}, None).language == "en"
+    for saved in ({"sid": "../../etc"}, {"sid": 42}, "nonsense", {"lang": "xx"}):
+        fresh = studio.open_session(saved, None)
+        assert fresh.session_id != first.session_id and fresh.language == "en"
+
+
+def test_bad_messages_are_refused_with_a_reason_and_nothing_is_stored(studio, tmp_path):
+    session = studio.open_session(None, None)
+    with pytest.raises(InputError, match="Type an idea"):
+        studio.say(session, "   ")
+    with pytest.raises(InputError, match="longer than 2000"):
+        studio.say(session, "x" * 2001)
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("not a photo")
+    with pytest.raises(InputError):
+        studio.say(session, "make it move", photo=fake)
+    assert studio.history(session) == []
+    with pytest.raises(InputError, match="Type an idea first"):
+        studio.generate(session, ShotEdits(), TINY)
+
+
+def test_photo_is_checked_and_kept_in_the_data_folder(studio, tmp_path):
+    from PIL import Image
+
+    session = studio.open_session(None, None)
+    photo = tmp_path / "cat.png"
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(photo)
+    turn = studio.say(session, "", photo=photo)
+    kept = turn.spec.source_image
+    assert kept.is_file() and kept.read_bytes() == photo.read_bytes()
+    assert studio.layout.uploads in kept.parents
+    assert turn.spec.idea  # a photo alone gets a default idea
+    assert studio.history(session)[0].attachment == kept
+
+
+def test_idea_to_video_then_draw_again_share_and_isolation(studio):
+    session = studio.open_session(None, "en")
+    turn = studio.say(session, "a cheetah lying in the grass")
+    assert "Here's the shot" in turn.reply and studio.current_spec(session) == turn.spec
+    job = studio.generate(session, ShotEdits(camera="Slow push in.", music="none"), TINY)
+    assert studio.pending_job(session) == job.id
+    status = studio.status(session, job.id)
+    assert status.position >= 0 and status.progress.stage in (
+        "queued", "rewriting", "generating", "post-production", "music", "done")
+    first = render(studio, session, job.id)
+    assert studio.pending_job(session) is None
+    assert first.mp4.parent == studio.layout.creation_dir(first.id)
+    assert first.gif.is_file() and first.poster.is_file() and first.test_pattern
+    assert first.camera == "Slow push in." and first.frames == 17 and first.fps == 16
+    assert probe(first.mp4).first("video").codec == "h264"
+    assert render(studio, session, job.id) == first  # collecting twice makes one creation
+    last = studio.history(session)[-1]
+    assert last.creation_id == first.id and "Test pattern" in last.text
+
+    again = render(studio, session, studio.draw_again(session, first.id, TINY).id)
+    assert again.id != first.id and again.seed != first.seed
+    assert again.mp4.read_bytes() != first.mp4.read_bytes()
+    assert [c.id for c in studio.creations(session)] == [again.id, first.id]
+
+    share = studio.share(session, first.id)
+    assert studio.share_url(share, "http://h:1") == f"http://h:1/s/{share.token}"
+    stranger = studio.open_session(None, None)
+    assert studio.creations(stranger) == [] and studio.history(stranger) == []
+    assert studio.status(stranger, job.id) is None and not studio.cancel(stranger, job.id)
+    with pytest.raises(InputError):
+        studio.share(stranger, first.id)
+    with pytest.raises(InputError):
+        studio.draw_again(stranger, first.id, TINY)
+    assert not studio.delete(stranger, first.id) and first.mp4.is_file()
+
+    assert studio.revoke(session, first.id) == 1
+    assert studio.delete(session, first.id) and not first.mp4.parent.exists()
+    assert studio.history(session)[-2].creation_id is None  # its chat line stays, unlinked
+
+
+def test_change_and_remove_music_replace_the_file_and_say_so(studio):
+    session = studio.open_session(None, None)
+    studio.say(session, "a quiet lake")
+    made = render(studio, session, studio.generate(session, ShotEdits(music="none"), TINY).id)
+    assert probe(made.mp4).first("audio") is None
+    video_before = probe(made.mp4).first("video")
+
+    with_music = studio.change_music(session, made.id, "tone")
+    info = probe(with_music.mp4)
+    assert with_music.track == "tone" and info.first("audio").codec == "aac"
+    assert info.first("video").codec == video_before.codec
+    assert abs(info.duration - made.duration) < 0.1
+    assert "🎵" in studio.history(session)[-1].text
+
+    silent = studio.change_music(session, made.id, None)
+    assert silent.track is None and probe(silent.mp4).first("audio") is None
+    with pytest.raises(InputError):
+        studio.change_music(session, made.id, "no-such-track")
+    with pytest.raises(InputError):
+        studio.change_music(studio.open_session(None, None), made.id, "tone")
+
+
+def test_a_failed_render_is_told_in_the_chat(studio):
+    session = studio.open_session(None, None)
+    studio.say(session, "a red kite")
+    job = studio.generate(session, ShotEdits(music="none"),
+                          RenderOptions(engine="tiny", frames=6))  # not 4k+1
+    outcome = render(studio, session, job.id)
+    assert isinstance(outcome, str) and "4k+1" in outcome
+    assert "did not finish" in studio.history(session)[-1].text
+    assert studio.creations(session) == []
+
+
+def test_options_turn_seconds_into_frames_and_say_what_is_missing(studio):
+    assert studio.options(engine="tiny", seconds=2).frames == 17  # 8 fps: 4k+1 near 16
+    assert studio.options(engine="tiny").frames is None
+    with pytest.raises(InputError):
+        studio.options(engine="warp-drive")
