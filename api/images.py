@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import ipaddress
 import socket
 import time
@@ -21,12 +20,8 @@ from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 from api.errors import BAD_FIELD, TOO_LARGE, ApiError
+from errors import InputError
 from files import atomic_path
-
-# Formats a photo may come in, by what Pillow reads, with the file suffix to keep.
-FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "BMP": ".bmp", "GIF": ".gif",
-           "MPO": ".jpg"}
-MAX_PIXELS = 40_000_000
 
 
 @dataclass(frozen=True)
@@ -128,28 +123,19 @@ def _read_capped(response, max_bytes: int, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
-def image_suffix(data: bytes) -> str:
-    """The suffix for a readable photo of a supported format, else a 400 saying why."""
-    from PIL import Image, UnidentifiedImageError
+def save_image(data: bytes, path_for: Callable[[str], Path]) -> Path:
+    """Check the photo with video.intake and keep it, upright RGB, as a JPEG at path_for('.jpg').
+
+    Storing the intake's result (EXIF orientation applied, CMYK/16-bit/alpha made plain
+    RGB, HEIC decoded) means the queued job reads an ordinary file, however odd the upload.
+    """
+    from video.intake import IntakeLimits, load_image
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in FORMATS:
-                raise bad_image(f"{image.format} images are not supported; send JPEG, PNG, "
-                                f"WebP, BMP or GIF")
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise bad_image(f"the image is {width}×{height}; at most "
-                                f"{MAX_PIXELS // 1_000_000} megapixels")
-            image.load()  # decodes: truncated or disguised files fail here
-            return FORMATS[image.format]
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
-        raise bad_image(f"not a readable image ({type(exc).__name__})") from None
-
-
-def save_image(data: bytes, path_for: Callable[[str], Path]) -> Path:
-    """Check the photo and write it atomically at path_for(suffix); return that path."""
-    path = path_for(image_suffix(data))
+        image = load_image(data, name="image_url", limits=IntakeLimits(max_bytes=len(data)))
+    except InputError as exc:
+        raise ApiError(400, BAD_FIELD, str(exc)) from None
+    path = path_for(".jpg")
     with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
+        image.save(tmp, format="JPEG", quality=95)
     return path

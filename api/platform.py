@@ -69,7 +69,8 @@ def parse_rules(data: dict) -> PlatformRules:
     _positive_ints(sizes, "sizes")
     for size in sizes:
         if not _SIZE.match(size):
-            raise PlatformFileError(f"{PLATFORM_FILE.name}: [sizes] '{size}' must read WIDTHxHEIGHT")
+            raise PlatformFileError(f"{PLATFORM_FILE.name}: [sizes] '{size}' must read "
+                                    f"WIDTHxHEIGHT")
     fps = _need(data, "fps", dict, "")
     _positive_ints(fps, "fps")
     for asked in fps:

@@ -12,6 +12,7 @@ fetch them. A key sees only its own tasks: another key's id answers 404.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -19,15 +20,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from fastapi.security import HTTPBearer
 
+from agent.director import RenderOptions
 from agent.jobs import Job, JobQueue
+from agent.shot import ShotSpec
 from api.auth import Authenticator, RateLimiter, too_frequent
 from api.config import ApiConfig
-from api.errors import (BAD_BODY, ERROR_RESPONSES, NOT_FOUND, TOO_LARGE, TOO_MANY_IN_FLIGHT,
-                        ApiError, PlatformRoute)
+from api.errors import (BAD_BODY, BAD_FIELD, ERROR_RESPONSES, NOT_FOUND, TOO_LARGE,
+                        TOO_MANY_IN_FLIGHT, ApiError, PlatformRoute)
 from api.images import ImageRules, image_bytes, save_image
 from api.platform import PlatformRules, load_rules
 from api.schemas import (GenerationBody, TaskResult, TaskSubmitted, VideoResult, first_image,
                          parse_body, plan_render, with_image)
+from errors import EngineUnavailable, InputError
 from store.keys import ApiKey, KeyStore
 from store.layout import DataLayout
 
@@ -81,6 +85,10 @@ class VideoApi:
         body = parse_body(data, self.rules)
         render = plan_render(body, self.rules, engine=self.config.engine,
                              default_model=self.config.model, known_models=self.known_models)
+        self.check_choices(render.spec_without_image)
+        if body.duration is not None:
+            render = replace(render, options=self.with_duration(
+                render.options, body.duration, "i2v" if render.wants_image else "t2v"))
         if body.request_id and (repeat := self.queue.find(key.owner, body.request_id)):
             return self.submitted(repeat)  # an idempotent repeat costs nothing
         if self.queue.in_flight(key.owner) >= key.max_in_flight:
@@ -102,6 +110,36 @@ class VideoApi:
         if image is not None and job.spec.source_image != image:
             image.unlink(missing_ok=True)  # lost a race with a repeat of the same request
         return self.submitted(job)
+
+    def check_choices(self, spec: ShotSpec) -> None:
+        """A style or track that does not exist is a 400 now, not a failed task later.
+
+        Unlike the CLI's --music, the API takes only "auto", "none" or a library track id:
+        a file path would let a caller read the server's files into a video.
+        """
+        director = self.queue.director
+        if spec.style and director.styles is not None:
+            try:
+                director.styles.get(spec.style)
+            except InputError as exc:
+                raise ApiError(400, BAD_FIELD, f"style: {exc}") from None
+        if spec.music not in ("auto", "none"):
+            library = director.music.library if director.music is not None else ()
+            if spec.music not in library:
+                raise ApiError(400, BAD_FIELD, f"music must be \"auto\", \"none\" or a "
+                                               f"track id; there is no track '{spec.music}'")
+
+    def with_duration(self, options: RenderOptions, seconds: float, task: str) -> RenderOptions:
+        """Seconds → the 4k+1 frames the engine renders at its own frame rate (as the UI
+        does). When no engine can render here, the task fails later with that reason."""
+        try:
+            engine = self.queue.director.engines.get(options.engine, task)
+            fps = engine.defaults(task, options.model).fps
+        except EngineUnavailable:
+            return options
+        except InputError as exc:
+            raise ApiError(400, BAD_FIELD, str(exc)) from None
+        return replace(options, frames=4 * max(1, round(seconds * fps / 4)) + 1)
 
     @staticmethod
     def submitted(job: Job) -> TaskSubmitted:

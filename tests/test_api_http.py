@@ -15,6 +15,8 @@ from agent.director import Director
 from api.config import ApiConfig
 from api.server import build_app, open_services
 from api_support import PREFIX, result, submit, thread_server, wait_result
+from music.soundtrack import Soundtrack
+from styles.presets import StyleLibrary
 from video.engines.pool import EnginePool
 from video.ffmpeg import probe
 
@@ -23,7 +25,9 @@ from video.ffmpeg import probe
 def live(tmp_path_factory, engine_settings):
     """A running API (tiny engine, workers started) and two keys."""
     data = tmp_path_factory.mktemp("api-live") / "data"
-    services = open_services(data, Director(EnginePool(engine_settings)))
+    director = Director(EnginePool(engine_settings), styles=StyleLibrary.load(),
+                        music=Soundtrack())
+    services = open_services(data, director)
     services.queue.start()
     app = build_app(services, ApiConfig(engine="tiny", allow_private_image_hosts=True))
     with thread_server(app) as url:
@@ -84,10 +88,26 @@ def test_text_to_video_submit_poll_and_download(live):
     assert httpx.head(video["url"], timeout=30).status_code == 200
 
 
+def test_style_and_soundtrack_apply(live, tmp_path):
+    url, key, _, _ = live
+    task = submit(url, key, {"model": "cogvideox-3", "prompt": "waves on a beach at sunset",
+                             "style": "cinematic", "with_audio": True}).json()
+    done = wait_result(url, key, task["id"])
+    assert done["task_status"] == "SUCCESS", done
+    saved = tmp_path / "styled.mp4"
+    saved.write_bytes(httpx.get(done["video_result"][0]["url"], timeout=30).content)
+    assert probe(saved).first("audio") is not None  # with_audio: a soundtrack was muxed
+    silent = wait_result(url, key, submit(url, key, {"model": "cogvideox-3",
+                                                     "prompt": "waves"}).json()["id"])
+    saved.write_bytes(httpx.get(silent["video_result"][0]["url"], timeout=30).content)
+    assert probe(saved).first("audio") is None  # the platform's default: no audio
+
+
 def test_image_to_video_with_a_data_uri(live):
     url, key, _, _ = live
     data_uri = "data:image/png;base64," + base64.b64encode(photo_png()).decode()
-    task = submit(url, key, {"model": "cogvideox-3", "prompt": "slow push in",
+    task = submit(url, key, {"model": "cogvideox-3",
+                             "prompt": "her hair moves in the wind, slow push in",
                              "image_url": data_uri}).json()
     done = wait_result(url, key, task["id"])
     assert done["task_status"] == "SUCCESS", done
@@ -98,7 +118,7 @@ def test_image_to_video_with_a_data_uri(live):
 def test_image_to_video_from_a_url_and_from_bare_base64(live, photo_site):
     url, key, _, _ = live
     from_url = submit(url, key, {"model": "cogvideox-3", "image_url": photo_site + "/photo.png"})
-    bare = submit(url, key, {"model": "cogvideox-3", "prompt": "wind in the grass",
+    bare = submit(url, key, {"model": "cogvideox-3", "prompt": "grass swaying in the wind",
                              "image_url": base64.b64encode(photo_png()).decode()})
     for answer in (from_url, bare):
         assert answer.status_code == 200, answer.text

@@ -18,6 +18,8 @@ from api.config import ApiConfig
 from api.platform import load_rules
 from api.server import build_app, open_services
 from api_support import PREFIX, result, submit, thread_server
+from music.soundtrack import Soundtrack
+from styles.presets import StyleLibrary
 from video.engines.pool import EnginePool
 
 OK = {"model": "cogvideox-3", "prompt": "a cheetah lying in the grass"}
@@ -27,7 +29,9 @@ OK = {"model": "cogvideox-3", "prompt": "a cheetah lying in the grass"}
 def idle(tmp_path_factory, engine_settings):
     """An API whose queue is not started; yields (url, services). Tests use their own keys."""
     data = tmp_path_factory.mktemp("api-idle") / "data"
-    services = open_services(data, Director(EnginePool(engine_settings)))
+    director = Director(EnginePool(engine_settings), styles=StyleLibrary.load(),
+                        music=Soundtrack())
+    services = open_services(data, director)
     app = build_app(services, ApiConfig(engine="tiny"))
     with thread_server(app) as url:
         yield url, services
@@ -127,10 +131,14 @@ BAD_BODIES = [
     ({**OK, "prompt": "a" * 2001}, "1214", "2001 characters"),
     ({**OK, "prompt": "a cat\x00\x07"}, "1214", "control characters"),
     ({**OK, "model": "sora"}, "1211", "unknown model 'sora'"),
+    ({**OK, "style": "no-such-style"}, "1214", "style"),
+    ({**OK, "music": "/etc/passwd"}, "1214", "track id"),
+    ({**OK, "with_audio": True, "music": "../secrets/browser-state"}, "1214", "track id"),
     ({**OK, "request_id": "r" * 129}, "1214", "'request_id'"),
     ({**OK, "image_url": "ftp://example.com/a.jpg"}, "1214", "http(s)"),
     ({**OK, "image_url": "not base64 !!"}, "1214", "base64"),
-    ({**OK, "image_url": base64.b64encode(b"just some text").decode()}, "1214", "readable image"),
+    ({**OK, "image_url": base64.b64encode(b"just some text").decode()}, "1214",
+     "not a photo we can read"),
     ({**OK, "image_url": "data:image/png,rawbytes"}, "1214", "data URI"),
     ({**OK, "image_url": [photo_b64(), photo_b64()]}, "1214", "one image"),
     ({**OK, "image_url": "http://127.0.0.1:9/photo.jpg"}, "1214", "private or local"),
@@ -159,6 +167,8 @@ def test_platform_fields_we_do_not_use_are_accepted(idle):
     job = services.queue.get(answer.json()["id"], "key:" + key.split(".")[0])
     assert (job.options.upscale, job.options.fps, job.options.engine) == (2, 32, "tiny")
     assert (job.spec.duration, job.spec.style, job.spec.music) == (5.0, "cinematic", "none")
+    # 5 s at tiny's 8 fps: the 4k+1 frames nearest 40.
+    assert job.options.frames == 41
     default = services.queue.get(submit(url, key, OK).json()["id"],
                                  "key:" + key.split(".")[0])
     assert default.spec.music == "none"  # the platform's with_audio defaults to false
