@@ -20,13 +20,20 @@ from bench.timing import machine, table  # noqa: E402
 SUITES = {
     "post": "bench.post",
     "music": "bench.music",
+    "director": "bench.director",
+    "startup": "bench.startup",
 }
-CPU_SUITES = ("post", "music")
+CPU_SUITES = ("post", "music", "director", "startup")
+# Suites with flags of their own: `python -m bench gpu --help`.
+OWN_FLAGS = {"gpu": "bench.gpu"}
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in OWN_FLAGS:
+        return importlib.import_module(OWN_FLAGS[argv[0]]).main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("suite", choices=[*SUITES, "cpu"])
+    parser.add_argument("suite", choices=[*SUITES, *OWN_FLAGS, "cpu"])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     names = CPU_SUITES if args.suite == "cpu" else (args.suite,)

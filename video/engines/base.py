@@ -33,6 +33,8 @@ class EngineSettings:
     vae_tiling: str = "auto"  # auto | on | off
     cloud_api_key: str | None = None
     cloud_base_url: str | None = None
+    speed: str = "quality"  # a --speed preset of video/engines/speed_presets.toml
+    preview_every: int = 5  # steps between live previews, when a caller asks for them
 
 
 class Engine(Protocol):

@@ -6,6 +6,7 @@ differ, so the tests exercise the real loading and sampling code.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -18,7 +19,9 @@ import numpy as np
 from errors import EngineUnavailable, InputError
 from video.engines.base import EngineDefaults, EngineSettings
 from video.engines.memory import MemoryPlan, plan_memory
+from video.engines.preview import LatentProjection, LivePreview, OnPreview, fit_projection
 from video.engines.registry import ModelInfo, find_model, load_registry
+from video.engines.speed import AppliedSpeedups, apply_preset
 from video.engines.validate import validate_request
 from video.types import Clip, GenerationRequest, LoraSpec, OnStep
 
@@ -35,7 +38,9 @@ class LoadedPipeline:
     info: ModelInfo
     plan: MemoryPlan
     device: str
+    speed: AppliedSpeedups
     lora: LoraSpec | None = None
+    preview: LatentProjection | None = None  # fitted on the first live preview
 
 
 def cached_snapshot(info: ModelInfo) -> Path | None:
@@ -93,8 +98,13 @@ class CogVideoXEngine:
 
     # --- the story of one render -----------------------------------------------------------
 
-    def generate(self, request: GenerationRequest, on_step: OnStep | None = None) -> Clip:
-        """Render a request: validate, load, condition, sample, return uint8 frames."""
+    def generate(self, request: GenerationRequest, on_step: OnStep | None = None,
+                 on_preview: OnPreview | None = None) -> Clip:
+        """Render a request: validate, load, condition, sample, return uint8 frames.
+
+        on_preview(Preview), when given, gets a cheap look at the clip every
+        settings.preview_every steps; like on_step it may raise to cancel.
+        """
         import torch
 
         # 1. Check the request against what the model accepts.
@@ -113,19 +123,23 @@ class CogVideoXEngine:
 
         # 4. Sample. A CPU generator makes a seed give the same noise on every device.
         started = time.perf_counter()
+        preview = self._live_preview(loaded, request, on_preview)
         generator = torch.Generator(device="cpu").manual_seed(request.seed)
         kwargs = dict(prompt=request.prompt, negative_prompt=request.negative_prompt or None,
                       height=request.height, width=request.width, num_frames=request.frames,
                       num_inference_steps=request.steps, guidance_scale=request.guidance,
                       generator=generator, output_type="np",
                       max_sequence_length=info.max_tokens,
-                      callback_on_step_end=_step_callback(on_step, request.steps),
+                      callback_on_step_end=_step_callback(on_step, request.steps, preview),
                       use_dynamic_cfg=info.scheduler == "CogVideoXDPMScheduler")
         if request.image is not None:
             kwargs["image"] = request.image.convert("RGB").resize((request.width, request.height))
-        with torch.inference_mode():
+        with (torch.inference_mode(), loaded.speed.around_call(loaded.pipe),
+              _watching(preview, loaded.pipe)):
             output = loaded.pipe(**kwargs)
         timings["generate"] = time.perf_counter() - started
+        if preview is not None:
+            timings["preview"] = preview.seconds  # part of generate; must stay under 5 %
 
         # 5. Float frames in [0, 1] → uint8, the type every later step speaks.
         frames = np.clip(np.rint(output.frames[0] * 255.0), 0, 255).astype(np.uint8)
@@ -162,8 +176,9 @@ class CogVideoXEngine:
             pipe.vae.enable_tiling()
         if plan.vae_slicing:
             pipe.vae.enable_slicing()
-        log.info("%s placed: %s", info.id, plan.describe())
-        return LoadedPipeline(pipe=pipe, info=info, plan=plan, device=self.device)
+        speed = apply_preset(pipe, self.settings.speed, self.device)
+        log.info("%s placed: %s; speed: %s", info.id, plan.describe(), speed.describe())
+        return LoadedPipeline(pipe=pipe, info=info, plan=plan, device=self.device, speed=speed)
 
     def _source(self, info: ModelInfo) -> Path | str:
         """A local folder first (--model-dir), then the HF cache, then the hub itself."""
@@ -203,6 +218,19 @@ class CogVideoXEngine:
                                  f"'{loaded.info.id}': {reason}") from exc
             loaded.lora = lora
 
+    def _live_preview(self, loaded: LoadedPipeline, request: GenerationRequest,
+                      on_preview: OnPreview | None) -> LivePreview | None:
+        """A preview for this render, fitting the VAE's latent→RGB map on first use."""
+        if on_preview is None:
+            return None
+        started = time.perf_counter()
+        if loaded.preview is None:
+            loaded.preview = fit_projection(loaded.pipe.vae)
+        return LivePreview(loaded.preview, on_preview, steps=request.steps,
+                           fps=request.fps / loaded.pipe.vae_scale_factor_temporal,
+                           every=self.settings.preview_every,
+                           seconds=time.perf_counter() - started)
+
     @staticmethod
     def _token_warnings(loaded: LoadedPipeline, prompt: str, max_tokens: int) -> list[str]:
         count = len(loaded.pipe.tokenizer(prompt, add_special_tokens=True).input_ids)
@@ -239,13 +267,22 @@ def _quiet_library_progress_bars() -> None:
     diffusers_logging.disable_progress_bar()
 
 
-def _step_callback(on_step: OnStep | None, steps: int) -> Callable | None:
-    """Adapt on_step(i, n) to diffusers' callback_on_step_end; exceptions propagate."""
-    if on_step is None:
+def _step_callback(on_step: OnStep | None, steps: int,
+                   preview: LivePreview | None = None) -> Callable | None:
+    """Adapt on_step(i, n) and the preview to diffusers' callback_on_step_end."""
+    if on_step is None and preview is None:
         return None
 
     def callback(pipe, step_index, timestep, callback_kwargs):
-        on_step(step_index + 1, steps)
+        if on_step is not None:
+            on_step(step_index + 1, steps)
+        if preview is not None:
+            preview.on_step_end(step_index + 1, callback_kwargs["latents"])
         return callback_kwargs
 
     return callback
+
+
+def _watching(preview: LivePreview | None, pipe):
+    """While sampling, let the preview see the scheduler's estimate of the clean latents."""
+    return preview.watching(pipe.scheduler) if preview is not None else contextlib.nullcontext()

@@ -1,0 +1,343 @@
+"""`python -m bench gpu`: CogVideoX on a GPU, diffusers defaults against each fast path.
+
+For every model (published configurations with random weights, or real weights with
+`--weights real`) and every variant of bench/gpu_models.toml, in one process: text
+encoding, seconds per step, VAE decode, end to end, peak GPU memory, the speed-up over the
+baseline of the same run, and PSNR/SSIM of the decoded frames against the baseline's (same
+seed, same weights). Then the live preview's cost, and the end-to-end time of the finished
+clip (render + our post-production) against the 30-second headline.
+
+    python -m bench gpu                                   # all models and variants (long)
+    python -m bench gpu --models cogvideox-5b --variants baseline,compile-blocks,preset-fast
+    python -m bench gpu --tiny                            # the same code on a CPU, in seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bench.pipelines import (PipelineSpec, RandomWeights, RealWeights, Variant, assemble,
+                             load_specs, real_weights_folder)
+from bench.quality import psnr, ssim
+from bench.timing import Measurement, machine, table
+
+PROMPT = "a cheetah lying in the grass, body gently rising and falling, golden evening light"
+HEADLINE_S = 30.0  # the reference product: a 6-second 1440×960 clip in about 30 seconds
+PREVIEW_BUDGET = 0.05  # the live preview may cost at most 5 % of the render
+NO_GPU = ("the gpu suite needs a CUDA GPU and torch sees none here; run "
+          "`python -m bench gpu --tiny` to exercise its code on the CPU with a tiny pipeline")
+
+
+@dataclass
+class Render:
+    """Timings of one render, split into its three phases, and its decoded frames."""
+
+    text_s: float
+    denoise_s: float
+    decode_s: float
+    steps: int
+    peak_gib: float | None
+    frames: np.ndarray = field(repr=False)
+    finite: bool = True
+
+    @property
+    def total_s(self) -> float:
+        return self.text_s + self.denoise_s + self.decode_s
+
+
+@dataclass
+class VariantResult:
+    """One variant of one model: medians of its timed renders, and how far it moved the picture."""
+
+    model: str
+    variant: str
+    options: str
+    text_s: float = math.nan
+    step_s: float = math.nan
+    decode_s: float = math.nan
+    total_s: float = math.nan
+    first_call_s: float = math.nan
+    peak_gib: float | None = None
+    speedup: float | None = None
+    psnr_db: float | None = None
+    ssim: float | None = None
+    skipped: str = ""
+    dropped: list[str] = field(default_factory=list)  # preset options this machine lacks
+
+    def note(self) -> str:
+        parts = [f"{self.step_s:.3f} s/step", f"first call {self.first_call_s:.1f} s"]
+        if self.dropped:
+            parts.append(f"ran {self.options} ({'; '.join(self.dropped)})")
+        if self.speedup is not None:
+            parts.insert(0, f"×{self.speedup:.2f} vs baseline")
+        parts.append(f"peak {self.peak_gib:.1f} GiB" if self.peak_gib is not None else "peak n/a")
+        if self.psnr_db is not None:
+            parts.append(f"PSNR {self.psnr_db:.1f} dB, SSIM {self.ssim:.3f}")
+        return "; ".join(parts)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench gpu", description=__doc__.split("\n")[0])
+    parser.add_argument("--tiny", action="store_true",
+                        help="the tiny pipeline on the CPU: tests this suite's code, not the GPU")
+    parser.add_argument("--models", help="comma-separated [model.*] names (default: 2b, 5b, 1.5-5b)")
+    parser.add_argument("--variants", default="all", help="comma-separated [variant.*] names or all")
+    parser.add_argument("--size", help="WIDTHxHEIGHTxFRAMES (default 720x480x49; tiny 96x64x9)")
+    parser.add_argument("--steps", type=int, help="denoising steps (default 50; tiny 4)")
+    parser.add_argument("--repeats", type=int, default=1, help="timed renders per variant")
+    parser.add_argument("--weights", choices=("random", "real"), default="random",
+                        help="real: load from --model-dir or the Hugging Face cache")
+    parser.add_argument("--model-dir", type=Path, help="a folder of <model-id>/ pipelines")
+    parser.add_argument("--headline", default="baseline,preset-balanced,preset-fast",
+                        help="variants whose end-to-end time is set against the 30 s headline")
+    parser.add_argument("--json", type=Path, help="append one JSON object per result to this file")
+    args = parser.parse_args(argv)
+    args.models = (args.models or ("tiny" if args.tiny else
+                                   "cogvideox-2b,cogvideox-5b,cogvideox1.5-5b")).split(",")
+    width, height, frames = (args.size or ("96x64x9" if args.tiny else "720x480x49")).split("x")
+    args.size = (int(width), int(height), int(frames))
+    args.steps = args.steps or (4 if args.tiny else 50)
+    args.device = "cpu" if args.tiny else "cuda"
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the suite and print its table; exit 1 if a headline or budget row is SLOW."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    import torch
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    diffusers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()
+
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print(f"error: {NO_GPU}", file=sys.stderr)
+        return 2
+    specs, variants = load_specs()
+    unknown = [m for m in args.models if m not in specs]
+    chosen = list(variants) if args.variants == "all" else args.variants.split(",")
+    unknown += [v for v in chosen if v not in variants]
+    if unknown:
+        print(f"error: unknown model or variant {unknown}; see bench/gpu_models.toml", file=sys.stderr)
+        return 2
+    chosen = ["baseline", *[v for v in chosen if v != "baseline"]]  # ratios need the baseline
+    rows, results = [], []
+    for name in args.models:
+        model_rows, model_results = run_model(specs[name], [variants[v] for v in chosen], args)
+        rows += model_rows
+        results += model_results
+    print(f"Clipwright GPU benchmarks, {time.strftime('%Y-%m-%d')}, {describe_machine(args.device)}")
+    print(f"{args.weights} weights, {args.size[0]}×{args.size[1]}, {args.size[2]} frames, "
+          f"{args.steps} steps, median of {args.repeats}\n")
+    print(table(rows))
+    skipped = [r for r in results if r.skipped]
+    for r in skipped:
+        print(f"skipped: {r.model} {r.variant}: {r.skipped}")
+    if args.json:
+        with args.json.open("a", encoding="utf-8") as handle:
+            for r in results:
+                handle.write(json.dumps({"date": time.strftime("%Y-%m-%d"), "size": args.size,
+                                         "steps": args.steps, "weights": args.weights,
+                                         **asdict(r)}) + "\n")
+    return 1 if any(m.verdict == "SLOW" for m in rows) else 0
+
+
+def describe_machine(device: str) -> str:
+    import torch
+
+    if device == "cuda":
+        return f"{torch.cuda.get_device_name()} ({machine()}), torch {torch.__version__}"
+    return f"CPU only ({machine()}), torch {torch.__version__}"
+
+
+def run_model(spec: PipelineSpec, variants: list[Variant],
+              args) -> tuple[list[Measurement], list[VariantResult]]:
+    """Every variant of one model against its baseline, in this process."""
+    import torch
+
+    from video.engines.speed import (Machine, SpeedupUnavailable, adapt_to_machine,
+                                     apply_speedups)
+
+    source = component_source(spec, args)
+    pipe = assemble(source)
+    machine_now = Machine.detect(args.device)
+    rows, results, baseline = [], [], None
+    for variant in variants:
+        options, dropped = variant.options, []
+        if variant.preset:  # a preset runs what this machine can, as in the engine
+            options, dropped = adapt_to_machine(options, machine_now,
+                                                len(pipe.transformer.transformer_blocks))
+        result = VariantResult(spec.name, variant.name, options.describe(), dropped=dropped)
+        results.append(result)
+        try:
+            if variant.name != "baseline":  # fresh transformer and VAE: nothing carries over
+                _replace(pipe, transformer=None, vae=None)
+                _replace(pipe, transformer=source.transformer(), vae=source.vae())
+            applied = apply_speedups(pipe, options, machine_now)
+            started = time.perf_counter()
+            render(pipe, spec, applied, args.size, 2, args.device)  # warm-up; compiles
+            result.first_call_s = time.perf_counter() - started
+            renders = [render(pipe, spec, applied, args.size, args.steps, args.device)
+                       for _ in range(args.repeats)]
+        except SpeedupUnavailable as exc:
+            result.skipped = str(exc)
+            continue
+        except torch.cuda.OutOfMemoryError:
+            result.skipped = "out of GPU memory"
+            continue
+        finally:
+            torch._dynamo.reset()  # compiled graphs of one variant must not serve the next
+        summarise(result, renders, baseline)
+        if variant.name == "baseline":
+            baseline = renders[-1]
+            rows += baseline_rows(spec.name, result, source.label)
+            rows.append(preview_row(pipe, spec.name, renders[-1], args))
+        rows.append(Measurement(f"{spec.name} {variant.name}: end to end", result.total_s,
+                                len(renders), note=result.note()))
+    rows += headline_rows(spec.name, results, baseline, args)
+    return rows, results
+
+
+def component_source(spec: PipelineSpec, args):
+    """Random weights from the spec, or real ones from the folder or cache."""
+    if args.weights == "random":
+        return RandomWeights(spec, args.device)
+    folder = real_weights_folder(spec, args.model_dir)
+    if folder is None:
+        raise SystemExit(f"error: no real weights for {spec.name} in --model-dir or the "
+                         f"Hugging Face cache; use --weights random")
+    from bench.pipelines import torch_dtype
+
+    return RealWeights(folder, args.device, torch_dtype(spec.dtype))
+
+
+def _replace(pipe, **components) -> None:
+    """Swap pipeline components, freeing the old ones' memory first."""
+    import gc
+
+    import torch
+
+    pipe.register_modules(**components)
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def render(pipe, spec: PipelineSpec, applied, size: tuple[int, int, int], steps: int,
+           device: str, seed: int = 42) -> Render:
+    """One render, timed phase by phase, as the engine runs it (same callback-free call)."""
+    import torch
+
+    width, height, frames = size
+    cuda = device.startswith("cuda")
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    with torch.inference_mode(), applied.around_call(pipe):
+        started = time.perf_counter()
+        embeds, negative = pipe.encode_prompt(PROMPT, "", do_classifier_free_guidance=True,
+                                              max_sequence_length=226, device=device)
+        sync()
+        encoded = time.perf_counter()
+        latents = pipe(prompt_embeds=embeds, negative_prompt_embeds=negative, height=height,
+                       width=width, num_frames=frames, num_inference_steps=steps,
+                       guidance_scale=6.0, use_dynamic_cfg=spec.use_dynamic_cfg,
+                       generator=torch.Generator("cpu").manual_seed(seed),
+                       output_type="latent", max_sequence_length=226).frames
+        sync()
+        denoised = time.perf_counter()
+        video = pipe.decode_latents(latents[:, padding_frames(pipe, frames):])
+        decoded = pipe.video_processor.postprocess_video(video=video, output_type="np")[0]
+        sync()
+        finished = time.perf_counter()
+    finite = bool(np.isfinite(decoded).all())
+    pixels = np.clip(np.rint(np.nan_to_num(decoded) * 255), 0, 255).astype(np.uint8)
+    peak = torch.cuda.max_memory_allocated() / 2**30 if cuda else None
+    return Render(encoded - started, denoised - encoded, finished - denoised, steps, peak,
+                  pixels, finite)
+
+
+def padding_frames(pipe, frames: int) -> int:
+    """Latent frames CogVideoX 1.5 pads at the front (patch_size_t); the pipeline drops them."""
+    latent_frames = (frames - 1) // pipe.vae_scale_factor_temporal + 1
+    patch = pipe.transformer.config.patch_size_t
+    return (patch - latent_frames % patch) % patch if patch else 0
+
+
+def summarise(result: VariantResult, renders: list[Render], baseline: Render | None) -> None:
+    """Medians of the renders; ratio and picture distance against the baseline."""
+    result.text_s = statistics.median(r.text_s for r in renders)
+    result.step_s = statistics.median(r.denoise_s / r.steps for r in renders)
+    result.decode_s = statistics.median(r.decode_s for r in renders)
+    result.total_s = statistics.median(r.total_s for r in renders)
+    peaks = [r.peak_gib for r in renders if r.peak_gib is not None]
+    result.peak_gib = max(peaks) if peaks else None
+    if baseline is not None:
+        result.speedup = baseline.total_s / result.total_s
+        if baseline.finite and renders[-1].finite:
+            result.psnr_db = psnr(baseline.frames, renders[-1].frames)
+            result.ssim = ssim(baseline.frames, renders[-1].frames)
+
+
+def baseline_rows(model: str, result: VariantResult, label: str) -> list[Measurement]:
+    peak = f"peak {result.peak_gib:.1f} GiB" if result.peak_gib is not None else "peak n/a"
+    return [Measurement(f"{model} baseline: text encoding", result.text_s, 1, note=label),
+            Measurement(f"{model} baseline: per denoising step", result.step_s, 1, note=peak),
+            Measurement(f"{model} baseline: VAE decode", result.decode_s, 1)]
+
+
+def preview_row(pipe, model: str, baseline: Render, args) -> Measurement:
+    """What the live preview adds to a baseline render: previews × one latent→RGB projection."""
+    import torch
+
+    from video.engines.preview import DEFAULT_EVERY, fit_projection
+
+    started = time.perf_counter()
+    projection = fit_projection(pipe.vae)
+    fit_s = time.perf_counter() - started
+    width, height, frames = args.size
+    latent = torch.randn((frames - 1) // 4 + 1, pipe.vae.config.latent_channels, height // 8,
+                         width // 8, device=args.device, dtype=pipe.transformer.dtype)
+    projection.to_rgb(latent)  # warm
+    started = time.perf_counter()
+    for _ in range(5):
+        projection.to_rgb(latent)
+    each = (time.perf_counter() - started) / 5
+    count = (args.steps - 1) // DEFAULT_EVERY
+    return Measurement(f"{model}: live preview, {count} per render", count * each, 5,
+                       target_s=PREVIEW_BUDGET * baseline.total_s,
+                       note=f"{each * 1000:.1f} ms each; latent→RGB fit {fit_s:.2f} s once")
+
+
+def headline_rows(model: str, results: list[VariantResult], baseline: Render | None,
+                  args) -> list[Measurement]:
+    """Render + post-production of the finished clip, against the 30 s headline."""
+    from bench.director import post_production_seconds
+
+    if baseline is None:
+        return []
+    post_s, post_note = post_production_seconds(baseline.frames, fps=8)
+    width, height, frames = args.size
+    rows = []
+    for result in results:
+        if result.variant in args.headline.split(",") and not result.skipped:
+            rows.append(Measurement(
+                f"{frames / 8:.0f} s clip at {2 * width}×{2 * height}, end to end "
+                f"({model}, {result.variant})", result.total_s + post_s, args.repeats,
+                target_s=HEADLINE_S,
+                note=f"render {result.total_s:.1f} s + {post_note}"))
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())
