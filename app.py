@@ -59,6 +59,7 @@ def wire(args: argparse.Namespace) -> App:
         model_dir=Path(args.model_dir) if getattr(args, "model_dir", None) else None,
         offload=getattr(args, "offload", "auto"),
         vae_tiling=getattr(args, "vae_tiling", "auto"),
+        speed=getattr(args, "speed", None) or "quality",
         cloud_api_key=os.environ.get("ZHIPUAI_API_KEY"),
         cloud_base_url=os.environ.get("CLIPWRIGHT_CLOUD_BASE_URL"),
     )
@@ -74,6 +75,7 @@ def wire(args: argparse.Namespace) -> App:
 def add_generate(subparsers) -> None:
     from video.engines import ENGINE_NAMES
     from video.engines.memory import OFFLOAD_MODES, TILING_MODES
+    from video.engines.speed import DEFAULT_PRESET, preset_names
 
     p = subparsers.add_parser("generate", help="render one video from an idea, headless")
     p.add_argument("idea", help="what the video should show, in English or Chinese")
@@ -90,6 +92,8 @@ def add_generate(subparsers) -> None:
     p.add_argument("--guidance", type=float)
     p.add_argument("--offload", default="auto", choices=OFFLOAD_MODES)
     p.add_argument("--vae-tiling", default="auto", choices=TILING_MODES)
+    p.add_argument("--speed", default=DEFAULT_PRESET, choices=preset_names(),
+                   help="fast-path preset of video/engines/speed_presets.toml (GPU engine)")
     p.add_argument("--out", help="the MP4 to write (default: clip-<time>.mp4 here)")
     p.add_argument("--music", default="auto",
                    help="soundtrack: auto (fit the idea), none, a track id (`music list`) "
