@@ -5,8 +5,9 @@ taking a point of the photo to a point of the frame. Nearer layers (depth 1) mov
 than far ones (depth 0) — that difference is the parallax that makes a flat photo read
 as a scene. Moves ease in and out (a sine curve), as an operator's hands would.
 
-The whole path is computed before rendering so that one `overscan` zoom can be chosen
-that keeps the background covering the frame in every pose: no black edges, ever.
+The whole path is computed before rendering, so that the parallax can be held within
+what the layers can show cleanly, and one `overscan` zoom can be chosen that keeps the
+background covering the frame in every pose: no black edges, ever.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from video.motion_plan import CameraMotion
 
 HANDHELD_PIXELS = 0.006  # drift of a steady hand, as a fraction of the frame's width
 HANDHELD_DEGREES = 0.35  # and its roll
+# The most the subject may slide against what is behind it, as a fraction of the width.
+# More reveals too much of the inpainted plate (and any part the cut-out missed).
+MAX_SEPARATION = 0.015
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,18 @@ class CameraPath:
     """Poses for every frame and depth of one clip."""
 
     def __init__(self, motion: CameraMotion, *, frames: int, fps: float, width: int,
-                 height: int, focus: tuple[float, float], parallax: float, seed: int):
+                 height: int, focus: tuple[float, float], parallax: float, seed: int,
+                 subject_box: tuple[float, float, float, float] | None = None):
         self.motion, self.frames, self.fps = motion, frames, fps
         self.width, self.height, self.focus = width, height, focus
         self.parallax = parallax
         self._shake = _Handheld(seed, motion.shake) if motion.shake else None
-        self.overscan = 1.0
+        self.depth_scale, self.overscan = 1.0, 1.0  # set below, from the whole path
+        if subject_box is not None:
+            limit = MAX_SEPARATION * width
+            apart = max(self.separation(i, subject_box) for i in range(frames))
+            if apart > limit:  # separation is proportional to depth_scale
+                self.depth_scale = limit / apart
         self.overscan = self._needed_overscan()
 
     def progress(self, index: int) -> float:
@@ -79,7 +89,7 @@ class CameraPath:
 
     def gain(self, depth: float) -> float:
         """How strongly a layer at `depth` follows the move (far 1−p, near 1+p)."""
-        return 1.0 - self.parallax + 2.0 * self.parallax * depth
+        return 1.0 + self.depth_scale * self.parallax * (2.0 * depth - 1.0)
 
     def pose(self, index: int, depth: float) -> Pose:
         """Where the layer at `depth` (0 far … 1 near) sits in frame `index`."""
@@ -90,12 +100,21 @@ class CameraPath:
         dx = m.shift_x * self.width * g * centred
         dy = m.shift_y * self.height * g * centred
         # Orbit: the camera arcs round the subject, so near and far slide apart.
-        dx += m.orbit * self.width * centred * (1.0 - 2.0 * depth)
+        dx += m.orbit * self.width * centred * (1.0 - 2.0 * depth) * self.depth_scale
         angle = 0.0
         if self._shake is not None:
             sx, sy, roll = self._shake.at(index / self.fps)
             dx, dy, angle = dx + sx * self.width, dy + sy * self.width, roll
         return Pose(scale, dx, dy, angle)
+
+    def separation(self, index: int, box: tuple[float, float, float, float],
+                   behind: float = 0.0) -> float:
+        """How far (pixels) the corners of `box` on the subject layer have slid from the
+        same corners on the layer at depth `behind`, in frame `index`."""
+        near, far = self.pose(index, 1.0), self.pose(index, behind)
+        left, top, right, bottom = box
+        return max(math.dist(near.apply(x, y, self.focus), far.apply(x, y, self.focus))
+                   for x, y in ((left, top), (right, top), (left, bottom), (right, bottom)))
 
     def at_rest(self, index: int) -> bool:
         """True when every layer sits exactly where the photo has it (nothing to resample)."""

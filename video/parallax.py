@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from video.camera_moves import CameraPath, Pose
+from video.camera_moves import CameraPath
 from video.saliency import salient_point, saliency_map, subject_mask
 
 GROUND_DEPTH = 0.3  # depth of the plate's bottom row (its top row is 0, the far distance)
@@ -33,7 +33,7 @@ class Layers:
     filled: np.ndarray  # uint8 H×W×3: the photo with the subject (and a margin) inpainted
     subject: np.ndarray | None  # float32 H×W×4: premultiplied RGB and alpha; None: no subject
     focus: tuple[float, float]  # pixel the camera pushes toward (the subject, eased to centre)
-    margin: float = 0.0  # pixels of fill around the subject: how far it may move cleanly
+    margin: float = 0.0  # pixels the subject layer reaches past the cut-out's edge
     box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # the subject's extent
 
     @property
@@ -52,7 +52,13 @@ def split_layers(rgb: np.ndarray) -> Layers:
     focus = ((0.25 + 0.5 * fx) * width, (0.25 + 0.5 * fy) * height)
     if not alpha.any():
         return Layers(photo=rgb, filled=rgb, subject=None, focus=focus)
-    margin = max(3, width // 40)  # the cut-out's edge is approximate: fill generously
+    # The cut-out's edge is approximate (an eave tip, a tail may be missed), so the layer
+    # reaches a little past it and fades out: what lies just around the subject moves with
+    # it instead of leaving a ghost edge behind on the plate.
+    margin = max(3, width // 60)
+    grown = cv2.dilate((alpha > 0.5).astype(np.uint8),
+                       cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2))
+    alpha = np.maximum(alpha, cv2.GaussianBlur(grown.astype(np.float32), (0, 0), margin / 2))
     ys, xs = np.nonzero(alpha > 0.02)
     subject = np.concatenate([rgb.astype(np.float32) * alpha[..., None], alpha[..., None]], axis=2)
     return Layers(photo=rgb, filled=_fill_behind(rgb, alpha, margin), subject=subject,
@@ -68,9 +74,9 @@ def _centroid(alpha: np.ndarray) -> tuple[float, float]:
 
 
 def _fill_behind(rgb: np.ndarray, alpha: np.ndarray, margin: int) -> np.ndarray:
-    """The photo with the subject (and `margin` pixels round it) replaced by inpainting."""
+    """The photo with everything the subject layer covers replaced by inpainting."""
     height, width = rgb.shape[:2]
-    hole = cv2.dilate((alpha > 0.02).astype(np.uint8), np.ones((margin, margin), np.uint8))
+    hole = cv2.dilate((alpha > 0.02).astype(np.uint8), np.ones((3, 3), np.uint8))
     scale = FILL_SIDE / max(width, height)
     small_size = (max(8, round(width * scale)), max(8, round(height * scale)))
     small = cv2.resize(rgb, small_size, interpolation=cv2.INTER_AREA)
@@ -100,28 +106,23 @@ class LayerRenderer:
         if self.path.at_rest(index):
             return self.layers.photo.copy()  # nothing has moved yet: the photo, exactly
         subject_pose = self.path.pose(index, SUBJECT_DEPTH)
-        frame = self._background(index, self._plate(subject_pose, index))
+        frame = self._background(index, self._plate(index))
         if self.subject is None:
             return frame
         matrix = subject_pose.matrix(self.layers.focus)
-        moved = cv2.warpAffine(self.subject, matrix, self.layers.size, flags=cv2.INTER_LINEAR,
+        moved = cv2.warpAffine(self.subject, matrix, self.layers.size, flags=cv2.INTER_CUBIC,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         # Premultiplied "over": subject + background × (1 − alpha).
         behind = cv2.merge([255 - moved[..., 3]] * 3)
         return cv2.add(cv2.multiply(frame, behind, scale=1 / 255), moved[..., :3])
 
-    def _plate(self, subject_pose: Pose, index: int) -> np.ndarray:
+    def _plate(self, index: int) -> np.ndarray:
         """The photo while the subject sits on its place; the filled plate once it moves off."""
         if self.subject is None:
             return self.layers.photo
-        depth = GROUND_DEPTH * self.layers.focus[1] / self.layers.size[1]
-        plate_pose = self.path.pose(index, depth)
-        left, top, right, bottom = self.layers.box
-        focus = self.layers.focus
-        apart = max(np.hypot(*np.subtract(subject_pose.apply(x, y, focus),
-                                          plate_pose.apply(x, y, focus)))
-                    for x, y in ((left, top), (right, top), (left, bottom), (right, bottom)))
-        mix = min(1.0, apart / max(1.0, 0.5 * self.layers.margin))
+        behind = GROUND_DEPTH * self.layers.focus[1] / self.layers.size[1]
+        apart = self.path.separation(index, self.layers.box, behind)
+        mix = min(1.0, apart / max(1.0, self.layers.margin))
         if mix <= 0.0:
             return self.layers.photo
         if mix >= 1.0:
@@ -144,5 +145,5 @@ class LayerRenderer:
                            np.float32)
         homography = cv2.getPerspectiveTransform(self.corners, sources)
         return cv2.warpPerspective(plate, homography, (width, height),
-                                   flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                   flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
                                    borderMode=cv2.BORDER_REFLECT101)

@@ -67,7 +67,8 @@ class MotionEngine:
         path = CameraPath(plan.camera, frames=request.frames, fps=request.fps,
                           width=request.width, height=request.height, focus=layers.focus,
                           parallax=plan.parallax if layers.subject is not None else 0.2,
-                          seed=request.seed)
+                          seed=request.seed,
+                          subject_box=layers.box if layers.subject is not None else None)
         renderer = LayerRenderer(layers, path)
         stage = Stage(request.width, request.height, request.fps, request.frames)
         effects = build_effects(plan.effects, stage, request.seed, photo)
