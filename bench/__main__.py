@@ -22,8 +22,9 @@ SUITES = {
     "music": "bench.music",
     "director": "bench.director",
     "startup": "bench.startup",
+    "motion": "bench.motion",
 }
-CPU_SUITES = ("post", "music", "director", "startup")
+CPU_SUITES = ("post", "music", "director", "startup", "motion")
 # Suites with flags of their own: `python -m bench gpu --help`.
 OWN_FLAGS = {"gpu": "bench.gpu"}
 
