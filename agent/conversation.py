@@ -268,7 +268,25 @@ class Conversation:
                                self.formula.replies.say(session.language, "new_idea"))
         changed = tuple(p for p in PARTS if getattr(rewrite.spec, p) != getattr(spec, p))
         session.spec = rewrite.spec
+        if session.brief is not None:  # remember what was named, for offline turns later
+            found = scan_refinement(text, self.formula, self.intents)
+            for slot, ids in found.pins:
+                session.brief = session.brief.with_pin(slot, ids)
         return self._reply("refine", session, rewrite, changed, rewrite.reply)
+
+    def _said(self, camera: str) -> dict[str, str]:
+        """The shot size and pace the camera text actually names (an LLM or the user may
+        have written it), so that "closer" steps from what the user sees."""
+        vocabulary = self.formula.vocabulary
+        said: dict[str, str] = {}
+        for term in vocabulary.find_terms(camera):
+            if term.slot == "shot" and "shot" not in said:
+                said["shot"] = term.ids[0]
+            if term.slot == "movement" and "pace" not in said:
+                pace = vocabulary.pace_before(camera[:term.start])
+                if pace:
+                    said["pace"] = pace[0]
+        return said
 
     def _llm_turn(self, session: Session, request: dict, spec: ShotSpec,
                   allow_new: bool = False) -> tuple[Rewrite | None, str]:
@@ -305,7 +323,7 @@ class Conversation:
         if not found.empty:
             current = self.formula.compose(spec.with_changes(camera="", scene="", details=""),
                                            brief, hints)
-            picks = dict(current.composition.picks)
+            picks = {**dict(current.composition.picks), **self._said(spec.camera)}
         new_brief, slots, items, style = found.apply(brief, picks, self.formula.vocabulary,
                                                      lang, replies)
         if not slots:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from agent.conversation import Conversation, Reply, Session
+from agent.formula import estimate_tokens
+from agent.rewriter import FormulaRewriter, Rewrite, StyleHints, parts_given
 from agent.shot import ShotSpec
 from errors import InputError
 from music.soundtrack import ChosenTrack
@@ -56,6 +59,7 @@ class RenderResult:
     timings: dict[str, float] = field(default_factory=dict)
     test_pattern: bool = False
     track: ChosenTrack | None = None  # the soundtrack (music/), None for a silent video
+    rewrite: Rewrite | None = None  # the rewriter's answer: backend, reply, untranslated words
 
 
 @dataclass(frozen=True)
@@ -80,9 +84,11 @@ class Director:
 
     def __init__(self, engines: EnginePool, *, rewriter=None, styles=None, music=None):
         self.engines = engines
-        self.rewriter = rewriter  # the prompt rewriter (agent/)
+        self.rewriter = rewriter  # the prompt rewriter (agent/); None: the offline formula
         self.styles = styles  # the style presets (styles/)
         self.music = music  # the soundtrack library and selector (music/)
+        self._formula = FormulaRewriter()  # loads its vocabularies on first use
+        self.conversation = Conversation(rewriter or self._formula, hints_for=self.style_hints)
 
     def render(self, spec: ShotSpec, out_path: Path, options: RenderOptions = RenderOptions(),
                on_progress: Progress | None = None) -> RenderResult:
@@ -93,7 +99,8 @@ class Director:
 
         # 1. Rewrite the idea into the formula prompt (camera → scene → details).
         progress("rewriting", 0.0, spec.idea)
-        spec = self.rewrite(spec)
+        draft = self.draft(spec)
+        spec = draft.spec
         seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
         spec = spec.with_changes(seed=seed)
 
@@ -123,16 +130,43 @@ class Director:
         timings["total"] = time.perf_counter() - started
         return RenderResult(spec=spec, prompt=styling.prompt,
                             negative_prompt=styling.negative_prompt, engine=engine.name,
-                            model=clip.model, seed=seed, video=video, warnings=clip.warnings,
-                            timings=timings, test_pattern=clip.test_pattern, track=track)
+                            model=clip.model, seed=seed, video=video,
+                            warnings=[*draft.warnings, *clip.warnings], timings=timings,
+                            test_pattern=clip.test_pattern, track=track, rewrite=draft)
 
     # --- the steps -------------------------------------------------------------------------
 
     def rewrite(self, spec: ShotSpec) -> ShotSpec:
-        """The spec with its prompt parts filled in (the agent's rewriter issue does this)."""
-        if not spec.idea.strip():
+        """The spec with its prompt parts filled in: camera → scene → details."""
+        return self.draft(spec).spec
+
+    def draft(self, spec: ShotSpec) -> Rewrite:
+        """The rewriter's whole answer: the filled spec, which backend wrote it, what it
+        chose and why, words it did not understand, warnings. Parts the spec already has
+        are kept. A spec without a seed gets one here, so the prompt and the render agree."""
+        if not spec.idea.strip() and not parts_given(spec):
             raise InputError("the idea is empty; describe what the video should show")
-        return spec
+        if spec.seed is None:
+            spec = spec.with_changes(seed=secrets.randbelow(2**31))
+        rewriter = self.rewriter or self._formula
+        return rewriter.rewrite(spec, self.style_hints(spec.style))
+
+    def style_hints(self, style: str | None) -> StyleHints | None:
+        """The camera and lighting a style preset suggests to the rewriter, and the tokens
+        its template adds around the prompt (so the two fit the encoder together)."""
+        if self.styles is None or style is None:
+            return None
+        preset = self.styles.get(style)
+        before, _, after = preset.prompt_template.partition("{prompt}")
+        return StyleHints(camera=tuple(preset.camera_hints),
+                          lighting=tuple(preset.lighting_hints),
+                          reserve_tokens=estimate_tokens(f"{before} {after}"))
+
+    def chat(self, session: Session, text: str, *, image: Path | None = None,
+             style: str | None = None) -> Reply:
+        """One chat turn: a new idea, a refinement, draw again, music, generate or share
+        (see agent.conversation). The caller renders `reply.spec` when the intent asks."""
+        return self.conversation.turn(session, text, image=image, style=style)
 
     def style(self, spec: ShotSpec) -> Styling:
         """What the chosen style preset (styles/) adds: its prompt template and negative

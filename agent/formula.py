@@ -145,7 +145,17 @@ def compose(brief: Brief, vocabulary: Vocabulary, *, seed: int, hints: Hints = H
         a.shots for a in angle_pin) else None
     shot = angle = lens = None
     if not photo:  # a photo keeps its framing: only the movement is chosen
-        shot = p.choose("shot", lambda e: fits(e) and (shot_ok is None or e.id in shot_ok))
+        def shot_fits(e: Entry) -> bool:
+            return fits(e) and (shot_ok is None or e.id in shot_ok)
+
+        # A lens the user or the style asks for ("macro", "shallow depth of field") prefers
+        # the shot sizes it suits.
+        lenses = [vocabulary.get("lens", i)
+                  for i in brief.pinned("lens") or hints.ids.get("lens", ())]
+        if any(shot_fits(e) and _lens_fits(lenses, e) for e in vocabulary.entries["shot"]):
+            shot = p.choose("shot", lambda e: shot_fits(e) and _lens_fits(lenses, e))
+        else:
+            shot = p.choose("shot", shot_fits)
         angle = p.choose("angle", lambda e: fits(e) and (e.shots is None or shot.id in e.shots))
         lens = p.choose("lens", lambda e: fits(e) and (e.shots is None or shot.id in e.shots))
     movement = p.choose("movement", lambda e: fits(e) and (
@@ -232,6 +242,10 @@ def compose(brief: Brief, vocabulary: Vocabulary, *, seed: int, hints: Hints = H
                        kept=tuple(s for s, _ in brief.pins), hinted=tuple(p.hinted),
                        action=action, mood=atmosphere.mood, title=title[:1].upper() + title[1:],
                        style=(look.preset or None) if look else None)
+
+
+def _lens_fits(lenses: list[Entry], shot: Entry) -> bool:
+    return not lenses or any(lens.shots is None or shot.id in lens.shots for lens in lenses)
 
 
 def _choose_weather(p: _Picker, outdoors: bool) -> Entry | None:

@@ -273,8 +273,10 @@ def _split_subject(clause: str, vocabulary: Vocabulary) -> tuple[str, Noun | Non
         return noun.name or f"{article(noun.word)} {noun.word}", noun, False, ""
     nouns = vocabulary.find_nouns(clause)
     verb = re.search(r"\s(?:is|are)\s|\s(?=[a-z]{3,}ing\b)", clause)
-    if nouns and verb and verb.start() < nouns[0][1]:
+    if nouns and verb and verb.start() < nouns[0][1] and \
+            not re.fullmatch(r"\s*[a-z]+ing\s*", clause[verb.start():nouns[0][1]]):
         nouns = []  # "a heron standing in a river": the noun belongs to the action
+        # (but in "a bowl of steaming ramen" the -ing word describes the noun)
     if nouns:
         noun, _, end, plural = nouns[0]
         for other, start, other_end, _ in nouns[1:]:
@@ -454,6 +456,10 @@ def _read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> _Clau
             det = w
         elif w.role in ("adjective", "english"):
             adjectives.append(w.en)
+        elif w.role == "subject" and c.phrases and c.verbs:
+            # a noun after the verb is its object: "熊猫吃竹子" → "eating bamboo"
+            c.verbs[-1] += " " + _one_phrase(_Phrase(det, adjectives, vocabulary.nouns[w.en]))
+            det, adjectives = None, []
         elif w.role == "subject":
             c.phrases.append(_Phrase(det, adjectives, vocabulary.nouns[w.en]))
             det, adjectives = None, []

@@ -1,0 +1,264 @@
+"""The LLM rewriter against a real chat-completions server started here on 127.0.0.1: good
+JSON is used, bad JSON is asked for again, and a timeout, an error or two bad answers fall
+back to the offline formula — each visible to the user."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from agent.conversation import Conversation, Session
+from agent.formula import MAX_TOKENS, estimate_tokens
+from agent.glossary import has_cjk
+from agent.llm import (LLMConfig, LLMOutputError, LLMRewriter, OPENAI_MODEL, ZHIPU_BASE_URL,
+                       ZHIPU_MODEL, parse_answer)
+from agent.rewriter import FormulaRewriter, rewriter_from_env
+from agent.shot import ShotSpec
+from errors import InputError
+
+GOOD = {
+    "intent": "new_idea", "subject": "a cat", "action": "sleeping on a sofa",
+    "camera": "A close-up at eye level with a slow push in toward a cat sleeping on a sofa, "
+              "shot on an 85mm lens with a shallow depth of field.",
+    "scene": "The scene is set in a cozy living room in the late afternoon, soft window light "
+             "falling across the cushions, with a calm, homely mood.",
+    "details": "Its soft fur rises and falls with each breath, its whiskers twitch faintly, "
+               "and its paws curl slowly as it dreams.",
+    "prompt": "…", "title": "Sleeping cat", "mood": "calm", "reply": "I kept it cosy.",
+}
+
+
+class ChatServer:
+    """A chat-completions endpoint that answers from a script, one item per request:
+    a dict (sent as JSON text), a str (sent as is), ("sleep", s) or ("status", code)."""
+
+    def __init__(self):
+        self.script: list = []
+        self.requests: list[dict] = []
+        self.headers: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server API
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append(body)
+                server.headers.append({k.lower(): v for k, v in self.headers.items()})
+                item = server.script.pop(0) if server.script else ("status", 500)
+                if isinstance(item, tuple) and item[0] == "sleep":
+                    time.sleep(item[1])
+                    item = GOOD
+                if isinstance(item, tuple) and item[0] == "status":
+                    self._send(item[1], {"error": {"message": "scripted failure"}})
+                    return
+                content = item if isinstance(item, str) else json.dumps(item)
+                self._send(200, {
+                    "id": "chatcmpl-1", "object": "chat.completion", "created": 0,
+                    "model": body["model"],
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": content}}],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+
+            def _send(self, status: int, payload: dict) -> None:
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (the timeout test)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_port}/v1"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def formula():
+    return FormulaRewriter()
+
+
+@pytest.fixture
+def server():
+    chat = ChatServer()
+    yield chat
+    chat.close()
+
+
+def llm(server, formula, timeout: float = 10) -> LLMRewriter:
+    config = LLMConfig.from_env({"CLIPWRIGHT_LLM_BASE_URL": server.base_url,
+                                 "CLIPWRIGHT_LLM_MODEL": "test-model",
+                                 "CLIPWRIGHT_LLM_API_KEY": "k-123",
+                                 "CLIPWRIGHT_LLM_TIMEOUT": str(timeout)})
+    return LLMRewriter(config, fallback=formula)
+
+
+def test_good_json_is_used(server, formula):
+    server.script = [GOOD]
+    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
+    assert result.backend == "llm" and result.warnings == ()
+    assert result.spec.camera == GOOD["camera"] and result.spec.details == GOOD["details"]
+    assert result.spec.prompt.startswith("A close-up") and result.reply == "I kept it cosy."
+    assert (result.spec.title, result.spec.mood) == ("Sleeping cat", "calm")
+    [request] = server.requests
+    assert request["model"] == "test-model"
+    assert server.headers[0]["authorization"] == "Bearer k-123"
+    system, user = request["messages"][0], request["messages"][-1]
+    assert system["role"] == "system" and "camera" in system["content"]
+    # The user's words travel as data inside JSON, never as the instructions themselves.
+    assert json.loads(user["content"]) == {"task": "new_idea", "idea": "a cat sleeping",
+                                           "photo": False, "language": "en"}
+
+
+def test_bad_json_is_asked_for_again(server, formula):
+    server.script = ["Sure! Here is a lovely prompt about a cat.", GOOD]
+    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
+    assert result.backend == "llm" and result.spec.scene == GOOD["scene"]
+    assert len(server.requests) == 2
+    retry = server.requests[1]["messages"]
+    assert retry[-2]["role"] == "assistant" and "not usable" in retry[-1]["content"]
+    assert any("asked again" in w for w in result.warnings)
+
+
+def test_two_bad_answers_fall_back_to_the_formula(server, formula):
+    chinese = dict(GOOD, scene="一只猫在沙发上睡觉")
+    server.script = [chinese, {"camera": "A close-up."}]
+    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
+    assert result.backend == "formula" and len(server.requests) == 2
+    assert "twice an unusable answer" in result.warnings[0]
+    assert "offline formula" in result.warnings[0]
+    assert not has_cjk(result.spec.prompt) and "cat" in result.spec.camera
+
+
+def test_a_timeout_falls_back_to_the_formula(server, formula):
+    server.script = [("sleep", 4)]
+    result = llm(server, formula, timeout=1).rewrite(ShotSpec(idea="一只猫在沙发上睡觉",
+                                                            seed=2))
+    assert result.backend == "formula" and len(server.requests) == 1
+    assert "within 1 s" in result.warnings[0] and "离线公式" in result.warnings[0]
+    assert "cat" in result.spec.camera and estimate_tokens(result.spec.prompt) <= MAX_TOKENS
+
+
+def test_an_http_error_falls_back(server, formula):
+    server.script = [("status", 500)]
+    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
+    assert result.backend == "formula" and "HTTP 500" in result.warnings[0]
+
+
+def test_a_server_that_is_gone_falls_back(formula):
+    chat = ChatServer()
+    chat.close()
+    result = llm(chat, formula, timeout=3).rewrite(ShotSpec(idea="a cat", seed=1))
+    assert result.backend == "formula" and "could not reach" in result.warnings[0]
+
+
+def test_photo_requests_say_so_and_need_a_movement(server, formula, tmp_path):
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"x")
+    motion = dict(GOOD, camera="A slow push in on the cat, keeping the original framing.")
+    server.script = [GOOD, motion]  # the first names no movement the photo engine knows
+    result = llm(server, formula).rewrite(ShotSpec(idea="make the cat breathe",
+                                                   source_image=photo, seed=1))
+    assert json.loads(server.requests[0]["messages"][-1]["content"])["photo"] is True
+    assert result.backend == "llm" and "push in" in result.spec.camera
+
+
+def test_parse_answer_checks_everything():
+    fenced = "```json\n" + json.dumps(dict(GOOD, mood="groovy", intent="refine")) + "\n```"
+    fields = parse_answer(fenced)
+    assert fields["mood"] == "" and fields["intent"] == "refine"
+    for broken, reason in [(dict(GOOD, camera=""), "'camera' is missing"),
+                           (dict(GOOD, details="细节"), "not in English"),
+                           (dict(GOOD, scene="light " * 400), "too long"),
+                           (dict(GOOD, camera="Wide.", scene="Sea.", details="Waves."),
+                            "too short"),
+                           ([1, 2], "no JSON object")]:
+        with pytest.raises(LLMOutputError, match=reason):
+            parse_answer(json.dumps(broken))
+    over = dict(GOOD, details=" ".join(["glistening"] * 90))
+    with pytest.raises(LLMOutputError, match="tokens"):
+        parse_answer(json.dumps(over))
+
+
+def test_config_from_the_environment():
+    assert LLMConfig.from_env({}) is None
+    zhipu = LLMConfig.from_env({"ZHIPUAI_API_KEY": "z"})
+    assert (zhipu.base_url, zhipu.model, zhipu.api_key) == (ZHIPU_BASE_URL, ZHIPU_MODEL, "z")
+    openai = LLMConfig.from_env({"OPENAI_API_KEY": "o", "CLIPWRIGHT_LLM_MODEL": "gpt-x"})
+    assert (openai.base_url, openai.model, openai.provider) == (None, "gpt-x", "openai")
+    assert LLMConfig.from_env({"OPENAI_API_KEY": "o"}).model == OPENAI_MODEL
+    local = LLMConfig.from_env({"CLIPWRIGHT_LLM_BASE_URL": "http://127.0.0.1:1/v1",
+                                "CLIPWRIGHT_LLM_MODEL": "qwen", "ZHIPUAI_API_KEY": "z"})
+    assert local.provider == "custom" and local.api_key == "not-needed"
+    assert "qwen at 127.0.0.1:1" == local.where
+    for env, message in [({"CLIPWRIGHT_LLM_BASE_URL": "http://x/v1"}, "CLIPWRIGHT_LLM_MODEL"),
+                         ({"CLIPWRIGHT_LLM_BASE_URL": "ftp://x", "CLIPWRIGHT_LLM_MODEL": "m"},
+                          "http"),
+                         ({"OPENAI_API_KEY": "o", "CLIPWRIGHT_LLM_TIMEOUT": "soon"}, "seconds")]:
+        with pytest.raises(InputError, match=message):
+            LLMConfig.from_env(env)
+
+
+def test_rewriter_from_env(formula):
+    assert rewriter_from_env({}, formula) is formula
+    assert rewriter_from_env({"ZHIPUAI_API_KEY": "z", "CLIPWRIGHT_REWRITER": "formula"},
+                             formula) is formula
+    assert isinstance(rewriter_from_env({"ZHIPUAI_API_KEY": "z"}, formula), LLMRewriter)
+    with pytest.raises(InputError, match="needs CLIPWRIGHT_LLM_BASE_URL"):
+        rewriter_from_env({"CLIPWRIGHT_REWRITER": "llm"}, formula)
+    with pytest.raises(InputError, match="auto, formula or llm"):
+        rewriter_from_env({"CLIPWRIGHT_REWRITER": "gpt"}, formula)
+
+
+def test_a_conversation_through_the_llm(server, formula):
+    chat = Conversation(llm(server, formula))
+    session = Session()
+    server.script = [GOOD]
+    first = chat.turn(session, "a cat sleeping on a sofa")
+    assert first.intent == "new_idea" and first.spec.camera == GOOD["camera"]
+    assert "Camera: A close-up" in first.text and "I kept it cosy." in first.text
+
+    night = dict(GOOD, intent="refine", scene="The scene is set in a dark living room at "
+                 "night, lit by a single warm lamp, with a hushed, calm mood.",
+                 reply="Only the scene changed to night.")
+    server.script = [night]
+    refined = chat.turn(session, "make it night")
+    assert refined.intent == "refine" and refined.changed == ("scene",)
+    assert refined.spec.camera == GOOD["camera"] and "night" in refined.spec.scene
+    request = json.loads(server.requests[-1]["messages"][-1]["content"])
+    assert request["task"] == "refine" and request["message"] == "make it night"
+    assert request["current"]["scene"] == GOOD["scene"]
+    assert any(m["role"] == "assistant" for m in server.requests[-1]["messages"][1:-1])
+
+    server.script = [("status", 503)]  # the model is down: rules take over, and say so
+    closer = chat.turn(session, "closer")
+    assert closer.intent == "refine" and closer.changed == ("camera",)
+    assert "HTTP 503" in closer.text and closer.spec.scene == refined.spec.scene
+
+
+def test_the_llm_can_say_a_message_is_a_new_idea(server, formula):
+    chat = Conversation(llm(server, formula))
+    session = Session()
+    server.script = [GOOD, dict(GOOD, intent="new_idea", subject="a dog",
+                                camera=GOOD["camera"].replace("cat", "dog"))]
+    chat.turn(session, "a cat sleeping on a sofa")
+    reply = chat.turn(session, "actually, a dog running on the beach")
+    assert reply.intent == "new_idea" and "dog" in reply.spec.camera
+    assert reply.spec.idea == "actually, a dog running on the beach"
