@@ -28,7 +28,8 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 # Folders that add sub-commands: each has cli.py with add_commands(subparsers), whose
 # handlers take (args, app) and return an exit code. Keep their imports light.
-COMMAND_MODULES: tuple[str, ...] = ("api.cli", "ui.cli", "music.cli", "styles.cli")
+COMMAND_MODULES: tuple[str, ...] = ("api.cli", "ui.cli", "music.cli", "styles.cli",
+                                   "agent.cli")
 
 
 @dataclass
@@ -49,6 +50,7 @@ def default_dir(env: str, fallback: Path) -> Path:
 def wire(args: argparse.Namespace) -> App:
     """Build the engines, the director and the rest from flags and environment."""
     from agent.director import Director
+    from agent.rewriter import rewriter_from_env
     from music.soundtrack import Soundtrack
     from styles.presets import StyleLibrary
     from video.engines.base import EngineSettings
@@ -66,7 +68,8 @@ def wire(args: argparse.Namespace) -> App:
     engines = EnginePool(settings)
     data_dir = (Path(args.data_dir).expanduser() if getattr(args, "data_dir", None)
                 else default_dir("CLIPWRIGHT_DATA_DIR", Path.home() / ".clipwright"))
-    director = Director(engines, styles=StyleLibrary.load(), music=Soundtrack())
+    director = Director(engines, rewriter=rewriter_from_env(os.environ),
+                        styles=StyleLibrary.load(), music=Soundtrack())
     return App(settings=settings, engines=engines, director=director, data_dir=data_dir)
 
 
