@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +20,9 @@ CUES = ("change", "add", "make", "more", "remove")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
-# A jieba frequency high enough that glossary words win over its own splits.
-_GLOSSARY_FREQ = 100_000
+# Every glossary word gets the same jieba frequency, so the route with fewer, longer words
+# wins ("窗台上" → "窗台" + "上", "上海" stays whole).
+_GLOSSARY_FREQ = 1000
 
 
 @dataclass(frozen=True)
@@ -104,16 +107,23 @@ def _merge_unknown(words: list[Word]) -> list[Word]:
 
 
 def _make_tokenizer(words: dict[str, Word]):
-    """A private jieba tokenizer that knows every glossary word (jieba is quiet here)."""
+    """A private jieba tokenizer whose dictionary is the glossary itself: its words are all
+    the segmentation needs (jieba's HMM still groups unknown characters into words, which
+    are then reported), and it loads in milliseconds instead of jieba's seconds."""
     import jieba
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
     jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    for word in words:
-        if has_cjk(word):
-            tokenizer.add_word(word, _GLOSSARY_FREQ)
+    folder = Path(tempfile.mkdtemp(prefix="clipwright-jieba-"))
+    try:
+        dictionary = folder / "glossary.txt"
+        dictionary.write_text("".join(f"{word} {_GLOSSARY_FREQ}\n" for word in words
+                                      if has_cjk(word) and " " not in word), encoding="utf-8")
+        tokenizer = jieba.Tokenizer(dictionary=str(dictionary))
+        tokenizer.tmp_dir = str(folder)  # its cache goes where we clean up
+        tokenizer.initialize()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return tokenizer
 
 

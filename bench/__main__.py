@@ -23,8 +23,9 @@ SUITES = {
     "director": "bench.director",
     "startup": "bench.startup",
     "motion": "bench.motion",
+    "rewriter": "bench.rewriter",
 }
-CPU_SUITES = ("post", "music", "director", "startup", "motion")
+CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter")
 # Suites with flags of their own: `python -m bench gpu --help`.
 OWN_FLAGS = {"gpu": "bench.gpu"}
 
