@@ -13,7 +13,7 @@ from typing import Annotated
 import cv2
 import numpy as np
 
-from styles.params import COLOR, LUMA, Range, as_image, color_matrix, luma, rgb, smoothstep, spread
+from styles.params import COLOR, LUMA, Range, color_matrix, luma, rgb, smoothstep, spread
 from styles.textures import grain_blend, grain_keyframe
 
 
@@ -40,17 +40,23 @@ def curve(frames: np.ndarray, ctx, *,
         frames -= black
         frames *= 1.0 / (white - black)
     np.clip(frames, 0.0, 1.0, out=frames)
+    # lift + k·(x + c·(smoothstep(x) − x)) with k = gain − lift is the cubic
+    # lift + x·(k(1 − c) + x·(3kc − 2kc·x)): five passes over the frames, in place.
+    k = gain - lift
     if contrast:
-        # x + c·(smoothstep(x) − x) = x·((1 − c) + x·(3c − 2c·x)), evaluated in place.
-        t = frames * np.float32(-2.0 * contrast)
-        t += 3.0 * contrast
+        t = frames * np.float32(-2.0 * k * contrast)
+        t += 3.0 * k * contrast
         t *= frames
-        t += 1.0 - contrast
+        t += k * (1.0 - contrast)
         frames *= t
-    if lift or gain != 1.0:
-        frames *= gain - lift
+    elif k != 1.0:
+        frames *= k
+    if lift:
         frames += lift
     return frames
+
+
+curve.per_channel = True  # a function of each channel alone: the grade may fold it into a LUT
 
 
 def saturation(frames: np.ndarray, ctx, *,
@@ -70,13 +76,14 @@ def split_tone(frames: np.ndarray, ctx, *,
     changing brightness: only each colour's hue is added, weighted by the pixel's luma."""
     shadow_tint = amount * (rgb(shadows) - float(rgb(shadows) @ LUMA))
     light_tint = amount * (rgb(highlights) - float(rgb(highlights) @ LUMA))
-    level = luma(frames)
-    level += 0.25 * balance
+    level = luma(frames).reshape(-1, ctx.width)
+    if balance:
+        level += 0.25 * balance
     np.clip(level, 0.0, 1.0, out=level)
-    # (1 − l)²·S + l²·H = S + l·(−2S) + l²·(S + H): a 3×3 matrix on the pixels (l, l², 1).
-    level = level.reshape(-1, ctx.width)
-    terms = cv2.merge([level, level * level, np.ones_like(level)])
+    # (1 − l)²·S + l²·H = S + l·(−2S) + l²·(S + H): one 3×3 colour transform of the
+    # pixels (l, l², 1) (OpenCV's 3-channel path is much faster than its affine one).
     matrix = np.stack([-2 * shadow_tint, shadow_tint + light_tint, shadow_tint], axis=1)
+    terms = cv2.merge([level, level * level, np.ones_like(level)])
     frames += cv2.transform(terms, matrix).reshape(frames.shape)
     return frames
 
@@ -88,6 +95,9 @@ def tint(frames: np.ndarray, ctx, *,
     target = rgb(color)
     gains = target / max(float(target @ LUMA), 1e-6)
     return color_matrix(frames, np.diag(1.0 + amount * (gains - 1.0)))
+
+
+tint.per_channel = True
 
 
 def vignette(frames: np.ndarray, ctx, *,
@@ -123,6 +133,7 @@ def grain(frames: np.ndarray, ctx, *,
         field = keyframe(key) * np.float32(w0)
         if w1:
             field += keyframe(key + 1) * np.float32(w1)
+        # Most grain in the mid-tones, a third of it in deep shadows and highlights.
         level = luma(frames[i])
         weight = level * (1.0 - level)
         weight *= 2.6 * amount

@@ -185,14 +185,21 @@ class ClipGrade:
         self.steps = steps
         self.seed = seed
         self.workers = workers or min(4, os.cpu_count() or 1)
-        self._calls = [(FILTERS[s.filter], dict(s.params)) for s in steps]
+        calls = [(FILTERS[s.filter], dict(s.params)) for s in steps]
+        # Filters at the head of the chain that see each channel alone (curves, tints) act
+        # on 8-bit input: they become one lookup table that also does the float conversion.
+        leading = 0
+        while leading < len(calls) and getattr(calls[leading][0], "per_channel", False):
+            leading += 1
+        self._table = _lookup_table(calls[:leading], seed) if leading else None
+        self._calls = calls[leading:]
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
         if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
             raise ValueError(f"a grade takes uint8 T×H×W×3 frames, got {frames.dtype} {frames.shape}")
         count, height, width, _ = frames.shape
         out = np.empty_like(frames)
-        if count == 0 or not self._calls:
+        if count == 0 or not self.steps:
             out[...] = frames
             return out
         context = GradeContext(self.seed, height, width)
@@ -200,7 +207,10 @@ class ClipGrade:
         def grade_block(start: int) -> None:
             block = frames[start:start + CHUNK_FRAMES]
             ctx = context.for_block(start, len(block))
-            x = np.multiply(block, np.float32(1 / 255), dtype=np.float32)
+            if self._table is None:
+                x = np.multiply(block, np.float32(1 / 255), dtype=np.float32)
+            else:
+                x = cv2.LUT(as_image(block), self._table).reshape(block.shape)
             for fn, params in self._calls:
                 x = fn(x, ctx, **params)
             np.clip(x, 0.0, 1.0, out=x)  # convertScaleAbs would fold negatives back up
@@ -219,3 +229,13 @@ class ClipGrade:
     def describe(self) -> str:
         """'mono → curve(contrast=0.4) → grain(amount=0.04)'."""
         return " → ".join(step.describe() for step in self.steps)
+
+
+def _lookup_table(calls: list, seed: int) -> np.ndarray:
+    """The per-channel filters run on the 256 input levels: a 256×1×3 float32 table."""
+    ramp = np.repeat(np.linspace(0.0, 1.0, 256, dtype=np.float32)[:, None], 3, axis=1)
+    block = np.ascontiguousarray(ramp.reshape(1, 1, 256, 3))
+    context = GradeContext(seed, 1, 256).for_block(0, 1)
+    for fn, params in calls:
+        block = fn(block, context, **params)
+    return np.ascontiguousarray(block.reshape(256, 1, 3), dtype=np.float32)

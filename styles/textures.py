@@ -39,9 +39,23 @@ def _blurred_unit_noise(noise: np.ndarray, sigma_x: float, sigma_y: float) -> np
     return blurred * np.float32(1.0 / gain)
 
 
+def _smooth_field(seed: int, stream: int, key: int, height: int, width: int,
+                  sigma_x: float, sigma_y: float) -> np.ndarray:
+    """Smooth unit noise of the given blur. Wide blurs are made at a lower resolution and
+    scaled up: the same kind of field for a fraction of the work (a 50-pixel blur on a
+    full frame would cost more than grading the clip)."""
+    fx, fy = max(1, int(sigma_x // 3)), max(1, int(sigma_y // 3))
+    small_h, small_w = -(-height // fy), -(-width // fx)
+    field = _blurred_unit_noise(_noise(seed, stream, key, small_h, small_w),
+                                sigma_x / fx, sigma_y / fy)
+    if fx > 1 or fy > 1:
+        field = cv2.resize(field, (small_w * fx, small_h * fy), interpolation=cv2.INTER_CUBIC)
+    return np.ascontiguousarray(field[:height, :width])
+
+
 def grain_keyframe(seed: int, key: int, height: int, width: int, size: float) -> np.ndarray:
     """One grain pattern (unit std); `size` is the grain's blur radius in pixels."""
-    return _blurred_unit_noise(_noise(seed, _GRAIN, key, height, width), size, size)
+    return _smooth_field(seed, _GRAIN, key, height, width, size, size)
 
 
 def grain_blend(frame_index: int, hold: int) -> tuple[int, float, float]:
@@ -70,9 +84,9 @@ def paper_texture(seed: int, height: int, width: int) -> np.ndarray:
     """Paper relief around 0 (float32 H×W, std about 1): broad mottling, fine tooth and a
     few long fibres running one way, as in handmade rice paper."""
     scale = max(height, width) / 720.0  # the same paper at every frame size
-    mottle = _blurred_unit_noise(_noise(seed, _PAPER, 0, height, width), 16 * scale, 16 * scale)
-    tooth = _blurred_unit_noise(_noise(seed, _PAPER, 1, height, width), 0.8, 0.8)
-    fibres = _blurred_unit_noise(_noise(seed, _PAPER, 2, height, width), 9 * scale, 0.7)
+    mottle = _smooth_field(seed, _PAPER, 0, height, width, 16 * scale, 16 * scale)
+    tooth = _smooth_field(seed, _PAPER, 1, height, width, 0.8, 0.8)
+    fibres = _smooth_field(seed, _PAPER, 2, height, width, 9 * scale, 0.7)
     np.maximum(fibres, 1.0, out=fibres)  # only the strongest streaks show, as single fibres
     fibres -= 1.0
     return 0.7 * mottle + 0.3 * tooth + 0.4 * fibres
@@ -82,8 +96,8 @@ def pigment_texture(seed: int, height: int, width: int) -> np.ndarray:
     """Uneven pigment density around 0 (float32 H×W, std about 1): large soft blooms and
     smaller patches, the way watercolour settles on paper."""
     scale = max(height, width) / 720.0
-    blooms = _blurred_unit_noise(_noise(seed, _PAPER, 3, height, width), 28 * scale, 28 * scale)
-    patches = _blurred_unit_noise(_noise(seed, _PAPER, 4, height, width), 7 * scale, 7 * scale)
+    blooms = _smooth_field(seed, _PAPER, 3, height, width, 28 * scale, 28 * scale)
+    patches = _smooth_field(seed, _PAPER, 4, height, width, 7 * scale, 7 * scale)
     return 0.8 * blooms + 0.6 * patches
 
 
@@ -91,8 +105,8 @@ def canvas_texture(seed: int, height: int, width: int, period: float = 4.0) -> n
     """Woven canvas relief around 0 (float32 H×W, within about ±1): warp and weft threads
     whose thickness wanders (slubs), lit from the top left."""
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    wander_x = _blurred_unit_noise(_noise(seed, _CANVAS, 0, height, width), 0.6, 12.0)
-    wander_y = _blurred_unit_noise(_noise(seed, _CANVAS, 1, height, width), 12.0, 0.6)
+    wander_x = _smooth_field(seed, _CANVAS, 0, height, width, 0.6, 12.0)
+    wander_y = _smooth_field(seed, _CANVAS, 1, height, width, 12.0, 0.6)
     warp = np.cos((x + 0.6 * wander_x) * (2 * math.pi / period))
     weft = np.cos((y + 0.6 * wander_y) * (2 * math.pi / period))
     return (0.5 * warp + 0.5 * weft).astype(np.float32)
