@@ -200,7 +200,7 @@ class Fog:
             start = min(max(start, 0), noise.shape[1] - width)
             density += 0.5 * noise[:, start:start + width]
         density = np.clip((density - 0.25) * 1.6, 0, 1) * self.profile
-        density = cv2.resize(density * (0.55 * min(self.strength, 1.5)),
+        density = cv2.resize(density * (0.7 * min(self.strength, 1.5)),
                              (self.stage.width, self.stage.height), interpolation=cv2.INTER_LINEAR)
         _veil(frame, density, self.colour_plane, self.scratch)
 

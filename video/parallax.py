@@ -105,16 +105,35 @@ class LayerRenderer:
         """Frame `index`, uint8 RGB."""
         if self.path.at_rest(index):
             return self.layers.photo.copy()  # nothing has moved yet: the photo, exactly
-        subject_pose = self.path.pose(index, SUBJECT_DEPTH)
         frame = self._background(index, self._plate(index))
-        if self.subject is None:
-            return frame
-        matrix = subject_pose.matrix(self.layers.focus)
-        moved = cv2.warpAffine(self.subject, matrix, self.layers.size, flags=cv2.INTER_CUBIC,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        if self.subject is not None:
+            self._lay_subject(frame, index)
+        return frame
+
+    def _lay_subject(self, frame: np.ndarray, index: int) -> None:
+        """Warp the subject (bicubic: it is what the eye is on) and lay it over the frame.
+
+        Only the window the subject lands in is warped and blended; the rest of the layer
+        is transparent.
+        """
+        pose, focus = self.path.pose(index, SUBJECT_DEPTH), self.layers.focus
+        left, top, right, bottom = self.layers.box
+        landed = np.array([pose.apply(x, y, focus) for x, y in
+                           ((left, top), (right, top), (left, bottom), (right, bottom))])
+        width, height = self.layers.size
+        x0, y0 = np.maximum(np.floor(landed.min(axis=0)).astype(int) - 3, 0)
+        x1, y1 = np.minimum(np.ceil(landed.max(axis=0)).astype(int) + 4, (width, height))
+        if x1 <= x0 or y1 <= y0:
+            return  # the subject has left the frame
+        matrix = pose.matrix(focus)
+        matrix[:, 2] -= (x0, y0)  # into the window's coordinates
+        moved = cv2.warpAffine(self.subject, matrix, (int(x1 - x0), int(y1 - y0)),
+                               flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT,
+                               borderValue=0)
         # Premultiplied "over": subject + background × (1 − alpha).
+        window = frame[y0:y1, x0:x1]
         behind = cv2.merge([255 - moved[..., 3]] * 3)
-        return cv2.add(cv2.multiply(frame, behind, scale=1 / 255), moved[..., :3])
+        window[:] = cv2.add(cv2.multiply(window, behind, scale=1 / 255), moved[..., :3])
 
     def _plate(self, index: int) -> np.ndarray:
         """The photo while the subject sits on its place; the filled plate once it moves off."""
@@ -145,5 +164,5 @@ class LayerRenderer:
                            np.float32)
         homography = cv2.getPerspectiveTransform(self.corners, sources)
         return cv2.warpPerspective(plate, homography, (width, height),
-                                   flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                                   flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                    borderMode=cv2.BORDER_REFLECT101)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -84,9 +85,9 @@ class MotionEngine:
                 np.copyto(lit, frame)
                 for effect in effects:
                     effect.apply(lit, index)
-                np.clip(lit, 0, 255, out=lit)
-                lit += 0.5  # so that storing as uint8 rounds rather than truncates
-                frame = lit
+                # Effects only lighten, darken or mix toward colours: never below 0. This
+                # rounds and saturates at 255 in one pass.
+                frame = cv2.convertScaleAbs(lit)
             frames[index] = frame
             if on_step is not None:
                 on_step(index + 1, request.frames)
