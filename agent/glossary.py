@@ -11,8 +11,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.vocabulary import (CAMERA_SLOTS, DATA_DIR, SCENE_SLOTS, DataFileError, Vocabulary,
-                              check_type, display_name, read_toml, reject_unknown_keys)
+from agent.datafile import (FLAG, TEXT, TEXTS, DataFileError, check_type, display_name,
+                            read_toml, reject_unknown_keys)
+from agent.vocabulary import CAMERA_SLOTS, DATA_DIR, SCENE_SLOTS, Vocabulary
 
 ROLES = ("subject", "count", "adjective", "action", "adverb", "part", "position", "camera",
          "scene", "look", "cue", "ignore")
@@ -161,8 +162,8 @@ def _word(path: Path, where: str, role: str, text: str, value, vocabulary: Vocab
         reject_unknown_keys(path, where, value, allowed)
         if "en" not in value:
             raise DataFileError(f"{file}: {where}: missing key 'en'")
-        en = check_type(path, where, "en", value["en"], "text")
-        plural = check_type(path, where, "plural", value.get("plural", False), "true/false")
+        en = check_type(path, where, "en", value["en"], TEXT)
+        plural = check_type(path, where, "plural", value.get("plural", False), FLAG)
         pace = value.get("pace", "")
         setting = value.get("setting", "")
         if pace and not vocabulary.has("pace", pace):
@@ -171,8 +172,8 @@ def _word(path: Path, where: str, role: str, text: str, value, vocabulary: Vocab
             raise DataFileError(f"{file}: {where}: names unknown setting '{setting}'")
         return Word(text, role, en, plural=plural, pace=pace, setting=setting)
     if role in ("camera", "scene") and isinstance(value, list):
-        value = ",".join(check_type(path, where, "value", value, "list of texts"))
-    en = check_type(path, where, "value", value, "text")
+        value = ",".join(check_type(path, where, "value", value, TEXTS))
+    en = check_type(path, where, "value", value, TEXT)
     if role == "subject" and en not in vocabulary.nouns:
         raise DataFileError(f"{file}: {where}: '{en}' is not a noun in subjects.toml [nouns]")
     for ref in (en.split(",") if role in ("camera", "scene") else ()):

@@ -11,8 +11,9 @@ from pathlib import Path
 from agent.glossary import has_cjk
 from agent.reading import Brief, article, read_idea
 from agent.replies import Replies, label
-from agent.vocabulary import (DATA_DIR, DataFileError, Noun, Vocabulary, check_type,
-                              display_name, read_toml, reject_unknown_keys)
+from agent.datafile import (TEXTS, DataFileError, check_type, display_name, read_toml,
+                            reject_unknown_keys)
+from agent.vocabulary import DATA_DIR, Noun, Vocabulary
 from errors import InputError
 
 COMMANDS = ("draw_again", "generate", "share")
@@ -114,16 +115,16 @@ def load_intents(path: Path = DATA_DIR / "conversation.toml") -> Intents:
     if not isinstance(moods, dict) or not all(isinstance(v, str) for v in moods.values()):
         raise DataFileError(f"{where}: [music] moods must map words to mood ids")
     return Intents(
-        filler=check_type(path, "the file", "filler", raw.get("filler", []), "list of texts"),
+        filler=check_type(path, "the file", "filler", raw.get("filler", []), TEXTS),
         commands={name: frozenset(p.lower() for p in check_type(
-            path, "[commands]", name, phrases, "list of texts"))
+            path, "[commands]", name, phrases, TEXTS))
             for name, phrases in commands.items()},
-        music_words=check_type(path, "[music]", "words", music["words"], "list of texts"),
-        music_remove=check_type(path, "[music]", "remove", music["remove"], "list of texts"),
+        music_words=check_type(path, "[music]", "words", music["words"], TEXTS),
+        music_remove=check_type(path, "[music]", "remove", music["remove"], TEXTS),
         music_moods={k.lower(): v for k, v in moods.items()},
-        relative={name: check_type(path, "[relative]", name, phrases, "list of texts")
+        relative={name: check_type(path, "[relative]", name, phrases, TEXTS)
                   for name, phrases in relative.items()},
-        cues=check_type(path, "[cues]", "words", cues["words"], "list of texts"))
+        cues=check_type(path, "[cues]", "words", cues["words"], TEXTS))
 
 
 @dataclass(frozen=True)

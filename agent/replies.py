@@ -9,8 +9,8 @@ from pathlib import Path
 
 from agent.formula import Composition
 from agent.reading import Brief
-from agent.vocabulary import (DATA_DIR, DataFileError, Vocabulary, display_name, read_toml,
-                              reject_unknown_keys)
+from agent.datafile import DataFileError, display_name, read_toml, reject_unknown_keys
+from agent.vocabulary import DATA_DIR, Vocabulary
 
 LANGUAGES = ("en", "zh")
 _KEYS = ("camera", "scene", "details", "style", "list_and", "list_sep", "quote", "new_idea",

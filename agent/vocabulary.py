@@ -5,10 +5,11 @@ and key instead of surfacing later as an odd prompt."""
 from __future__ import annotations
 
 import re
-import string
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from agent.datafile import (FLAG, NUMBER, TEXT, TEXTS, WHOLE, DataFileError, check_placeholders,
+                            check_type, display_name, read_toml, reject_unknown_keys)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -30,32 +31,27 @@ TEMPLATE_FIELDS = {
     "photo_details": {"subject_ref", "action", "motions"},
 }
 
-_STR, _NUM, _BOOL, _LIST, _INT = "text", "number", "true/false", "list of texts", "whole number"
-_COMMON = {"id": _STR, "en": _STR, "zh": _STR, "match": _LIST, "weight": _NUM, "kinds": _LIST}
+_COMMON = {"id": TEXT, "en": TEXT, "zh": TEXT, "match": TEXTS, "weight": NUMBER, "kinds": TEXTS}
 _REQUIRED_COMMON = ("id", "en", "zh")
 # slot → (extra required keys, extra optional keys), each key → its expected type
 _SLOT_KEYS: dict[str, tuple[dict, dict]] = {
-    "shot": ({"order": _INT}, {}),
-    "angle": ({}, {"shots": _LIST, "movements": _LIST}),
-    "movement": ({"noun": _STR, "prep": _STR}, {"paced": _BOOL, "motion": _STR}),
-    "pace": ({"order": _INT}, {}),
-    "lens": ({}, {"shots": _LIST}),
+    "shot": ({"order": WHOLE}, {}),
+    "angle": ({}, {"shots": TEXTS, "movements": TEXTS}),
+    "movement": ({"noun": TEXT, "prep": TEXT}, {"paced": FLAG, "motion": TEXT}),
+    "pace": ({"order": WHOLE}, {}),
+    "lens": ({}, {"shots": TEXTS}),
     "speed": ({}, {}),
-    "look": ({"adjective": _STR}, {"preset": _STR}),
-    "setting": ({"env": _STR, "backdrop": _LIST, "ambient": _LIST}, {"subject": _STR}),
-    "time": ({"noun": _STR, "light": _STR}, {}),
-    "weather": ({"motion": _STR}, {"atmospheres": _LIST}),
-    "lighting": ({"times": _LIST, "envs": _LIST}, {"settings": _LIST}),
-    "atmosphere": ({"mood": _STR}, {}),
+    "look": ({"adjective": TEXT}, {"preset": TEXT}),
+    "setting": ({"env": TEXT, "backdrop": TEXTS, "ambient": TEXTS}, {"subject": TEXT}),
+    "time": ({"noun": TEXT, "light": TEXT}, {}),
+    "weather": ({"motion": TEXT}, {"atmospheres": TEXTS}),
+    "lighting": ({"times": TEXTS, "envs": TEXTS}, {"settings": TEXTS}),
+    "atmosphere": ({"mood": TEXT}, {}),
 }
-_KIND_KEYS = {"pronoun": _STR, "texture": _STR, "textures": _LIST, "motions": _LIST,
-              "idle": _LIST, "settings": _LIST}
-_NOUN_KEYS = {"kind": _STR, "texture": _STR, "settings": _LIST, "pronoun": _STR, "plural": _STR,
-              "name": _STR}
-
-
-class DataFileError(ValueError):
-    """A vocabulary or glossary file is malformed; the message names file, entry and key."""
+_KIND_KEYS = {"pronoun": TEXT, "texture": TEXT, "textures": TEXTS, "motions": TEXTS,
+              "idle": TEXTS, "settings": TEXTS}
+_NOUN_KEYS = {"kind": TEXT, "texture": TEXT, "settings": TEXTS, "pronoun": TEXT, "plural": TEXT,
+              "name": TEXT}
 
 
 @dataclass(frozen=True)
@@ -235,43 +231,6 @@ def load_vocabulary(folder: Path = DATA_DIR) -> Vocabulary:
                       _longest=max(longest_phrase, longest_noun))
 
 
-def read_toml(path: Path) -> dict:
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise DataFileError(f"{display_name(path)}: file is missing") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(f"{display_name(path)}: not valid TOML: {exc}") from exc
-
-
-def display_name(path: Path) -> str:
-    """The path as a user would look for it (agent/data/x.toml)."""
-    parts = Path(path).parts
-    return "/".join(parts[-3:]) if len(parts) >= 3 else str(path)
-
-
-def reject_unknown_keys(path: Path, where: str, table: dict, allowed: set[str]) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise DataFileError(f"{display_name(path)}: {where}: unknown key '{unknown[0]}' "
-                            f"(allowed: {', '.join(sorted(allowed))})")
-
-
-def check_type(path: Path, where: str, key: str, value, expected: str):
-    ok = {
-        _STR: isinstance(value, str) and bool(value.strip()),
-        _NUM: isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0,
-        _INT: isinstance(value, int) and not isinstance(value, bool),
-        _BOOL: isinstance(value, bool),
-        _LIST: isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value),
-    }[expected]
-    if not ok:
-        raise DataFileError(f"{display_name(path)}: {where}: key '{key}' must be a {expected}"
-                            f"{' (not empty)' if expected == _STR else ''}; got {value!r}")
-    return tuple(value) if expected == _LIST else value
-
-
 def _load_slot(path: Path, slot: str, raw, kinds: dict[str, Kind]) -> tuple[Entry, ...]:
     if not isinstance(raw, list) or not raw:
         raise DataFileError(f"{display_name(path)}: needs at least one [[{slot}]] entry")
@@ -296,8 +255,8 @@ def _load_slot(path: Path, slot: str, raw, kinds: dict[str, Kind]) -> tuple[Entr
         seen.add(values["id"])
         for kind in values.get("kinds", ()):
             if kind not in kinds:
-                raise DataFileError(f"{display_name(path)}: {where}: key 'kinds' names unknown kind "
-                                    f"'{kind}' (kinds are in subjects.toml)")
+                raise DataFileError(f"{display_name(path)}: {where}: key 'kinds' names "
+                                    f"unknown kind '{kind}' (kinds are in subjects.toml)")
         out.append(Entry(slot=slot, **values))
     return tuple(out)
 
@@ -316,13 +275,13 @@ def _load_kinds(path: Path, raw) -> dict[str, Kind]:
         for key, expected in _KIND_KEYS.items():
             if key not in table:
                 raise DataFileError(f"{display_name(path)}: {where}: missing key '{key}'")
-            if expected == _LIST and table[key] == [] and key == "idle":
+            if expected == TEXTS and table[key] == [] and key == "idle":
                 values[key] = ()
                 continue
             values[key] = check_type(path, where, key, table[key], expected)
         for key in ("textures", "motions", "idle"):
             for phrase in values[key]:
-                _check_placeholders(path, f"{where} {key}", phrase, {"pos", "obj", "texture"})
+                check_placeholders(path, f"{where} {key}", phrase, {"pos", "obj", "texture"})
         kinds[name] = Kind(name=name, **values)
     return kinds
 
@@ -354,27 +313,16 @@ def _load_templates(path: Path, raw: dict) -> tuple[dict[str, tuple[str, ...]], 
     for name, fields in TEMPLATE_FIELDS.items():
         if name not in raw:
             raise DataFileError(f"{display_name(path)}: missing key '{name}'")
-        items = check_type(path, "the file", name, raw[name], _LIST)
+        items = check_type(path, "the file", name, raw[name], TEXTS)
         if not items:
             raise DataFileError(f"{display_name(path)}: '{name}' needs at least one template")
         for text in items:
-            _check_placeholders(path, f"'{name}'", text, fields)
+            check_placeholders(path, f"'{name}'", text, fields)
         templates[name] = items
-    ambient = check_type(path, "the file", "photo_ambient", raw.get("photo_ambient"), _LIST)
+    ambient = check_type(path, "the file", "photo_ambient", raw.get("photo_ambient"), TEXTS)
     if not ambient:
         raise DataFileError(f"{display_name(path)}: 'photo_ambient' needs at least one phrase")
     return templates, ambient
-
-
-def _check_placeholders(path: Path, where: str, text: str, allowed: set[str]) -> None:
-    try:
-        names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-    except ValueError as exc:
-        raise DataFileError(f"{display_name(path)}: {where}: broken braces in {text!r}") from exc
-    unknown = sorted(names - allowed)
-    if unknown:
-        raise DataFileError(f"{display_name(path)}: {where}: unknown placeholder '{{{unknown[0]}}}' "
-                            f"in {text!r} (allowed: {', '.join(sorted(allowed))})")
 
 
 def _check_references(folder: Path, entries, by_id, kinds, nouns) -> None:
