@@ -13,6 +13,7 @@ pixel count from the image header, so a tiny file claiming 20000×20000 pixels (
 from __future__ import annotations
 
 import io
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -62,8 +63,9 @@ def load_image(source: Path | str | bytes, *, name: str | None = None,
     data, label = _read(source, name, limits)
     image = _open(data, label, limits)
     try:
+        # Pillow's chatter about odd metadata would print past our one-line messages.
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Pillow's chatter about odd metadata
+            warnings.simplefilter("ignore")
             image.load()
             upright = ImageOps.exif_transpose(image) or image
             return to_rgb(upright)
@@ -172,7 +174,8 @@ def _reason(exc: Exception) -> str:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 2**20:.1f} MB"
+    """Rounded up to 0.1 MB, so a file just over the limit never reads as equal to it."""
+    return f"{math.ceil(size / 2**20 * 10) / 10:g} MB"
 
 
 # --- colour: everything becomes 8-bit sRGB-ish RGB ---------------------------------------
