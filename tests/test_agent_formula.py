@@ -240,7 +240,8 @@ def test_photo_prompts_describe_motion_with_one_engine_move(formula, tmp_path, i
     if "雪" in idea:
         assert "snow" in spec.scene
     else:  # no effect words the motion engine would add on its own
-        assert not re.search(r"rain|snow|petal|fog|mist|firefl|light rays", spec.prompt)
+        assert not re.search(r"rain|snow|petal|blossom|fog|mist|haze|hazy|firefl|sparkle|"
+                             r"light rays|sunbeam", spec.prompt)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -253,3 +254,29 @@ def test_any_text_gives_a_bounded_prompt_or_a_clear_error(formula, text):
         return
     prompt = result.spec.prompt
     assert estimate_tokens(prompt) <= MAX_TOKENS and not has_cjk(prompt)
+
+
+def test_the_photo_engine_reads_the_move_that_was_written(formula, tmp_path):
+    """The motion engine's own planner (video/) finds exactly the chosen move in the
+    prompt, and no effect the user did not ask for."""
+    from video.motion_plan import load_vocabulary as motion_words, plan_motion
+
+    words = motion_words()
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"x")
+    expected = {"push in": "push_in", "pull out": "pull_out", "pan left": "pan_left",
+                "pan right": "pan_right", "tilt up": "tilt_up", "tilt down": "tilt_down",
+                "orbit": "orbit", "handheld": "handheld"}
+    seen = set()
+    for idea in ("a cheetah lying in the grass", "a woman smiling", "a bowl of ramen"):
+        for seed in range(12):
+            spec = rewrite(formula, idea, seed, source_image=photo).spec
+            plan = plan_motion(spec.prompt, words)
+            chosen = next(m for m in MOTION_PHRASES if m in spec.camera.lower())
+            seen.add(chosen)
+            if chosen == "static":
+                assert plan.camera.moves == () and plan.camera.zoom == 0
+            else:
+                assert plan.camera.moves == (expected[chosen],), (chosen, spec.prompt)
+            assert plan.effects == (), spec.prompt
+    assert len(seen) >= 4  # the seed varies the move
