@@ -238,11 +238,10 @@ def real_weights_folder(spec: PipelineSpec, model_dir: Path | None = None) -> Pa
     return cached_snapshot(find_model(spec.registry_id, load_registry()))
 
 
-def parameter_counts(spec: PipelineSpec) -> dict[str, int]:
+def parameter_counts(spec: PipelineSpec,
+                     components=("text_encoder", "transformer", "vae")) -> dict[str, int]:
     """Parameters per component, counted on the meta device (no memory used)."""
-    counts = {}
-    for name, build in (("text_encoder", build_text_encoder), ("transformer", build_transformer),
-                        ("vae", build_vae)):
-        module = build(spec, device="meta")
-        counts[name] = sum(p.numel() for p in module.parameters())
-    return counts
+    builders = {"text_encoder": build_text_encoder, "transformer": build_transformer,
+                "vae": build_vae}
+    return {name: sum(p.numel() for p in builders[name](spec, device="meta").parameters())
+            for name in components}

@@ -1,0 +1,109 @@
+"""The GPU benchmark's code, run on the CPU: specs, random-weight builds, the suite itself."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from bench.pipelines import SpecError, load_specs, parameter_counts
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_published_configs_have_the_published_sizes():
+    specs, _ = load_specs()
+
+    def billions(name, component):
+        return parameter_counts(specs[name], (component,))[component] / 1e9
+
+    # CogVideoX-2B's transformer has 1.69 B parameters, the 5B's 5.57 B; T5-XXL's encoder 4.76 B.
+    assert billions("cogvideox-2b", "transformer") == pytest.approx(1.69, abs=0.01)
+    assert billions("cogvideox-5b", "transformer") == pytest.approx(5.57, abs=0.01)
+    assert billions("cogvideox1.5-5b", "transformer") == pytest.approx(5.57, abs=0.01)
+    assert billions("cogvideox-5b", "text_encoder") == pytest.approx(4.76, abs=0.01)
+    assert billions("cogvideox-5b", "vae") == pytest.approx(0.216, abs=0.002)
+    assert {s.text_encoder["d_model"] for n, s in specs.items() if n != "tiny"} == {4096}
+
+
+def test_variants_cover_every_fast_path_and_the_presets():
+    _, variants = load_specs()
+    options = [v.options for v in variants.values()]
+    assert variants["baseline"].options.describe() == "diffusers defaults"
+    assert {o.attention for o in options} >= {"flash", "efficient", "cudnn"}
+    assert {o.cache for o in options} >= {"first-block", "faster", "pyramid"}
+    assert {o.quantize for o in options} >= {"int8", "fp8"}
+    assert any(o.cuda_graphs for o in options) and any(o.compile_vae for o in options)
+    assert any(o.fuse_qkv for o in options)
+    assert variants["preset-fast"].preset == "fast"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[model.x]\ndtype = 'float16'\n[variant.baseline]\n", r"\[model.x\]: missing"),
+    ("[text_encoder.t]\n[model.x]\ndtype = 'float8'\ntext_encoder = 't'\nscheduler = "
+     "'CogVideoXDDIMScheduler'\nuse_dynamic_cfg = false\ntransformer = {}\nvae = {}\n"
+     "scheduler_config = {}\n[variant.baseline]\n", "dtype must be"),
+    ("[variant.baseline]\n[variant.turbo]\ncache = 'tea'\n", r"\[variant.turbo\].*cache must"),
+    ("[variant.baseline]\ncompile = 'whole'\n", "baseline.*set nothing"),
+])
+def test_a_broken_spec_file_names_the_entry(tmp_path, text, message):
+    path = tmp_path / "gpu_models.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError, match=message):
+        load_specs(path)
+
+
+def test_the_same_seed_builds_the_same_random_weights():
+    from bench.pipelines import build_transformer
+
+    specs, _ = load_specs()
+    first, again = build_transformer(specs["tiny"]), build_transformer(specs["tiny"])
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(),
+                                                 again.state_dict().values()))
+
+
+def test_padding_frames_follow_cogvideox_1_5s_temporal_patches():
+    from bench.gpu import padding_frames
+
+    def pipe(patch):
+        return SimpleNamespace(vae_scale_factor_temporal=4,
+                               transformer=SimpleNamespace(config=SimpleNamespace(patch_size_t=patch)))
+
+    assert padding_frames(pipe(None), 49) == 0
+    assert padding_frames(pipe(2), 49) == 1  # 13 latent frames → 14
+    assert padding_frames(pipe(2), 81) == 1  # 21 → 22
+    assert padding_frames(pipe(2), 45) == 0  # 12 already even
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_without_a_gpu_the_suite_says_so_and_how_to_test_it(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "bench", "gpu"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 2
+    assert "needs a CUDA GPU" in result.stderr and "--tiny" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_tiny_run_reports_ratios_memory_and_picture_distance(tmp_path, capsys, monkeypatch,
+                                                             shared_cache):
+    from bench.gpu import main
+
+    monkeypatch.setenv("CLIPWRIGHT_CACHE_DIR", str(shared_cache))
+    monkeypatch.setenv("CLIPWRIGHT_DATA_DIR", str(tmp_path / "data"))
+    out = tmp_path / "results.jsonl"
+    code = main(["--tiny", "--steps", "6", "--variants", "fused-qkv,pyramid,attention-efficient",
+                 "--headline", "baseline", "--json", str(out)])
+    printed = capsys.readouterr().out
+    rows = {r["variant"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert set(rows) == {"baseline", "fused-qkv", "pyramid", "attention-efficient"}
+    assert rows["baseline"]["speedup"] is None and rows["baseline"]["step_s"] > 0
+    assert rows["fused-qkv"]["speedup"] > 0 and rows["fused-qkv"]["psnr_db"] > 60  # same picture
+    assert 0 < rows["pyramid"]["ssim"] <= 1
+    assert "CUDA" in rows["attention-efficient"]["skipped"]
+    assert "tiny baseline: per denoising step" in printed and "live preview" in printed
+    assert "end to end (tiny, baseline)" in printed and "≤ 30 s" in printed
+    assert "skipped: tiny attention-efficient" in printed
+    assert code in (0, 1)  # 1 only if a budget row is SLOW on a busy machine

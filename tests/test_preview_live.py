@@ -1,0 +1,118 @@
+"""Live preview: the latent→RGB fit, the preview schedule, and previews from the tiny engine."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from errors import GenerationCancelled
+from video.engines.preview import (LatentProjection, LivePreview, colour_fields, fit_projection,
+                                   solve_projection)
+from video.types import GenerationRequest
+
+
+def request(**changes) -> GenerationRequest:
+    base = dict(prompt="a cheetah lying in the grass", frames=9, width=96, height=64, steps=6,
+                seed=11)
+    return GenerationRequest(**{**base, **changes})
+
+
+@pytest.fixture(scope="module")
+def previewing_engine(engine_settings):
+    from video.engines.tiny import TinyEngine
+
+    return TinyEngine(replace(engine_settings, preview_every=2))
+
+
+def test_solving_recovers_an_exact_linear_map():
+    rng = np.random.default_rng(0)
+    weights, bias = rng.normal(size=(16, 3)), rng.normal(size=3)
+    latents = rng.normal(size=(500, 16))
+    fitted = solve_projection(latents, latents @ weights + bias)
+    assert np.allclose(fitted.weights, weights, atol=1e-4) and np.allclose(fitted.bias, bias, atol=1e-4)
+
+
+def test_projection_turns_latents_into_uint8_frames_and_clips_the_range():
+    identity = LatentProjection(weights=np.eye(4, 3, dtype=np.float32), bias=np.zeros(3, np.float32))
+    latents = torch.zeros(2, 4, 3, 5)
+    latents[:, 0] = 2.0  # red far above 1
+    latents[:, 1] = 0.5
+    latents[:, 2] = -1.0  # blue below 0
+    frames = identity.to_rgb(latents)
+    assert frames.shape == (2, 3, 5, 3) and frames.dtype == np.uint8
+    assert tuple(frames[0, 0, 0]) == (255, 128, 0)
+
+
+def test_colour_fields_are_smooth_images_in_range():
+    fields = colour_fields(6, 32, seed=1)
+    assert fields.shape == (6, 32, 32, 3) and 0 <= fields.min() and fields.max() <= 1
+    assert fields.std() > 0.05  # varied colours, not one grey
+    assert np.abs(np.diff(fields, axis=1)).mean() < 0.1  # smooth
+
+
+def test_fit_on_the_tiny_vae_gives_one_rgb_row_per_latent_channel(tiny_engine):
+    vae = tiny_engine._pipeline(tiny_engine.model_info("t2v")).pipe.vae
+    projection = fit_projection(vae)
+    channels = vae.config.latent_channels
+    assert projection.weights.shape == (channels, 3) and projection.bias.shape == (3,)
+    assert np.isfinite(projection.weights).all() and np.isfinite(projection.bias).all()
+
+
+def test_previews_come_every_n_steps_but_not_on_the_last():
+    seen = []
+    live = LivePreview(LatentProjection(np.ones((4, 3), np.float32), np.zeros(3, np.float32)),
+                       seen.append, steps=7, fps=2.0, every=3)
+    for step in range(1, 8):
+        live.on_step_end(step, torch.zeros(1, 3, 4, 8, 12))
+    assert [p.step for p in seen] == [3, 6] and live.count == 2
+    assert seen[0].frames.shape == (3, 8, 12, 3) and seen[0].steps == 7
+
+
+def test_watching_records_the_schedulers_clean_estimate_and_restores_the_scheduler():
+    from diffusers import CogVideoXDDIMScheduler
+
+    scheduler = CogVideoXDDIMScheduler(prediction_type="v_prediction")
+    scheduler.set_timesteps(4)
+    sample, output = torch.randn(1, 2, 4, 3, 3), torch.randn(1, 2, 4, 3, 3)
+    live = LivePreview(LatentProjection(np.zeros((4, 3), np.float32), np.zeros(3, np.float32)),
+                       lambda preview: None, steps=4, fps=2.0)
+    with live.watching(scheduler):
+        _prev, clean = scheduler.step(output, scheduler.timesteps[0], sample, return_dict=False)
+        assert live._denoised is clean
+    assert "step" not in vars(scheduler) and live._denoised is None
+    with pytest.raises(RuntimeError), live.watching(scheduler):
+        raise RuntimeError("render failed")
+    assert "step" not in vars(scheduler)
+
+
+def test_the_engine_previews_without_changing_the_clip(previewing_engine):
+    previews = []
+    clip = previewing_engine.generate(request(), on_preview=previews.append)
+    assert [p.step for p in previews] == [2, 4]
+    first = previews[0]
+    assert first.frames.dtype == np.uint8 and first.frames.shape == (3, 8, 12, 3)  # 1/4 frames, 1/8 size
+    assert first.fps == 2.0 and first.steps == 6
+    assert "preview" in clip.timings and clip.timings["preview"] < clip.timings["generate"]
+    plain = previewing_engine.generate(request())
+    assert np.array_equal(plain.frames, clip.frames) and "preview" not in plain.timings
+
+
+def test_previews_follow_the_sampler_towards_the_finished_clip(previewing_engine):
+    previews = []
+    previewing_engine.generate(request(steps=8), on_preview=previews.append)
+    assert [p.step for p in previews] == [2, 4, 6]
+    assert not np.array_equal(previews[0].frames, previews[-1].frames)
+
+
+def test_raising_from_on_preview_cancels_the_render(previewing_engine):
+    steps = []
+
+    def stop(preview):
+        raise GenerationCancelled("stop")
+
+    with pytest.raises(GenerationCancelled):
+        previewing_engine.generate(request(), on_step=lambda i, n: steps.append(i), on_preview=stop)
+    assert steps == [1, 2]
+    scheduler = previewing_engine._pipeline(previewing_engine.model_info("t2v")).pipe.scheduler
+    assert "step" not in vars(scheduler)
