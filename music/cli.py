@@ -61,9 +61,9 @@ def run_list(args: argparse.Namespace, app) -> int:
         print(json.dumps([track_row(t) for t in library.tracks], ensure_ascii=False))
         return 0
     for track in library.tracks:
-        print(f"{track.id:<18} {track.title_en} / {track.title_zh:<8} "
-              f"{', '.join(track.moods):<40} {track.bpm:g} bpm  {track.key:<16} "
-              f"energy {track.energy:.2f}  {track.duration:4.1f} s")
+        print(f"{track.id:<18} {', '.join(track.moods):<40} {track.bpm:>4g} bpm  "
+              f"{track.key:<15} energy {track.energy:.2f}  {track.duration:4.1f} s  "
+              f"{track.title_en} / {track.title_zh}")
     print(f"moods: {', '.join(library.moods)}")
     return 0
 

@@ -27,7 +27,7 @@ from music import arrange, dsp
 from music.drums import BEDS, hit_variants
 from music.library import CatalogueError, Library, Track
 from music.synth import INSTRUMENTS
-from music.theory import Key, chord_pitch_classes
+from music.theory import Key, Note, chord_pitch_classes
 
 TARGET_LUFS = -16.0
 CEILING_DB = -2.0  # leaves room for the codec; decoded files stay under −1 dBFS
@@ -116,8 +116,11 @@ def render(track: Track) -> np.ndarray:
     for index, part in enumerate(recipe.parts):
         rng = np.random.default_rng([recipe.seed, index])
         canvas = dsp.Canvas(length)
-        last = part.last_bar or recipe.bars
-        playing = lambda beat: part.first_bar - 1 <= (beat // meter) % recipe.bars < last  # noqa
+        bars = range(part.first_bar - 1, part.last_bar or recipe.bars)
+
+        def playing(beat: float) -> bool:
+            return int(beat // meter) % recipe.bars in bars
+
         if part.role == "bed":
             canvas.audio += BEDS[part.instrument](length, rng)
         elif part.role == "drums":
@@ -125,7 +128,9 @@ def render(track: Track) -> np.ndarray:
             for hit in arrange.drum_hits(part.pattern, recipe.bars, meter, rng):
                 if not playing(hit.start):
                     continue
-                variants = kit.setdefault(hit.hit, hit_variants(hit.hit, rng))
+                if hit.hit not in kit:
+                    kit[hit.hit] = hit_variants(hit.hit, rng)
+                variants = kit[hit.hit]
                 start = hit.start
                 if recipe.swing != 0.5 and (hit.start * 2) % 2 == 1:
                     start = np.floor(hit.start) + recipe.swing
@@ -156,7 +161,8 @@ def render(track: Track) -> np.ndarray:
 
 
 def _part_notes(part: Part, chords: list[list[int]], key: Key, meter: int,
-                rng: np.random.Generator) -> list:
+                rng: np.random.Generator) -> list[Note]:
+    """The notes one pitched part plays over the loop."""
     if part.role == "melody":
         return arrange.melody_notes(part.pattern or "lyrical", chords, key, meter, part.octave,
                                     rng, part.vel)

@@ -116,7 +116,7 @@ def _modal_pluck(freq: float, dur: float, vel: float, rng: np.random.Generator, 
     die sooner (as in Karplus–Strong), and `cents` may bend the pitch over time."""
     n = int((dur + release) * SR)
     t = seconds(n)
-    bend = 1.0 if cents is None else 2.0 ** (cents[:n] / 1200.0)
+    bend = np.ones(n) if cents is None else 2.0 ** (cents[:n] / 1200.0)
     base_phase = 2 * np.pi * np.cumsum(freq * bend) / SR
     out = np.zeros(n)
     for k in range(1, 25):

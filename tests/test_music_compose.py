@@ -56,11 +56,19 @@ def test_melody_stays_in_scale_and_lands_on_chord_tones():
 
 
 @pytest.mark.parametrize("name", sorted(INSTRUMENTS))
-def test_instruments_sound_and_end_silently(name):
-    note = INSTRUMENTS[name](220.0, 0.5, 0.7, np.random.default_rng(0))
-    assert note.ndim in (1, 2) and len(note) >= int(0.5 * dsp.SR)
-    assert 0.01 < np.abs(note).max() < 2.0
+@pytest.mark.parametrize("freq, dur", [(110.0, 0.6), (330.0, 0.15), (660.0, 1.0)])
+def test_instruments_play_in_tune_and_end_silently(name, freq, dur):
+    note = INSTRUMENTS[name](freq, dur, 0.7, np.random.default_rng(0))
+    assert note.ndim in (1, 2) and len(note) >= int(min(dur, 0.4) * dsp.SR)  # plucks stop short
+    assert 0.02 < np.abs(note).max() < 2.0
     assert np.abs(note[-1]).max() < 1e-3
+    mono = note if note.ndim == 1 else note.mean(axis=1)
+    spectrum = np.abs(np.fft.rfft(mono, n=1 << 17))
+    freqs = np.fft.rfftfreq(1 << 17, 1 / dsp.SR)
+    strongest = freqs[np.argmax(spectrum)]
+    harmonic = strongest / freq
+    assert round(harmonic) >= 1 and abs(harmonic - round(harmonic)) < 0.03 * round(harmonic), \
+        f"{name}: strongest partial at {strongest:.1f} Hz for a {freq} Hz note"
 
 
 def small_track(**recipe_changes):
