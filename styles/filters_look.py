@@ -117,22 +117,23 @@ def edges(frames: np.ndarray, ctx, *,
           width: Annotated[float, Range(0, 4)] = 0.0,
           blur: Annotated[float, Range(0.3, 4)] = 1.0,
           color: Annotated[str, COLOR] = "#000000") -> np.ndarray:
-    """Drawn outlines: where brightness changes sharply, blend towards `color` (ink)."""
+    """Drawn outlines: where brightness changes sharply, blend towards `color` (ink).
+    Found on a half-size (360-pixel) copy of the blurred brightness, which holds all the
+    detail the lines need, for a quarter of the work; `threshold` is the change in
+    brightness per pixel of a 720-pixel frame, so lines look alike at any size."""
     ink = rgb(color)
-    blur, width = ctx.px(blur, 0.3), ctx.px(width)
-    # Brightness is blurred before its gradient is taken, so a half-size copy holds all the
-    # detail the lines need when the blur is a pixel or more (a quarter of the work).
-    work = 0.5 if blur >= 1.0 else 1.0
+    work = ctx.work_scale(0.5)
+    to_work = ctx.pixel_scale * work  # working pixels per pixel of a 720-pixel frame
     for i in range(len(frames)):
-        level = cv2.GaussianBlur(_resized(luma(frames[i]), work), (0, 0), blur * work)
+        level = _resized(luma(frames[i]), work)
+        level = cv2.GaussianBlur(level, (0, 0), max(0.3, blur * to_work))
         gx = cv2.Sobel(level, cv2.CV_32F, 1, 0, ksize=3)
         gy = cv2.Sobel(level, cv2.CV_32F, 0, 1, ksize=3)
-        # Sobel answers 8·s to a ramp of s per pixel; a half-size pixel spans two frame
-        # pixels. `threshold` is for twice the change per frame pixel.
-        slope = cv2.magnitude(gx, gy) * (0.125 * work)
+        # Sobel answers 8·s to a ramp of s per pixel; here in 720-frame pixels.
+        slope = cv2.magnitude(gx, gy) * (0.125 * to_work)
         line = smoothstep(threshold, 2 * threshold, slope * 2.0)
         if width > 0:
-            line = cv2.GaussianBlur(line, (0, 0), width * work)
+            line = cv2.GaussianBlur(line, (0, 0), width * to_work)
             np.minimum(line * 1.5, 1.0, out=line)
         line = _full_size(line, ctx.height, ctx.width)
         line *= strength
