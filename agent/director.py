@@ -20,6 +20,7 @@ from errors import InputError
 from music.soundtrack import ChosenTrack
 from video.engines.base import Engine
 from video.engines.pool import EnginePool
+from video.engines.preview import OnPreview
 from video.intake import fit, load_image
 from video.post import Grade, finish
 from video.types import Clip, FinishedVideo, GenerationRequest, LoraSpec
@@ -91,8 +92,12 @@ class Director:
         self.conversation = Conversation(rewriter or self._formula, hints_for=self.style_hints)
 
     def render(self, spec: ShotSpec, out_path: Path, options: RenderOptions = RenderOptions(),
-               on_progress: Progress | None = None) -> RenderResult:
-        """The story of a request: rewrite → style → generate → post-production → music."""
+               on_progress: Progress | None = None,
+               on_preview: OnPreview | None = None) -> RenderResult:
+        """The story of a request: rewrite → style → generate → post-production → music.
+
+        on_preview(Preview) gets rough frames while an engine that can preview renders.
+        """
         progress = on_progress or (lambda stage, fraction, detail: None)
         timings: dict[str, float] = {}
         started = time.perf_counter()
@@ -114,7 +119,7 @@ class Director:
         timings["prepare"] = time.perf_counter() - started
 
         # 4. Generate the frames.
-        clip = self.generate(engine, request, progress)
+        clip = self.generate(engine, request, progress, on_preview)
         timings.update({f"engine.{k}": v for k, v in clip.timings.items()})
 
         # 5. Post-production: interpolate, grade, upscale, encode, poster.
@@ -216,11 +221,17 @@ class Director:
             seed=spec.seed, lora=styling.lora_for(defaults.model), model=defaults.model)
 
     @staticmethod
-    def generate(engine: Engine, request: GenerationRequest, progress: Progress) -> Clip:
+    def generate(engine: Engine, request: GenerationRequest, progress: Progress,
+                 on_preview: OnPreview | None = None) -> Clip:
         """Run the engine, reporting each step as progress of the 'generating' stage."""
         progress("generating", 0.0, f"0/{request.steps}")
-        return engine.generate(
-            request, on_step=lambda i, n: progress("generating", i / n, f"{i}/{n}"))
+
+        def on_step(i: int, n: int) -> None:
+            progress("generating", i / n, f"{i}/{n}")
+
+        if on_preview is not None and getattr(engine, "previews", False):
+            return engine.generate(request, on_step=on_step, on_preview=on_preview)
+        return engine.generate(request, on_step=on_step)
 
 
 def _given(value, default):

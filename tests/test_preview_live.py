@@ -116,3 +116,23 @@ def test_raising_from_on_preview_cancels_the_render(previewing_engine):
     assert steps == [1, 2]
     scheduler = previewing_engine._pipeline(previewing_engine.model_info("t2v")).pipe.scheduler
     assert "step" not in vars(scheduler)
+
+
+def test_the_director_passes_previews_through_to_an_engine_that_makes_them(engine_settings,
+                                                                          tmp_path):
+    from agent.director import Director, RenderOptions
+    from agent.shot import ShotSpec
+    from bench.director import OneEngine, ReplayEngine
+    from video.engines.pool import EnginePool
+
+    director = Director(EnginePool(replace(engine_settings, preview_every=1)))
+    previews = []
+    director.render(ShotSpec(idea="a lighthouse at night", seed=3), tmp_path / "a.mp4",
+                    RenderOptions(engine="tiny", steps=3), on_preview=previews.append)
+    assert [p.step for p in previews] == [1, 2]
+    # An engine that cannot preview simply renders; the callback is never called.
+    frames = np.zeros((9, 64, 96, 3), np.uint8)
+    replaying = Director(OneEngine(ReplayEngine(frames, fps=8)))
+    replaying.render(ShotSpec(idea="a lighthouse at night", seed=3), tmp_path / "b.mp4",
+                     on_preview=previews.append)
+    assert len(previews) == 2

@@ -62,6 +62,7 @@ class CogVideoXEngine:
     name = "cogvideox"
     capabilities = frozenset({"t2v", "i2v"})
     test_pattern = False
+    previews = True  # generate() takes on_preview
 
     def __init__(self, settings: EngineSettings, registry: dict[str, ModelInfo] | None = None,
                  device: str | None = None):
