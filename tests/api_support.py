@@ -52,7 +52,7 @@ class ApiProcess:
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self.log)
         self.url = self._read_url()
 
-    def _read_url(self, timeout: float = 60) -> str:
+    def _read_url(self, timeout: float = 120) -> str:
         found: list[str] = []
 
         def read() -> None:
@@ -121,7 +121,7 @@ def result(url: str, key: str | None, task_id: str) -> httpx.Response:
     return httpx.get(f"{url}{PREFIX}/async-result/{task_id}", headers=headers, timeout=30)
 
 
-def wait_result(url: str, key: str, task_id: str, timeout: float = 180) -> dict:
+def wait_result(url: str, key: str, task_id: str, timeout: float = 300) -> dict:
     """Poll async-result until SUCCESS or FAIL; return the answer."""
     def finished():
         answer = result(url, key, task_id).json()

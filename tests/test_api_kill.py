@@ -57,7 +57,7 @@ def test_kill_during_a_job_then_restart_finishes_it(tmp_path, shared_cache):
                for i in range(3)]
         first = wait_result(server.url, key, ids[0])
         assert first["task_status"] == "SUCCESS"
-        wait_for(lambda: running(data, ids[1], 1), 60, "the second job to run")
+        wait_for(lambda: running(data, ids[1], 1), 120, "the second job to run")
         # While it runs nothing of it is served, even to someone holding its file token.
         token = job_row(data, ids[1])["file_token"]
         half = httpx.get(f"{server.url}{PREFIX}/files/{ids[1]}/{token}/video.mp4", timeout=10)
@@ -100,7 +100,7 @@ def test_a_job_killed_twice_fails_with_a_reason(tmp_path, shared_cache):
             if attempt == 1:
                 task_id = submit(server.url, key, {"model": "cogvideox-3",
                                                    "prompt": "a dog running"}).json()["id"]
-            wait_for(lambda: running(data, task_id, attempt), 60, f"attempt {attempt}")
+            wait_for(lambda: running(data, task_id, attempt), 120, f"attempt {attempt}")
         finally:
             server.kill()
 

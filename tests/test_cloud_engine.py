@@ -79,7 +79,7 @@ def test_image_to_video_sends_the_photo(remote, shared_cache):
                                     (480, 1, 3)))
     body = CloudEngine.platform_body(request(image=photo), "cogvideox-3")
     assert body["image_url"].startswith("data:image/jpeg;base64,") and body["duration"] == 5
-    clip = engine.generate(request(image=photo, prompt="slow push in"))
+    clip = engine.generate(request(image=photo, prompt="her hair moves in the wind, push in"))
     assert clip.frames.shape[1:] == (64, 96, 3)
 
 
@@ -108,22 +108,26 @@ def test_the_cli_renders_with_the_cloud_engine(remote, run_cli, monkeypatch):
 
 def test_a_remote_failure_is_reported_with_its_reason(remote, shared_cache):
     engine = CloudEngine(settings_for(*remote, shared_cache), FAST)
-    with pytest.raises(EngineUnavailable, match="could not render this clip: .*tiny models"):
+    # 10 s at 8 fps is 81 frames: the remote accepts the task, then its model (tiny, at
+    # most 49 frames) cannot render it, and the task fails there with that reason.
+    with pytest.raises(EngineUnavailable, match="could not render this clip: .*at most 49"):
+        engine.generate(request(frames=81))
+
+
+def test_a_request_the_remote_refuses_is_the_callers_mistake(remote, shared_cache):
+    from errors import InputError
+
+    engine = CloudEngine(settings_for(*remote, shared_cache), FAST)
+    with pytest.raises(InputError, match="rejected the request: .*tiny models"):
         engine.generate(request(model="cogvideox-5b"))
+    with pytest.raises(InputError, match="size"):
+        engine.generate(request(width=640, height=640))
 
 
 def test_a_refused_key_says_so(remote, shared_cache):
     engine = CloudEngine(settings_for(remote[0], "nope.nope", shared_cache), FAST)
     with pytest.raises(EngineUnavailable, match="refused the API key"):
         engine.generate(request())
-
-
-def test_a_rejected_request_is_the_callers_mistake(remote, shared_cache):
-    from errors import InputError
-
-    engine = CloudEngine(settings_for(*remote, shared_cache), FAST)
-    with pytest.raises(InputError, match="size"):
-        engine.generate(request(width=640, height=640))
 
 
 def test_overall_timeout_and_cancellation_while_waiting(stalled, shared_cache):
