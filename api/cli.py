@@ -44,7 +44,8 @@ def add_commands(subparsers) -> None:
     api.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     api.add_argument("--engine", default="auto", choices=ENGINE_NAMES)
     api.add_argument("--model", help="a model id from video/engines/models.toml")
-    api.add_argument("--slots", type=int, default=1, help="jobs rendered at once (one per GPU)")
+    api.add_argument("--slots", type=int, default=1,
+                     help="jobs rendered at once (above 1: --engine cloud only, for now)")
     api.add_argument("--public-url", help="base of result URLs, e.g. https://clips.example.com")
     api.add_argument("--allow-private-image-hosts", action="store_true",
                      help="let image_url point at loopback or private-network addresses")
@@ -118,6 +119,10 @@ def run_api(args: argparse.Namespace, app) -> int:
 
     if args.slots < 1:
         raise InputError("--slots must be at least 1")
+    if args.slots > 1 and args.engine != "cloud":
+        # Slots share the process's engines; a diffusers pipeline must not render two clips
+        # at once, and one engine per GPU is not built yet. Cloud renders are remote.
+        raise InputError("--slots above 1 works only with --engine cloud for now")
     if not 0 <= args.port <= 65535:
         raise InputError(f"--port must be between 0 and 65535; got {args.port}")
     if args.engine != "tiny":
