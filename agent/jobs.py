@@ -157,7 +157,11 @@ class _Running:
 
 
 class JobQueue:
-    """Durable render jobs, run in a fair line by `slots` worker threads."""
+    """Durable render jobs, run in a fair line by `slots` worker threads.
+
+    Workers share the director's engines, so slots above 1 suit engines that may render
+    concurrently (cloud); a local diffusers pipeline renders one clip at a time.
+    """
 
     def __init__(self, db: Database, director: Director, data_dir: Path | str, slots: int = 1):
         if slots < 1:
