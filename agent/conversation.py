@@ -145,6 +145,8 @@ class Conversation:
         restyled = style is not None and style != session.style
         if style is not None:
             session.style = style or None
+            if session.spec is not None and text:  # the pick applies to what comes next
+                session.spec = session.spec.with_changes(style=session.style)
         if image is not None:
             session.image = image
         command = self.intents.command(text)

@@ -169,6 +169,8 @@ def test_a_style_pick_and_a_photo_without_words(chat, tmp_path):
     reply = chat.turn(session, "", image=photo)
     assert reply.spec.source_image == photo and "original photo" in reply.spec.camera
     assert reply.changed == PARTS
+    reply = chat.turn(session, "make it night", style="watercolor")
+    assert reply.spec.style == "watercolor" and reply.intent == "refine"
 
 
 def test_the_session_survives_a_save_and_load(chat, tmp_path):
