@@ -24,8 +24,9 @@ SUITES = {
     "startup": "bench.startup",
     "motion": "bench.motion",
     "rewriter": "bench.rewriter",
+    "preview": "bench.preview",
 }
-CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter")
+CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter", "preview")
 # Suites with flags of their own: `python -m bench gpu --help`.
 OWN_FLAGS = {"gpu": "bench.gpu"}
 
