@@ -24,9 +24,10 @@ SUITES = {
     "startup": "bench.startup",
     "motion": "bench.motion",
     "rewriter": "bench.rewriter",
+    "styles": "bench.styles",
     "preview": "bench.preview",
 }
-CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter", "preview")
+CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter", "styles", "preview")
 # Suites with flags of their own: `python -m bench gpu --help`.
 OWN_FLAGS = {"gpu": "bench.gpu"}
 
