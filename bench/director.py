@@ -7,6 +7,7 @@ Both use the app's own wiring (`app.wire`), so what is measured is what a user r
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import tempfile
 import time
@@ -52,6 +53,12 @@ class OneEngine:
         return self.engine
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (ffmpeg): work, not waiting."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def wired_app():
     """The app's parts as `python app.py` wires them."""
     from app import wire
@@ -71,10 +78,11 @@ def post_production_seconds(frames: np.ndarray, fps: float, repeats: int = 3) ->
     style = next(iter(parts.styles.ids()), None) if parts.styles is not None else None
     spec = ShotSpec(idea=IDEA, style=style, seed=7)
     music = "music"
-    spent, timings = [], {}
+    spent, cpu, timings = [], [], {}
     with tempfile.TemporaryDirectory() as folder:
         for attempt in range(repeats + 1):  # the first run warms caches (music index, …)
             out = Path(folder) / f"post-{attempt}.mp4"
+            cpu_start = cpu_seconds()
             try:
                 timings = director.render(spec, out, RenderOptions()).timings
             except (RuntimeError, OSError) as exc:  # the music library is not built here
@@ -84,12 +92,14 @@ def post_production_seconds(frames: np.ndarray, fps: float, repeats: int = 3) ->
             engine = sum(v for k, v in timings.items() if k.startswith("engine."))
             if attempt:
                 spent.append(timings["total"] - engine)
+                cpu.append(cpu_seconds() - cpu_start)
     ran = [f"{k.split('.', 1)[-1]} {v:.1f} s" for k, v in timings.items()
            if k.startswith("post.") or k == "music"]
     graded = f"grade '{style}'" if style else "no grade (styles not wired into the director)"
     if "music" not in timings and music == "music":
         music = "no music (not wired into the director)"
-    return statistics.median(spent), f"{', '.join(ran)} (last run); {graded}; {music}"
+    return statistics.median(spent), (f"{', '.join(ran)} (last run); {graded}; {music}; "
+                                      f"CPU {statistics.median(cpu):.1f} s")
 
 
 def director_overhead(repeats: int) -> Measurement:

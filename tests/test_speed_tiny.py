@@ -193,3 +193,30 @@ def test_speed_flag_of_the_cli_accepts_only_presets(run_cli):
     result = run_cli("generate", "x", "--engine", "tiny", "--speed", "warp")
     assert result.returncode == 2 and "invalid choice" in result.stderr
     assert "quality" in result.stderr and "fast" in result.stderr
+
+
+def test_a_style_lora_is_refused_when_the_qkv_projections_are_fused(engine_settings, tmp_path):
+    """Fused QKV reads to_qkv, so a LoRA on to_q/to_k/to_v would apply only in part."""
+    from dataclasses import replace
+
+    from diffusers import CogVideoXPipeline, CogVideoXTransformer3DModel
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    from errors import InputError
+    from video.engines.tiny import TinyEngine, tiny_model_dir
+    from video.types import GenerationRequest, LoraSpec
+
+    engine = TinyEngine(engine_settings)
+    folder = tiny_model_dir(engine_settings, engine.model_info("t2v"))
+    transformer = CogVideoXTransformer3DModel.from_pretrained(folder, subfolder="transformer")
+    transformer.add_adapter(LoraConfig(r=2, init_lora_weights=False,
+                                       target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    CogVideoXPipeline.save_lora_weights(tmp_path, get_peft_model_state_dict(transformer))
+    loaded = engine._pipeline(engine.model_info("t2v"))
+    loaded.speed = apply_speedups(loaded.pipe, SpeedOptions(fuse_qkv=True), CPU)
+    request = GenerationRequest(prompt="a cheetah", frames=9, width=96, height=64, steps=2,
+                                lora=LoraSpec(source=str(tmp_path)))
+    with pytest.raises(InputError, match="fuses the QKV projections"):
+        engine.generate(request)
+    assert engine.generate(replace(request, lora=None)).frames.shape == (9, 64, 96, 3)

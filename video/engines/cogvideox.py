@@ -205,6 +205,11 @@ class CogVideoXEngine:
         if loaded.lora is not None:
             loaded.pipe.unload_lora_weights()
             loaded.lora = None
+        if lora is not None and loaded.speed.options.fuse_qkv:
+            # The fused processor reads to_qkv: a LoRA on to_q/to_k/to_v would reach only
+            # to_out, and the picture would be neither the base nor the style.
+            raise InputError(f"speed preset '{self.settings.speed}' fuses the QKV projections, "
+                             f"which style LoRAs cannot reach; choose a preset without fuse_qkv")
         if lora is not None:
             try:
                 loaded.pipe.load_lora_weights(lora.source, weight_name=lora.weight_name,
