@@ -18,7 +18,7 @@ def test_styles_json_lists_every_preset_with_what_the_gallery_needs(run_cli):
     assert ink["name"] == {"en": "Chinese Ink Wash", "zh": "水墨"}
     assert "{prompt}" in ink["prompt_template"] and ink["negative_prompt"]
     assert ink["music_moods"][0] == "chinese-traditional"
-    assert [step["filter"] for step in ink["grade"]][0] == "mono"
+    assert "mono" in [step["filter"] for step in ink["grade"]]
     assert ink["thumbnail"].endswith("styles/assets/ink-wash.webp")
 
 
