@@ -95,7 +95,7 @@ def test_tiny_run_reports_ratios_memory_and_picture_distance(tmp_path, capsys, m
     monkeypatch.setenv("CLIPWRIGHT_DATA_DIR", str(tmp_path / "data"))
     out = tmp_path / "results.jsonl"
     code = main(["--tiny", "--steps", "6", "--variants", "fused-qkv,pyramid,attention-efficient",
-                 "--headline", "baseline", "--json", str(out)])
+                 "--headline", "baseline,pyramid", "--post-seconds", "2.5", "--json", str(out)])
     printed = capsys.readouterr().out
     rows = {r["variant"]: r for r in map(json.loads, out.read_text().splitlines())}
     assert set(rows) == {"baseline", "fused-qkv", "pyramid", "attention-efficient"}
@@ -104,6 +104,7 @@ def test_tiny_run_reports_ratios_memory_and_picture_distance(tmp_path, capsys, m
     assert 0 < rows["pyramid"]["ssim"] <= 1
     assert "CUDA" in rows["attention-efficient"]["skipped"]
     assert "tiny baseline: per denoising step" in printed and "live preview" in printed
-    assert "end to end (tiny, baseline)" in printed and "≤ 30 s" in printed
+    assert "end to end (tiny, baseline)" in printed and "end to end (tiny, pyramid)" in printed
+    assert "post-production 2.5 s (given)" in printed and "≤ 30 s" in printed
     assert "skipped: tiny attention-efficient" in printed
     assert code in (0, 1)  # 1 only if a budget row is SLOW on a busy machine
