@@ -74,22 +74,23 @@ def smooth(frames: np.ndarray, ctx, *,
            radius: Annotated[int, Range(1, 24)] = 6,
            eps: Annotated[float, Range(0.0001, 0.2)] = 0.01,
            scale: Annotated[float, Range(0.25, 1)] = 0.5) -> np.ndarray:
-    """Smooth shading that keeps edges (a self-guided filter): flat areas turn soft and
-    clean, like a rendered 3D surface, while outlines stay sharp. Larger `eps` smooths more.
-    `radius` is in pixels of a 720-pixel frame; it works at `scale` of that."""
+    """Smooth shading that keeps edges (a guided filter steered by brightness): where the
+    neighbourhood is calm, a pixel takes its local mean; across edges it keeps its own
+    colour. Flat areas turn soft and clean like a rendered 3D surface, outlines stay sharp.
+    Larger `eps` smooths more. `radius` is in pixels of a 720-pixel frame; the filter is
+    worked out at `scale` of that and applied at full size in one blend."""
     work = ctx.work_scale(scale)
     r = max(1, round(radius * ctx.pixel_scale * work))
     box = dict(ddepth=-1, ksize=(2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT)
     for i in range(len(frames)):
         small = _resized(frames[i], work)
-        mean = cv2.boxFilter(small, **box)
-        variance = cv2.boxFilter(small * small, **box) - mean * mean
-        a = variance / (variance + eps)
-        b = mean - a * mean
-        a = _full_size(cv2.boxFilter(a, **box), ctx.height, ctx.width)
-        b = _full_size(cv2.boxFilter(b, **box), ctx.height, ctx.width)
-        frames[i] *= a
-        frames[i] += b
+        level = luma(small)
+        mean_level = cv2.boxFilter(level, **box)
+        variance = cv2.boxFilter(level * level, **box) - mean_level * mean_level
+        keep = cv2.boxFilter(variance / (variance + eps), **box)  # 1 on edges, 0 when calm
+        keep = _full_size(keep, ctx.height, ctx.width)
+        mean = _full_size(cv2.boxFilter(small, **box), ctx.height, ctx.width)
+        frames[i] = cv2.blendLinear(frames[i], mean, keep, 1.0 - keep)
     return frames
 
 
@@ -121,7 +122,8 @@ def edges(frames: np.ndarray, ctx, *,
     Found on a half-size (360-pixel) copy of the blurred brightness, which holds all the
     detail the lines need, for a quarter of the work; `threshold` is the change in
     brightness per pixel of a 720-pixel frame, so lines look alike at any size."""
-    ink = rgb(color)
+    ink_image = ctx.cached(("ink", color), lambda: np.ascontiguousarray(np.broadcast_to(
+        rgb(color), (ctx.height, ctx.width, 3))))
     work = ctx.work_scale(0.5)
     to_work = ctx.pixel_scale * work  # working pixels per pixel of a 720-pixel frame
     for i in range(len(frames)):
@@ -137,10 +139,8 @@ def edges(frames: np.ndarray, ctx, *,
             np.minimum(line * 1.5, 1.0, out=line)
         line = _full_size(line, ctx.height, ctx.width)
         line *= strength
-        # frame·(1 − line) + ink·line: a multiply, then the ink drawn in one transform.
-        frames[i] *= spread(1.0 - line)
-        if ink.any():
-            frames[i] += cv2.transform(line[..., None], ink.reshape(3, 1))
+        # frame·(1 − line) + ink·line in one pass (blendLinear divides by the weights' sum, 1).
+        frames[i] = cv2.blendLinear(frames[i], ink_image, 1.0 - line, line)
     return frames
 
 
