@@ -52,6 +52,10 @@ def run_styles(args: argparse.Namespace, app) -> int:
         print(f"  template:  {preset.prompt_template}")
         print(f"  grade:     {grade}")
         print(f"  moods:     {', '.join(preset.music_moods)}")
+        hints = [f"guidance {preset.guidance:g}" if preset.guidance else "",
+                 f"{preset.steps} steps on a full model (a hint)" if preset.steps else ""]
+        if any(hints):
+            print(f"  sampler:   {', '.join(h for h in hints if h)}")
         if preset.lora is not None:
             print(f"  lora:      {preset.lora.source} (scale {preset.lora.scale:g})")
         print(f"  thumbnail: {row['thumbnail']}")
