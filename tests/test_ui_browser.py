@@ -2,14 +2,14 @@
 
 The server is `python app.py serve --engine tiny --port 0` on a temporary data folder;
 each test drives its own browser context (its own localStorage, so its own session). A
-failing test leaves a screenshot under the pytest base temp folder (path printed).
+failing test leaves a screenshot (path printed) in $CLIPWRIGHT_TEST_ARTIFACTS, else under
+the pytest base temp folder.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -43,13 +43,13 @@ class AppServer:
         self.process: subprocess.Popen | None = None
         self.url = ""
 
-    def start(self) -> None:
+    def start(self, port: int = 0) -> None:
         env = dict(os.environ, CLIPWRIGHT_CACHE_DIR=str(self.cache_dir), HF_HUB_OFFLINE="1",
                    CLIPWRIGHT_DATA_DIR=str(self.data_dir), GRADIO_ANALYTICS_ENABLED="False")
         log = open(self.log_path, "a", encoding="utf-8")
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "serve", "--engine", "tiny", "--port", "0",
-             "--data-dir", str(self.data_dir)],
+            [sys.executable, str(ROOT / "app.py"), "serve", "--engine", "tiny",
+             "--data-dir", str(self.data_dir), "--port", str(port)],
             cwd=self.data_dir.parent, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
         found: list[str] = []
 
@@ -80,8 +80,11 @@ class AppServer:
         self.process = None
 
     def restart(self) -> None:
+        """Stop and start again on the same port: the same origin keeps the browser's
+        localStorage, as a real restart does."""
+        port = int(self.url.rsplit(":", 1)[1])
         self.stop()
-        self.start()
+        self.start(port)
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +121,9 @@ def open_page(browser, server, request, tmp_path_factory):
     yield open_
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
-        folder = tmp_path_factory.getbasetemp() / "screenshots"
-        folder.mkdir(exist_ok=True)
+        folder = Path(os.environ.get("CLIPWRIGHT_TEST_ARTIFACTS") or
+                      tmp_path_factory.getbasetemp() / "screenshots")
+        folder.mkdir(parents=True, exist_ok=True)
         for i, context in enumerate(contexts):
             for j, page in enumerate(context.pages):
                 path = folder / f"{request.node.name}-{i}-{j}.png"
@@ -178,7 +182,9 @@ def open_tab(page, name: str) -> None:
 
 def test_generate_draw_again_share_and_revoke(open_page):
     page = open_page()
+    page.click("#cw-style-chips label:has(input[value='cinematic'])")
     send(page, "a cheetah lying in the grass")
+    assert "Style · Cinematic" in page.locator("#cw-chat").inner_text()
     page.click("#btn-generate")
     page.wait_for_selector("#cw-progress-box .cw-progress")  # stage, bar and time left
     first = wait_for_video(page, 1)
@@ -223,14 +229,14 @@ def test_generate_draw_again_share_and_revoke(open_page):
 
 def test_history_survives_reload_and_restart_and_stays_private(open_page, server):
     page = open_page()
-    send(page, "a paper boat drifting down a rainy street")
+    send(page, "a red kite over the dunes")
     page.click("#btn-generate")
     wait_for_video(page, 1)
 
     page.reload()
     wait_ready(page)
     wait_for_video(page, 1)
-    assert "paper boat" in page.locator("#cw-chat").inner_text()
+    assert "red kite" in page.locator("#cw-chat").inner_text()
 
     server.restart()
     page.goto(server.url)
@@ -243,7 +249,7 @@ def test_history_survives_reload_and_restart_and_stays_private(open_page, server
     # Another browser (a new context: its own storage) sees none of it.
     stranger = open_page()
     assert chat_videos(stranger) == 0
-    assert "paper boat" not in stranger.locator("#cw-chat").inner_text()
+    assert "red kite" not in stranger.locator("#cw-chat").inner_text()
     open_tab(stranger, "My videos")
     assert stranger.locator("#cw-videos .thumbnail-item").count() == 0
     assert "Nothing here yet" in stranger.locator("#cw-videos-note").inner_text()
@@ -258,3 +264,20 @@ def test_language_follows_the_browser_and_switches(open_page):
     page.reload()
     wait_ready(page)
     page.wait_for_selector("#btn-generate:has-text('Generate')")  # the choice is kept
+
+
+def test_the_styles_tab_choice_carries_over_to_create(open_page):
+    page = open_page()
+    open_tab(page, "Styles")
+    page.locator("#cw-style-gallery .thumbnail-item").nth(1).click()
+    page.wait_for_selector("#cw-style-info h3")
+    name = page.locator("#cw-style-info h3").inner_text().strip()
+    page.wait_for_selector("#cw-style-preview video")  # the looping look preview
+    page.click("#btn-use-style")
+    page.wait_for_selector("#tab-create-button[aria-selected='true']")
+    chip = page.locator("#cw-style-chips label.selected")
+    chip.wait_for()
+    assert chip.inner_text().strip() == name
+    assert f"Style set to {name}" in page.locator("#cw-chat").inner_text()
+    send(page, "a lighthouse on a cliff at night")
+    assert f"Style · {name}" in page.locator("#cw-chat").inner_text()

@@ -14,6 +14,8 @@ from errors import InputError
 from store.creations import CreationStore
 from store.db import Database
 from store.layout import DataLayout
+from styles.presets import StyleLibrary
+from ui.catalog import style_choices_of
 from ui.i18n import load_strings
 from ui.studio import SessionInfo, ShotEdits, Studio
 from video.engines.pool import EnginePool
@@ -51,11 +53,14 @@ def studio(tmp_path_factory, engine_settings):
     db = Database(layout.db_path)
     # The director has the real tiny engine; "auto" music is left to renders, so the
     # test's library only serves explicit choices (no embedding model is loaded).
-    director = Director(EnginePool(engine_settings), music=Soundtrack(tone_library(root)))
+    library = StyleLibrary.load()
+    director = Director(EnginePool(engine_settings), styles=library,
+                        music=Soundtrack(tone_library(root)))
     queue = JobQueue(db, director, layout.root)
     queue.start()
+    styles, _ = style_choices_of(library)
     made = Studio(store=CreationStore(db, layout), layout=layout, queue=queue,
-                  director=director, strings=load_strings())
+                  director=director, strings=load_strings(), styles=styles)
     yield made
     queue.stop()
     db.close()
@@ -113,8 +118,11 @@ def test_photo_is_checked_and_kept_in_the_data_folder(studio, tmp_path):
 def test_idea_to_video_then_draw_again_share_and_isolation(studio):
     session = studio.open_session(None, "en")
     turn = studio.say(session, "a cheetah lying in the grass")
-    assert "Here's the shot" in turn.reply and studio.current_spec(session) == turn.spec
-    job = studio.generate(session, ShotEdits(camera="Slow push in.", music="none"), TINY)
+    assert turn.intent == "new_idea" and studio.current_spec(session) == turn.spec
+    assert turn.spec.camera and turn.spec.scene and turn.spec.details  # the formula
+    assert "cheetah" in turn.spec.prompt and "**Style** · No style" in turn.reply
+    job = studio.generate(session, ShotEdits(camera="Slow push in.", scene=turn.spec.scene,
+                                             details=turn.spec.details, music="none"), TINY)
     assert studio.pending_job(session) == job.id
     status = studio.status(session, job.id)
     assert status.position >= 0 and status.progress.stage in (
@@ -124,6 +132,7 @@ def test_idea_to_video_then_draw_again_share_and_isolation(studio):
     assert first.mp4.parent == studio.layout.creation_dir(first.id)
     assert first.gif.is_file() and first.poster.is_file() and first.test_pattern
     assert first.camera == "Slow push in." and first.frames == 17 and first.fps == 16
+    assert first.seed == turn.spec.seed  # the seed the agent composed the prompt with
     assert probe(first.mp4).first("video").codec == "h264"
     assert render(studio, session, job.id) == first  # collecting twice makes one creation
     last = studio.history(session)[-1]
@@ -188,3 +197,31 @@ def test_options_turn_seconds_into_frames_and_say_what_is_missing(studio):
     assert studio.options(engine="tiny").frames is None
     with pytest.raises(InputError):
         studio.options(engine="warp-drive")
+
+
+def test_chat_turns_refine_command_and_restyle(studio):
+    session = studio.open_session(None, "en")
+    first = studio.say(session, "a lighthouse on a cliff")
+    closer = studio.say(session, "closer")
+    assert closer.intent == "refine" and closer.spec.idea == first.spec.idea
+    assert closer.spec.camera != first.spec.camera and closer.spec.scene == first.spec.scene
+    assert studio.say(session, "generate").intent == "generate"
+    assert studio.say(session, "share it").intent == "share"
+    quiet = studio.say(session, "no music")
+    assert (quiet.intent, quiet.music, quiet.spec.music) == ("change_music", "none", "none")
+    again = studio.say(session, "draw again")
+    assert again.intent == "draw_again" and again.spec.seed != closer.spec.seed
+    zh = studio.say(session, "猎豹卧在草地上")
+    assert zh.intent in ("new_idea", "refine") and "猎豹" not in zh.spec.prompt
+
+
+def test_style_chips_and_the_styles_tab_reach_the_shot(studio):
+    session = studio.open_session(None, "en")
+    studio.choose_style(session, "cinematic")  # before any idea: kept for the first one
+    assert studio.say(session, "a fox in the snow").spec.style == "cinematic"
+    studio.choose_style(session, None)
+    assert studio.current_spec(session).style is None
+    said = studio.use_style(session, "oil-painting")
+    assert "Style set to **Oil Painting**" in said
+    assert studio.current_spec(session).style == "oil-painting"
+    assert studio.history(session)[-1].text == said

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.shot import ShotSpec
 from store.creations import Creation, Message
 from ui.i18n import StringsError, language_from_header, load_strings
 from ui.views import (Choice, EngineState, chat_messages, creation_details, format_seconds,
-                      header_html, progress_html, proposal_text, share_html)
+                      header_html, progress_html, proposal_text, reply_markdown,
+                      share_html)
 
 STRINGS = load_strings()
 
@@ -46,16 +46,19 @@ def test_language_from_accept_language(header, language):
     assert language_from_header(header) == language
 
 
-def test_proposal_shows_the_formula_and_escapes_user_text():
-    spec = ShotSpec(idea="x", camera="Slow dolly in, close-up.",
-                    scene="Golden savanna at dusk <b>.", details="Fur ripples *gently*.")
-    text = proposal_text(STRINGS, "en", spec, "Cinematic", "Calm Lake", ["Still Water"])
-    assert "**Camera** · Slow dolly in, close-up." in text
-    assert "&lt;b&gt;" in text and "<b>" not in text
-    assert r"\*gently\*" in text
-    assert "Also fits: Still Water." in text and "Calm Lake" in text
-    bare = proposal_text(STRINGS, "zh", ShotSpec(idea="猎豹"), None, None)
-    assert "**提示词** · 猎豹" in bare and "无风格" in bare and "自动挑选" in bare
+def test_agent_replies_keep_their_lines_and_lose_any_markup():
+    reply = "Here is the shot.\n\nCamera: slow dolly in.\nScene: dusk <b>bold</b> *x*"
+    shown = reply_markdown(reply)
+    assert shown.split("  \n") == ["Here is the shot.", "", "Camera: slow dolly in.",
+                                    r"Scene: dusk &lt;b&gt;bold&lt;/b&gt; \*x\*"]
+
+
+def test_style_and_music_lines_under_the_reply():
+    text = proposal_text(STRINGS, "en", "Cinematic", "Calm <Lake>", ["Still Water"])
+    assert "**Style** · Cinematic · **Music** · Calm &lt;Lake&gt;" in text
+    assert "Also fits: Still Water." in text and "Generate" in text
+    bare = proposal_text(STRINGS, "zh", None, None)
+    assert "无风格" in bare and "自动挑选" in bare and "同样合适" not in bare
 
 
 def test_progress_card_says_stage_steps_time_and_place_in_line():

@@ -20,11 +20,12 @@ from ui.i18n import LANGUAGES
 from ui.page import (Catalog, Page, duration_choices, model_choices, music_choices,
                      style_choices, style_gallery)
 from ui.studio import SessionInfo, ShotEdits, Studio
-from ui.views import (EngineState, chat_messages, choice_name, creation_caption,
+from ui.views import (EngineState, chat_messages, creation_caption,
                       creation_details, header_html, progress_html, share_html)
 
 log = logging.getLogger(__name__)
 POLL_S = 0.4
+CHAT_ACTIONS = ("generate", "draw_again", "share", "change_music")
 CHAT_HISTORY = 80  # lines shown; older ones stay stored
 
 
@@ -201,13 +202,46 @@ class Handlers:
         if isinstance(photo, dict):
             photo = photo.get("path")
         try:
-            self.studio.say(session, message.get("text") or "", photo, style or None)
+            turn = self.studio.say(session, message.get("text") or "", photo, style or None)
         except InputError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         updates = Updates()
         updates.set(self.c["chat"], value=self.chat_view(session))
         updates.set(self.c["box"], value=None)
         self.fill_shot(updates, session)
+        action = turn.intent if turn.intent in CHAT_ACTIONS else None
+        if action == "change_music":
+            action = f"change_music:{turn.music or 'next'}"
+        updates.set(self.c["chat_action"], value=action)
+        return updates.result()
+
+    def on_chat_action(self, session, action, job_id, creation_id, camera, scene, details,
+                       style, music, engine, model, seed, steps, guidance, seconds,
+                       request: gr.Request):
+        """What a chat message asked for beyond a reply: render, share, change music."""
+        c = self.c
+        # chat_action becomes the job this step started (or None): only that job is
+        # followed next, never one a Generate click started meanwhile (it has a follower).
+        if session is None or not action:
+            return {c["chat_action"]: None}
+        if action in ("generate", "draw_again"):
+            started = self.on_generate(session, job_id, camera, scene, details, style, music,
+                                       engine, model, seed, steps, guidance, seconds)
+            started[c["chat_action"]] = started[c["job"]]["value"]
+            return started
+        if not creation_id:  # share or music: they act on the latest video
+            return {c["chat_action"]: None}
+        if action == "share":
+            return {c["share_box"]: self.on_share(session, creation_id, request),
+                    c["chat_action"]: None}
+        try:
+            self.studio.retrack(session, creation_id, action.partition(":")[2])
+        except InputError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        updates = Updates()
+        updates.set(c["chat"], value=self.chat_view(session))
+        updates.set(c["chat_action"], value=None)
+        self.actions_view(updates, session, creation_id)
         return updates.result()
 
     # --- rendering -------------------------------------------------------------------------
@@ -321,12 +355,13 @@ class Handlers:
     def on_use_style(self, session: SessionInfo | None, style_id: str | None):
         if session is None or not style_id:
             return {self.c["chat"]: gr.update()}
-        name = choice_name(self.catalog.styles, style_id, session.language)
-        self.studio.choose_style(session, style_id)
-        self.studio.note(session, self.t(session, "style_applied", name=name))
-        return {self.c["chips"]: gr.update(value=style_id),
-                self.c["tabs"]: gr.Tabs(selected="create"),
-                self.c["chat"]: self.chat_view(session)}
+        self.studio.use_style(session, style_id)
+        updates = Updates()
+        updates.set(self.c["tabs"], selected="create")
+        updates.set(self.c["chat"], value=self.chat_view(session))
+        self.fill_shot(updates, session)
+        updates.set(self.c["chips"], value=style_id)
+        return updates.result()
 
     def on_chip(self, session: SessionInfo | None, style_id: str):
         """A style chip changes the current shot's style (said in the chat only via Styles)."""

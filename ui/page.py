@@ -119,6 +119,7 @@ def build_page(strings: Strings, catalog: Catalog, browser_secret: str) -> Page:
         c["job"] = gr.State(None)  # the render this tab is following
         c["creation"] = gr.State(None)  # the video the chat's action row acts on
         c["picked_style"] = gr.State(None)
+        c["chat_action"] = gr.State(None)  # what the last chat message asked for
         c["video_ids"] = gr.State([])  # My videos gallery order → creation ids
         c["picked_video"] = gr.State(None)
 

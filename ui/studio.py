@@ -19,12 +19,13 @@ from pathlib import Path
 
 from agent.director import RenderOptions
 from agent.jobs import Job, JobProgress, JobQueue, decode_spec, encode_spec
+from agent.conversation import Session
 from agent.shot import ShotSpec
 from errors import InputError
 from store.creations import Creation, CreationStore, Message, Share, new_id
 from store.layout import DataLayout, UnsafePath, check_id
 from ui.i18n import LANGUAGES, Strings, language_from_header
-from ui.views import Choice, choice_name, proposal_text
+from ui.views import Choice, choice_name, proposal_text, reply_markdown
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,17 @@ class SessionInfo:
 
 @dataclass(frozen=True)
 class Turn:
-    """What one chat message led to: the proposed shot and the assistant's reply."""
+    """What one chat message led to: the agent's reading of it and the reply shown.
 
-    spec: ShotSpec
+    intent is agent.conversation's: new_idea, refine, draw_again, change_music, generate,
+    share or unclear; the page starts a render for generate and draw_again, makes a link
+    for share, and changes the latest video's music for change_music (music: "none",
+    "next" or a mood)."""
+
+    spec: ShotSpec | None
     reply: str
+    intent: str = "new_idea"
+    music: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,7 @@ class Studio:
         self._warm_lock = threading.Lock()
         self._warming: threading.Thread | None = None
         self._music_ready = threading.Event()
+        self._collect_lock = threading.Lock()
 
     # --- sessions --------------------------------------------------------------------------
 
@@ -133,7 +142,8 @@ class Studio:
 
     def say(self, session: SessionInfo, text: str, photo: Path | None = None,
             style: str | None = None) -> Turn:
-        """A user's chat message: record it, turn it into a proposed shot, reply."""
+        """A user's chat message: record it, let the agent answer the turn (a new idea, a
+        refinement, draw again, music, generate or share), keep the shot, reply."""
         text = " ".join((text or "").split()) if "\n" not in (text or "") else text.strip()
         if len(text) > MAX_IDEA_CHARS:
             raise InputError(self.strings.text(session.language, "error_too_long",
@@ -142,17 +152,33 @@ class Studio:
             raise InputError(self.strings.text(session.language, "error_empty"))
         kept_photo = self._keep_upload(session, photo) if photo else None
         self.store.add_message(session.session_id, "user", text, attachment=kept_photo)
-        idea = text or self.strings.text(session.language, "photo_default_idea")
-        spec = ShotSpec(idea=idea, style=style or None, source_image=kept_photo,
-                        language=session.language)
-        spec = self.director.rewrite(spec)
-        picks = self.suggest_music(spec)
-        if picks:  # pin the best fit, so what the player plays is what the video gets
-            spec = spec.with_changes(music=picks[0])
-        self._save(session, spec=encode_spec(spec), music_picks=picks)
-        reply = self.describe(session, spec, picks[1:])
-        self.store.add_message(session.session_id, "assistant", reply)
-        return Turn(spec=spec, reply=reply)
+        state = self.store.state(session.session_id)
+        chat = Session.from_state(state.get("conversation"))
+        if not chat.history:
+            chat.language = session.language
+        said = text
+        if not said and chat.spec is None:  # a photo alone: a gentle default idea
+            said = self.strings.text(session.language, "photo_default_idea")
+        previous = chat.spec
+        reply = self.director.chat(chat, said, image=kept_photo, style=style)
+        spec, picks = reply.spec, []
+        if spec is not None and spec.music == "auto":
+            picks = self.suggest_music(spec)
+            if reply.intent == "change_music" and previous is not None and \
+                    previous.music in picks and len(picks) > 1:
+                picks.remove(previous.music)  # "another track" means another one
+            if picks:  # pin the best fit: what the player plays is what the video gets
+                spec = spec.with_changes(music=picks[0])
+                chat.spec = spec
+        changes = {"conversation": chat.to_state(), "music_picks": picks}
+        if spec is not None:
+            changes["spec"] = encode_spec(spec)
+        self._save(session, **changes)
+        message = reply_markdown(reply.text)
+        if spec is not None and reply.intent in ("new_idea", "refine", "change_music"):
+            message += "\n\n" + self.describe(chat.language, spec, picks[1:])
+        self.store.add_message(session.session_id, "assistant", message)
+        return Turn(spec=spec, reply=message, intent=reply.intent, music=reply.music)
 
     def warm_up(self) -> None:
         """Load the music selector's model in the background, once, on the first visit:
@@ -172,25 +198,24 @@ class Studio:
         except Exception:  # noqa: BLE001 - renders still choose music; proposals just won't
             log.warning("the music selector could not load", exc_info=True)
 
-    def suggest_music(self, spec: ShotSpec) -> list[str]:
+    def suggest_music(self, spec: ShotSpec, wait: bool = False) -> list[str]:
         """The three library tracks that fit the shot best; none without a music library,
-        or while the selector is still loading (the render then picks the music)."""
+        or while the selector is still loading unless `wait` (then it loads now)."""
         music = getattr(self.director, "music", None)
-        if music is None or spec.music != "auto" or not self._music_ready.is_set():
+        if music is None or spec.music != "auto" or not (wait or self._music_ready.is_set()):
             return []
         moods = self.director.style(spec).music_moods
         text = spec.idea if spec.prompt == spec.idea else f"{spec.idea}. {spec.prompt}"
-        return [pick.track.id for pick in music.selector.rank(text, moods, top=3)]
+        picks = music.selector.rank(text, moods, mood=spec.mood or None, top=3)
+        return [pick.track.id for pick in picks]
 
-    def describe(self, session: SessionInfo, spec: ShotSpec,
-                 alternatives: list[str] = ()) -> str:
-        """The assistant's words for a proposed shot, in the session's language."""
-        language = session.language
+    def describe(self, language: str, spec: ShotSpec, alternatives: list[str] = ()) -> str:
+        """The style and music lines under the agent's reply, and what to do next."""
         track = None if spec.music == "auto" else (
             self.strings.text(language, "music_none") if spec.music == "none"
             else choice_name(self.tracks, spec.music, language))
         also = [choice_name(self.tracks, track_id, language) for track_id in alternatives]
-        return proposal_text(self.strings, language, spec,
+        return proposal_text(self.strings, language,
                              choice_name(self.styles, spec.style, language), track,
                              [name for name in also if name])
 
@@ -222,10 +247,17 @@ class Studio:
             raise InputError(self.strings.text(session.language, "error_no_shot"))
         spec = base.with_changes(camera=edits.camera.strip(), scene=edits.scene.strip(),
                                  details=edits.details.strip(), style=edits.style or None,
-                                 music=edits.music or "auto", seed=edits.seed,
-                                 language=session.language)
+                                 music=edits.music or "auto",
+                                 seed=edits.seed if edits.seed is not None else base.seed)
+        picks = self.suggest_music(spec, wait=True)
+        if picks:  # pinned, so the creation knows its track (and Change music its start)
+            spec = spec.with_changes(music=picks[0])
         job = self.queue.submit(session.owner, spec, options)
-        self._save(session, spec=encode_spec(spec), pending_job=job.id)
+        chat = Session.from_state(self.store.state(session.session_id).get("conversation"))
+        if chat.spec is not None:  # the agent refines what is rendered, edits included
+            chat.spec, chat.style = spec, spec.style
+        self._save(session, spec=encode_spec(spec), pending_job=job.id,
+                   conversation=chat.to_state())
         return job
 
     def options(self, *, engine: str = "auto", model: str | None = None,
@@ -243,10 +275,38 @@ class Studio:
                              guidance=guidance)
 
     def choose_style(self, session: SessionInfo, style_id: str | None) -> None:
-        """Set the current shot's style (the chips and the Styles tab both do this)."""
+        """Set the style quietly (a style chip): the current shot and the agent's state."""
+        state = self.store.state(session.session_id)
+        chat = Session.from_state(state.get("conversation"))
+        chat.style = style_id or None
+        changes = {"conversation": chat.to_state()}
         spec = self.current_spec(session)
-        if spec is not None and spec.style != style_id:
-            self._save(session, spec=encode_spec(spec.with_changes(style=style_id)))
+        if spec is not None:
+            chat.spec = spec.with_changes(style=style_id or None)
+            changes = {"conversation": chat.to_state(), "spec": encode_spec(chat.spec)}
+        self._save(session, **changes)
+
+    def use_style(self, session: SessionInfo, style_id: str) -> str:
+        """The Styles tab's "Use this style": set it and say so in the chat (the agent
+        rewrites the current shot for it); returns the message."""
+        name = choice_name(self.styles, style_id, session.language) or style_id
+        if self.current_spec(session) is None:
+            self.choose_style(session, style_id)
+            text = self.strings.text(session.language, "style_applied", name=name)
+            self.note(session, text)
+            return text
+        state = self.store.state(session.session_id)
+        chat = Session.from_state(state.get("conversation"))
+        reply = self.director.chat(chat, "", style=style_id)
+        changes = {"conversation": chat.to_state()}
+        if reply.spec is not None:
+            changes["spec"] = encode_spec(reply.spec)
+        self._save(session, **changes)
+        text = self.strings.text(session.language, "style_applied", name=name)
+        if reply.text:
+            text += "\n\n" + reply_markdown(reply.text)
+        self.note(session, text)
+        return text
 
     def creation_spec(self, session: SessionInfo, creation_id: str) -> ShotSpec | None:
         """The shot a creation was rendered from, with the seed it got."""
@@ -287,21 +347,27 @@ class Studio:
         folder is published in one rename, then the row and the chat line are written.
         Collecting the same job twice returns the creation made the first time.
         """
+        with self._collect_lock:  # two followers of one job (two tabs) make one creation
+            return self._collect(session, job)
+
+    def _collect(self, session: SessionInfo, job: Job) -> Creation | str:
         state = self.store.state(session.session_id)
         if state.get("pending_job") == job.id:
             self._save(session, pending_job=None)
-        made = state.get("collected", {}).get(job.id)
-        if made:
-            existing = self.store.creation(made, session.session_id)
-            if existing is not None:
-                return existing
+        collected = dict(state.get("collected", {}))
+        if job.id in collected:  # "" for a job that failed
+            existing = self.store.creation(collected[job.id], session.session_id) \
+                if collected[job.id] else None
+            return existing or job.error or self.strings.text(session.language,
+                                                              "error_no_video")
         if job.status == "failed" or job.mp4 is None:
             reason = job.error or "failed"
+            collected[job.id] = ""
+            self._save(session, collected=dict(list(collected.items())[-200:]))
             self.note(session, self.strings.text(session.language, "reply_failed",
                                                  reason=reason))
             return reason
         creation = self._publish(session, job)
-        collected = dict(self.store.state(session.session_id).get("collected", {}))
         collected[job.id] = creation.id
         self._save(session, collected=dict(list(collected.items())[-200:]))
         key = "reply_done_test_pattern" if creation.test_pattern else "reply_done"
@@ -365,6 +431,25 @@ class Studio:
         self.note(session, self.strings.text(session.language, "music_changed", name=name)
                   if track_id else self.strings.text(session.language, "music_removed"))
         return updated
+
+    def retrack(self, session: SessionInfo, creation_id: str, music: str) -> Creation:
+        """The chat's music request on a finished video: "none" removes the music,
+        "next" gives it the next best track, a mood id the best track of that mood."""
+        if music == "none":
+            return self.change_music(session, creation_id, None)
+        creation = self.store.creation(creation_id, session.session_id)
+        player = getattr(self.director, "music", None)
+        if creation is None or player is None:
+            raise InputError(self.strings.text(session.language,
+                                                "error_no_video" if creation is None
+                                                else "error_no_music"))
+        moods = self.director.style(self.creation_spec(session, creation_id) or
+                                    ShotSpec(idea=creation.idea)).music_moods
+        mood = None if music in ("next", "") else music
+        picks = [p.track.id for p in player.selector.rank(
+            f"{creation.idea}. {creation.prompt}", moods, mood=mood, top=4)]
+        fresh = [track for track in picks if track != creation.track] or picks
+        return self.change_music(session, creation_id, fresh[0])
 
     # --- my videos and sharing -------------------------------------------------------------
 

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.shot import ShotSpec
 from store.creations import Creation, Message
 from ui.i18n import Strings
 
@@ -52,27 +51,21 @@ def choice_name(choices: list[Choice], choice_id: str | None, language: str) -> 
     return choice_id
 
 
-def proposal_text(strings: Strings, language: str, spec: ShotSpec, style: str | None,
-                  music: str | None, music_alternatives: list[str] = ()) -> str:
-    """The assistant's reply to an idea: the prompt split into the formula's parts."""
+def proposal_text(strings: Strings, language: str, style: str | None, music: str | None,
+                  music_alternatives: list[str] = ()) -> str:
+    """The lines under the agent's reply: style, music (and alternatives), what next."""
     t = lambda key, **v: strings.text(language, key, **v)  # noqa: E731
-    lines = [t("proposal_intro"), ""]
-    parts = [("camera", spec.camera), ("scene", spec.scene), ("details", spec.details)]
-    if any(value.strip() for _, value in parts):
-        for key, value in parts:
-            if value.strip():
-                lines.append(f"**{t('field_' + key)}** · {_md(value)}  ")
-    else:
-        lines.append(f"**{t('field_prompt')}** · {_md(spec.prompt)}  ")
-    lines.append(f"**{t('field_style')}** · {_md(style or t('style_none'))} · "
-                 f"**{t('field_music')}** · {_md(music or t('music_auto'))}")
+    lines = [f"**{t('field_style')}** · {_md(style or t('style_none'))} · "
+             f"**{t('field_music')}** · {_md(music or t('music_auto'))}  "]
     if music_alternatives:
         lines.append(t("music_also", names=", ".join(_md(n) for n in music_alternatives)))
-    if spec.source_image:
-        lines.append("")
-        lines.append(t("proposal_photo"))
     lines.extend(["", t("proposal_next")])
     return "\n".join(lines)
+
+
+def reply_markdown(text: str) -> str:
+    """The agent's plain-text reply as chat Markdown: lines kept, nothing interpreted."""
+    return "  \n".join(_md(line) if line.strip() else "" for line in text.splitlines())
 
 
 def _md(text: str) -> str:

@@ -64,9 +64,21 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
                                              *videos_out]),
                             show_progress="hidden", api_name=False)
 
-        c["box"].submit(h.on_message, inputs=[c["session"], c["box"], c["chips"]],
-                        outputs=[c["chat"], c["box"], *shot_out], api_name="chat",
-                        show_progress="minimal")
+        # A chat message gets the agent's reply; what it asks for (generate, draw again,
+        # share, change the music) follows as the next step, then a render is followed.
+        c["box"].submit(
+            h.on_message, inputs=[c["session"], c["box"], c["chips"]],
+            outputs=[c["chat"], c["box"], c["chat_action"], *shot_out], api_name="chat",
+            show_progress="minimal", show_progress_on=[c["chat"]],
+        ).success(
+            h.on_chat_action,
+            inputs=[c["session"], c["chat_action"], c["job"], c["creation"], c["camera"],
+                    c["scene"], c["details"], c["chips"], c["music"], c["engine"],
+                    c["model"], c["seed"], c["steps"], c["guidance"], c["duration"]],
+            outputs=_unique([*start_out, c["chat"], c["chat_action"], *actions_out]),
+            api_name=False, show_progress="hidden",
+        ).success(h.on_poll, inputs=[c["session"], c["chat_action"]], outputs=poll_out,
+                  concurrency_limit=None, show_progress="hidden", api_name=False)
         c["chat"].example_select(_example_text, outputs=[c["box"]], api_name=False)
         c["chips"].input(h.on_chip, inputs=[c["session"], c["chips"]], outputs=[],
                          show_progress="hidden", api_name=False)
@@ -102,7 +114,8 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
             outputs=[c["picked_style"], c["style_preview"], c["style_info"], c["use_style"]],
             api_name=False)
         c["use_style"].click(h.on_use_style, inputs=[c["session"], c["picked_style"]],
-                             outputs=[c["chips"], c["tabs"], c["chat"]], api_name=False)
+                             outputs=_unique([c["tabs"], c["chat"], *shot_out]),
+                             api_name=False)
 
         detail_out = [c["picked_video"], c["video_detail"], c["video_player"],
                       c["video_info"], c["v_mp4"], c["v_gif"], c["v_share_box"],
