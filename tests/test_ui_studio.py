@@ -225,3 +225,14 @@ def test_style_chips_and_the_styles_tab_reach_the_shot(studio):
     assert "Style set to **Oil Painting**" in said
     assert studio.current_spec(session).style == "oil-painting"
     assert studio.history(session)[-1].text == said
+
+
+def test_stop_cancels_the_render_and_says_so(studio):
+    session = studio.open_session(None, "en")
+    studio.say(session, "a slow river")
+    job = studio.generate(session, ShotEdits(music="none"),
+                          RenderOptions(engine="tiny", steps=200))
+    assert studio.cancel(session, job.id)
+    outcome = render(studio, session, job.id)
+    assert isinstance(outcome, str) and "cancelled" in outcome
+    assert studio.creations(session) == [] and studio.pending_job(session) is None

@@ -270,7 +270,8 @@ def _videos_tab(c: dict, labels: Labels, strings: Strings) -> None:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             c["videos"] = gr.Gallery(columns=4, allow_preview=False, show_label=False,
-                                     elem_id="cw-videos", object_fit="cover", height="auto")
+                                     elem_id="cw-videos", object_fit="cover", height="auto",
+                                     fit_columns=False)
         with gr.Column(scale=2, visible=False, elem_id="cw-video-detail") as c["video_detail"]:
             c["video_player"] = gr.Video(show_label=False, interactive=False,
                                          elem_id="cw-video-player")
