@@ -12,6 +12,7 @@ import urllib.parse
 import urllib.request
 
 from tests.conftest import ROOT
+from video.ffmpeg import probe
 
 
 def test_bad_flags_exit_2_with_one_line(run_cli):
@@ -53,6 +54,8 @@ def test_serve_answers_the_page_share_routes_and_api_then_stops(tmp_path, shared
             except urllib.error.HTTPError as exc:
                 return exc.code
 
+        # Start-up stays light: torch (and so any model) is not loaded before a render.
+        assert "libtorch" not in open(f"/proc/{process.pid}/maps", encoding="utf-8").read()
         assert status("/s/" + "A" * 22) == 404  # share pages stay public, and plain
         assert status("/api/paas/v4/async-result/nope") == 401  # the API wants its key
         assert status("/config") == 401  # --auth: the app's config needs a login
@@ -66,10 +69,24 @@ def test_serve_answers_the_page_share_routes_and_api_then_stops(tmp_path, shared
                 return exc.code
 
         assert login("wrong") == 400 and login("secret") == 200
+
+        # gradio_client users: one Client is one session; chat, generate, follow, share.
+        from gradio_client import Client
+
+        client = Client(url, auth=("ann", "secret"), verbose=False)
+        client.predict({"text": "a cat on a roof", "files": []}, "", api_name="/chat")
+        client.predict("", "", "", "", "none", "tiny", "", None, None, None, 0,
+                       api_name="/generate")
+        chat = client.predict(api_name="/follow")[1]["value"]
+        videos = [part["file"] for message in chat for part in message["content"]
+                  if part.get("type") == "file"]
+        # gradio_client downloads files it is given: the MP4 is here, whole.
+        assert len(videos) == 1 and str(videos[0]).endswith(".mp4")
+        assert probe(videos[0]).first("video").codec == "h264"
+        box = client.predict(api_name="/share")["value"]
+        token = re.search(r"/s/([A-Za-z0-9_-]{20,})", box)[1]
+        assert status(f"/s/{token}") == 200 and status(f"/s/{token}/video.mp4") == 200
         assert (tmp_path / "data" / "clipwright.db").is_file()
-        # Start-up stays light: neither torch nor diffusers is loaded before a render.
-        maps = open(f"/proc/{process.pid}/maps", encoding="utf-8").read()
-        assert "libtorch" not in maps
     finally:
         process.terminate()
         try:

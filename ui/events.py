@@ -193,9 +193,11 @@ class Handlers:
 
     # --- the chat --------------------------------------------------------------------------
 
-    def on_message(self, session: SessionInfo | None, message: dict | None, style: str):
-        if session is None:
-            raise gr.Error("The page is still loading; try again in a moment.")
+    def on_message(self, session: SessionInfo | None, message: dict | None, style: str,
+                   request: gr.Request):
+        if session is None:  # a gradio_client caller (no page load): its own new session
+            accept = request.headers.get("accept-language") if request else None
+            session = self.studio.open_session(None, accept)
         message = message or {}
         files = message.get("files") or []
         photo = files[0] if files else None
@@ -206,6 +208,7 @@ class Handlers:
         except InputError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         updates = Updates()
+        updates.set(self.c["session"], value=session)
         updates.set(self.c["chat"], value=self.chat_view(session))
         updates.set(self.c["box"], value=None)
         self.fill_shot(updates, session)

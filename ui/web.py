@@ -68,7 +68,8 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
         # share, change the music) follows as the next step, then a render is followed.
         c["box"].submit(
             h.on_message, inputs=[c["session"], c["box"], c["chips"]],
-            outputs=[c["chat"], c["box"], c["chat_action"], *shot_out], api_name="chat",
+            outputs=[c["session"], c["chat"], c["box"], c["chat_action"], *shot_out],
+            api_name="chat",
             show_progress="minimal", show_progress_on=[c["chat"]],
         ).success(
             h.on_chat_action,
@@ -90,7 +91,7 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
                     c["guidance"], c["duration"]],
             outputs=start_out, api_name="generate", show_progress="hidden",
         ).success(h.on_poll, inputs=[c["session"], c["job"]], outputs=poll_out,
-                  concurrency_limit=None, show_progress="hidden", api_name=False)
+                  concurrency_limit=None, show_progress="hidden", api_name="follow")
         c["again"].click(
             h.on_again, inputs=[c["session"], c["job"], c["creation"], *advanced],
             outputs=start_out, api_name="draw_again", show_progress="hidden",
