@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
 from typing import Callable
 
 import gradio as gr
 
 from agent.director import RenderOptions
 from errors import EngineUnavailable, InputError
+from ui.gallery_events import GalleryEvents, Updates
 from ui.i18n import LANGUAGES
 from ui.page import (Catalog, Page, duration_choices, model_choices, music_choices,
                      style_choices, style_gallery)
 from ui.studio import SessionInfo, ShotEdits, Studio
-from ui.views import (EngineState, chat_messages, creation_caption,
-                      creation_details, header_html, progress_html, share_html)
+from ui.views import EngineState, chat_messages, creation_caption, header_html, progress_html
 
 log = logging.getLogger(__name__)
 POLL_S = 0.4
@@ -29,31 +28,7 @@ CHAT_ACTIONS = ("generate", "draw_again", "share", "change_music")
 CHAT_HISTORY = 80  # lines shown; older ones stay stored
 
 
-class Updates:
-    """Collects property changes per component and hands Gradio one update each."""
-
-    def __init__(self) -> None:
-        self._props: dict = defaultdict(dict)
-
-    def set(self, component, **props) -> "Updates":
-        self._props[component].update(props)
-        return self
-
-    def result(self) -> dict:
-        return {component: gr.update(**props) for component, props in self._props.items()}
-
-
-def base_url(request: gr.Request | None) -> str:
-    """The address the browser used, for absolute share links."""
-    if request is None:
-        return ""
-    headers = request.headers
-    host = headers.get("x-forwarded-host") or headers.get("host") or "127.0.0.1"
-    scheme = headers.get("x-forwarded-proto") or "http"
-    return f"{scheme}://{host}"
-
-
-class Handlers:
+class Handlers(GalleryEvents):
     """The page's event handlers; one instance per server, sessions come in as state."""
 
     def __init__(self, page: Page, studio: Studio, catalog: Catalog,
@@ -331,97 +306,3 @@ class Handlers:
     def on_stop(self, session: SessionInfo | None, job_id: str | None) -> None:
         if session is not None and job_id:
             self.studio.cancel(session, job_id)
-
-    # --- sharing, styles, my videos --------------------------------------------------------
-
-    def on_share(self, session, creation_id, request: gr.Request):
-        try:
-            share = self.studio.share(session, creation_id or "")
-        except InputError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
-        url = self.studio.share_url(share, base_url(request))
-        return gr.update(visible=True, value=share_html(self.strings, session.language, url))
-
-    def on_style_pick(self, session: SessionInfo | None, evt: gr.SelectData):
-        c = self.c
-        language = session.language if session else "en"
-        shown = [s for s in self.catalog.styles if s.thumbnail]
-        if evt is None or not 0 <= evt.index < len(shown):
-            return {c["picked_style"]: gr.update()}
-        style = shown[evt.index]
-        return {c["picked_style"]: style.id,
-                c["style_preview"]: gr.update(value=str(style.preview) if style.preview
-                                              else None),
-                c["style_info"]: f"### {style.name(language)}\n{style.description(language)}",
-                c["use_style"]: gr.update(interactive=True)}
-
-    def on_use_style(self, session: SessionInfo | None, style_id: str | None):
-        if session is None or not style_id:
-            return {self.c["chat"]: gr.update()}
-        self.studio.use_style(session, style_id)
-        updates = Updates()
-        updates.set(self.c["tabs"], selected="create")
-        updates.set(self.c["chat"], value=self.chat_view(session))
-        self.fill_shot(updates, session)
-        updates.set(self.c["chips"], value=style_id)
-        return updates.result()
-
-    def on_chip(self, session: SessionInfo | None, style_id: str):
-        """A style chip changes the current shot's style (said in the chat only via Styles)."""
-        if session is not None:
-            self.studio.choose_style(session, style_id or None)
-
-    def on_video_pick(self, session: SessionInfo | None, ids: list[str],
-                      evt: gr.SelectData):
-        if session is None or evt is None or not 0 <= evt.index < len(ids):
-            return {self.c["picked_video"]: gr.update()}
-        return self._video_detail(session, ids[evt.index])
-
-    def _video_detail(self, session: SessionInfo, creation_id: str | None) -> dict:
-        c = self.c
-        creation = self.studio.creation(session, creation_id)
-        if creation is None:
-            return {c["video_detail"]: gr.update(visible=False), c["picked_video"]: None}
-        share = self.studio.active_share(session, creation.id)
-        return {
-            c["picked_video"]: creation.id,
-            c["video_detail"]: gr.update(visible=True),
-            c["video_player"]: gr.update(value=str(creation.mp4)),
-            c["video_info"]: creation_details(self.strings, session.language, creation,
-                                              self.catalog.styles, self.catalog.tracks),
-            c["v_mp4"]: gr.update(value=str(creation.mp4)),
-            c["v_gif"]: gr.update(value=str(creation.gif) if creation.gif else None,
-                                  visible=creation.gif is not None),
-            c["v_share_box"]: share_html(self.strings, session.language,
-                                         f"/s/{share.token}" if share else None),
-            c["v_revoke"]: gr.update(visible=share is not None),
-        }
-
-    def on_video_share(self, session, creation_id, request: gr.Request):
-        try:
-            share = self.studio.share(session, creation_id or "")
-        except InputError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
-        url = self.studio.share_url(share, base_url(request))
-        return {self.c["v_share_box"]: share_html(self.strings, session.language, url),
-                self.c["v_revoke"]: gr.update(visible=True)}
-
-    def on_video_revoke(self, session, creation_id):
-        if session is not None and creation_id:
-            self.studio.revoke(session, creation_id)
-            gr.Info(self.t(session, "revoked"))
-        return {self.c["v_share_box"]: "", self.c["v_revoke"]: gr.update(visible=False)}
-
-    def on_video_delete(self, session, creation_id, chat_creation):
-        if session is None or not creation_id:
-            return {self.c["picked_video"]: gr.update()}
-        self.studio.delete(session, creation_id)
-        gr.Info(self.t(session, "deleted"))
-        updates = Updates()
-        self.videos_view(updates, session)
-        updates.set(self.c["video_detail"], visible=False)
-        updates.set(self.c["picked_video"], value=None)
-        updates.set(self.c["chat"], value=self.chat_view(session))
-        if chat_creation == creation_id:
-            self.actions_view(updates, session, None)
-        return updates.result()

@@ -9,22 +9,22 @@ holds no Gradio objects, so every path here is tested without a browser.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
 import threading
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
+from agent.conversation import Session
 from agent.director import RenderOptions
 from agent.jobs import Job, JobProgress, JobQueue, decode_spec, encode_spec
-from agent.conversation import Session
 from agent.shot import ShotSpec
 from errors import InputError
 from store.creations import Creation, CreationStore, Message, Share, new_id
 from store.layout import DataLayout, UnsafePath, check_id
 from ui.i18n import LANGUAGES, Strings, language_from_header
+from ui.music_picks import MusicPicks
+from ui.publish import publish_job
 from ui.views import Choice, choice_name, proposal_text, reply_markdown
 
 log = logging.getLogger(__name__)
@@ -95,9 +95,7 @@ class Studio:
         self.styles = list(styles)
         self.tracks = list(tracks)
         self.public_url = public_url.rstrip("/")
-        self._warm_lock = threading.Lock()
-        self._warming: threading.Thread | None = None
-        self._music_ready = threading.Event()
+        self.music = MusicPicks(director)
         self._collect_lock = threading.Lock()
 
     # --- sessions --------------------------------------------------------------------------
@@ -163,7 +161,7 @@ class Studio:
         reply = self.director.chat(chat, said, image=kept_photo, style=style)
         spec, picks = reply.spec, []
         if spec is not None and spec.music == "auto":
-            picks = self.suggest_music(spec)
+            picks = self.music.suggest(spec)
             if reply.intent == "change_music" and previous is not None and \
                     previous.music in picks and len(picks) > 1:
                 picks.remove(previous.music)  # "another track" means another one
@@ -181,33 +179,8 @@ class Studio:
         return Turn(spec=spec, reply=message, intent=reply.intent, music=reply.music)
 
     def warm_up(self) -> None:
-        """Load the music selector's model in the background, once, on the first visit:
-        the first chat reply then need not wait for it (nothing loads at start-up)."""
-        music = getattr(self.director, "music", None)
-        with self._warm_lock:
-            if music is None or self._warming is not None:
-                return
-            self._warming = threading.Thread(target=self._warm, args=(music,), daemon=True,
-                                             name="clipwright-warm-music")
-        self._warming.start()
-
-    def _warm(self, music) -> None:
-        try:
-            music.selector.rank("a quiet morning", (), top=1)
-            self._music_ready.set()
-        except Exception:  # noqa: BLE001 - renders still choose music; proposals just won't
-            log.warning("the music selector could not load", exc_info=True)
-
-    def suggest_music(self, spec: ShotSpec, wait: bool = False) -> list[str]:
-        """The three library tracks that fit the shot best; none without a music library,
-        or while the selector is still loading unless `wait` (then it loads now)."""
-        music = getattr(self.director, "music", None)
-        if music is None or spec.music != "auto" or not (wait or self._music_ready.is_set()):
-            return []
-        moods = self.director.style(spec).music_moods
-        text = spec.idea if spec.prompt == spec.idea else f"{spec.idea}. {spec.prompt}"
-        picks = music.selector.rank(text, moods, mood=spec.mood or None, top=3)
-        return [pick.track.id for pick in picks]
+        """Start loading the music selector (on a browser's first visit)."""
+        self.music.warm_up()
 
     def describe(self, language: str, spec: ShotSpec, alternatives: list[str] = ()) -> str:
         """The style and music lines under the agent's reply, and what to do next."""
@@ -249,7 +222,7 @@ class Studio:
                                  details=edits.details.strip(), style=edits.style or None,
                                  music=edits.music or "auto",
                                  seed=edits.seed if edits.seed is not None else base.seed)
-        picks = self.suggest_music(spec, wait=True)
+        picks = self.music.suggest(spec, wait=True)
         if picks:  # pinned, so the creation knows its track (and Change music its start)
             spec = spec.with_changes(music=picks[0])
         job = self.queue.submit(session.owner, spec, options)
@@ -367,7 +340,7 @@ class Studio:
             self.note(session, self.strings.text(session.language, "reply_failed",
                                                  reason=reason))
             return reason
-        creation = self._publish(session, job)
+        creation = publish_job(self.layout, self.store, session.session_id, job)
         collected[job.id] = creation.id
         self._save(session, collected=dict(list(collected.items())[-200:]))
         key = "reply_done_test_pattern" if creation.test_pattern else "reply_done"
@@ -377,54 +350,15 @@ class Studio:
                                creation_id=creation.id)
         return creation
 
-    def _publish(self, session: SessionInfo, job: Job) -> Creation:
-        from video.export import export_gif
-        from video.ffmpeg import probe
-
-        creation_id = new_id()
-        staging = self.layout.staging_dir(creation_id)
-        try:
-            mp4, poster = staging / "video.mp4", staging / "poster.jpg"
-            _link_or_copy(job.mp4, mp4)
-            _link_or_copy(job.poster, poster)
-            gif = export_gif(mp4, staging / "clip.gif")
-            info = probe(mp4)
-            video = info.first("video")
-            folder = self.layout.publish(staging, creation_id)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        spec = job.spec
-        return self.store.add_creation(Creation(
-            id=creation_id, session_id=session.session_id, idea=spec.idea,
-            prompt=job.prompt or spec.prompt, camera=spec.camera, scene=spec.scene,
-            details=spec.details, style=spec.style,
-            track=spec.music if spec.music not in ("auto", "none") else None,
-            engine=job.engine or "", model=job.model or "", seed=int(job.seed or 0),
-            mp4=folder / mp4.name, poster=folder / poster.name, gif=folder / gif.name,
-            width=video.width, height=video.height, fps=video.fps,
-            frames=info.video_frames, test_pattern=job.test_pattern,
-            spec={"encoded": encode_spec(replace(spec, seed=job.seed))},
-            timings={"queued_s": (job.started_at or job.created_at) - job.created_at,
-                     "render_s": (job.finished_at or time.time()) - (job.started_at or 0)}))
-
     def change_music(self, session: SessionInfo, creation_id: str,
                      track_id: str | None) -> Creation:
-        """Give a finished video another library track, or none; the video stream is
-        copied, not re-encoded, and the file is replaced atomically."""
-        from video.export import without_audio
-
+        """Give a finished video another library track, or none, and say so in the chat."""
         creation = self.store.creation(creation_id, session.session_id)
         if creation is None:
             raise InputError(self.strings.text(session.language, "error_no_video"))
-        music = getattr(self.director, "music", None)
-        if track_id:
-            if music is None:
-                raise InputError(self.strings.text(session.language, "error_no_music"))
-            chosen = music.choose(track_id, creation.prompt)
-            music.apply(chosen, creation.mp4)
-        else:
-            without_audio(creation.mp4)
+        if track_id and self.music.music is None:
+            raise InputError(self.strings.text(session.language, "error_no_music"))
+        self.music.apply(creation.mp4, track_id or None, creation.prompt)
         updated = self.store.update_files(creation_id, session.session_id,
                                           track=track_id or None)
         name = choice_name(self.tracks, track_id, session.language)
@@ -438,18 +372,14 @@ class Studio:
         if music == "none":
             return self.change_music(session, creation_id, None)
         creation = self.store.creation(creation_id, session.session_id)
-        player = getattr(self.director, "music", None)
-        if creation is None or player is None:
+        if creation is None or self.music.music is None:
             raise InputError(self.strings.text(session.language,
                                                 "error_no_video" if creation is None
                                                 else "error_no_music"))
-        moods = self.director.style(self.creation_spec(session, creation_id) or
-                                    ShotSpec(idea=creation.idea)).music_moods
-        mood = None if music in ("next", "") else music
-        picks = [p.track.id for p in player.selector.rank(
-            f"{creation.idea}. {creation.prompt}", moods, mood=mood, top=4)]
-        fresh = [track for track in picks if track != creation.track] or picks
-        return self.change_music(session, creation_id, fresh[0])
+        spec = self.creation_spec(session, creation_id) or ShotSpec(idea=creation.idea)
+        track = self.music.another(spec, creation.prompt, creation.track,
+                                   None if music in ("next", "") else music)
+        return self.change_music(session, creation_id, track)
 
     # --- my videos and sharing -------------------------------------------------------------
 
@@ -481,11 +411,3 @@ class Studio:
 
     def delete(self, session: SessionInfo, creation_id: str) -> bool:
         return self.store.delete_creation(creation_id, session.session_id)
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """Hard-link a finished file into place (no copy on the same disk), else copy it."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
