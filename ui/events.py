@@ -295,6 +295,10 @@ class Handlers(GalleryEvents):
             if not isinstance(outcome, str):
                 self.actions_view(updates, session, outcome.id)
                 self.videos_view(updates, session)
+        spec = self.studio.current_spec(session)
+        if spec is not None and spec.music not in ("auto", "none"):  # the track it got
+            updates.set(c["music"], value=spec.music)
+            updates.set(c["music_player"], **self.track_player(spec.music))
         updates.set(c["chat"], value=self.chat_view(session))
         updates.set(c["progress"], visible=False, value="")
         updates.set(c["job"], value=None)

@@ -44,7 +44,8 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
         reword_out = _unique(labels + [c["chips"], c["music"], c["model"], c["duration"],
                                        c["header"], c["style_gallery"], c["result_music"]])
         poll_out = _unique([c["progress"], c["chat"], c["job"], c["generate"], c["again"],
-                            c["stop"], *actions_out, *videos_out])
+                            c["stop"], c["music"], c["music_player"], *actions_out,
+                            *videos_out])
         start_out = [c["job"], c["progress"], c["generate"], c["again"], c["stop"],
                      c["share_box"]]
         advanced = [c["engine"], c["model"], c["steps"], c["guidance"], c["duration"]]
