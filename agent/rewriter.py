@@ -132,7 +132,20 @@ class FormulaRewriter:
             raise InputError("the idea is empty; describe what the video should show")
         if parts_given(spec):
             return given(spec)
-        return self.compose(spec, self.read(spec.idea), hints)
+        return self.compose(spec, self.read_with_photo(spec), hints)
+
+    def read_with_photo(self, spec: ShotSpec) -> Brief:
+        """Read the idea; with a photo, the photo itself is the subject, so an idea of camera
+        or scene words alone ("slow push in", "at dusk") is a whole request."""
+        try:
+            return self.read(spec.idea)
+        except InputError as original:
+            if spec.source_image is None:
+                raise
+            try:
+                return self.read(f"make the photo move, {spec.idea}")
+            except InputError:
+                raise original from None
 
     def compose(self, spec: ShotSpec, brief: Brief, hints: StyleHints | None = None) -> Rewrite:
         """Write the prompt for a Brief (the conversation calls this after a refinement).

@@ -280,3 +280,19 @@ def test_the_photo_engine_reads_the_move_that_was_written(formula, tmp_path):
                 assert plan.camera.moves == (expected[chosen],), (chosen, spec.prompt)
             assert plan.effects == (), spec.prompt
     assert len(seen) >= 4  # the seed varies the move
+
+
+def test_with_a_photo_camera_words_alone_are_a_whole_idea(tmp_path):
+    """The photo is the subject: "slow push in" on its own animates it; without a photo the
+    same words still ask what to show."""
+    from agent.rewriter import FormulaRewriter
+    from agent.shot import ShotSpec
+    from errors import InputError
+
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"")  # the rewriter reads only the path's presence, not the pixels
+    rewriter = FormulaRewriter()
+    result = rewriter.rewrite(ShotSpec(idea="slow push in", source_image=photo, seed=1))
+    assert "push in" in result.spec.camera and "make the photo move" not in result.prompt
+    with pytest.raises(InputError, match="only camera or scene"):
+        rewriter.rewrite(ShotSpec(idea="slow push in", seed=1))
