@@ -6,7 +6,7 @@ Errors name the file and the key, so a non-programmer editing the file sees what
 from __future__ import annotations
 
 import re
-import tomllib
+from files import read_toml
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -105,8 +105,4 @@ def parse_rules(data: dict) -> PlatformRules:
 @cache
 def load_rules(path: Path = PLATFORM_FILE) -> PlatformRules:
     """The rules from platform.toml (read once per process)."""
-    try:
-        with open(path, "rb") as handle:
-            return parse_rules(tomllib.load(handle))
-    except tomllib.TOMLDecodeError as exc:
-        raise PlatformFileError(f"{path.name} is not valid TOML: {exc}") from exc
+    return parse_rules(read_toml(path, PlatformFileError))

@@ -8,7 +8,7 @@ to be edited by hand; a mistake in them is reported with the file, the entry and
 
 from __future__ import annotations
 
-import tomllib
+from files import read_toml
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -108,13 +108,7 @@ class _Entry:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise CatalogueError(f"{path}: file not found") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogueError(f"{path.name}: not valid TOML: {exc}") from exc
+    return read_toml(path, CatalogueError)
 
 
 def load_moods(path: Path = MOODS_FILE) -> dict[str, Mood]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-import tomllib
+from files import read_toml
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -88,11 +88,7 @@ class Embedder:
 
 def load_glossary(path: Path = GLOSSARY_FILE) -> dict[str, str]:
     """Chinese word → English gloss, longest words first (so 城市夜景 wins over 城市)."""
-    try:
-        with open(path, "rb") as handle:
-            words = tomllib.load(handle).get("words", {})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogueError(f"{path.name}: cannot read: {exc}") from exc
+    words = read_toml(path, CatalogueError).get("words", {})
     for zh, en in words.items():
         if not isinstance(en, str) or not en.strip():
             raise CatalogueError(f"{path.name}: word '{zh}' needs an English gloss")

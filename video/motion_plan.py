@@ -7,7 +7,7 @@ that file and matches its phrases against a prompt, English or Chinese.
 from __future__ import annotations
 
 import re
-import tomllib
+from files import read_toml
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,10 +120,7 @@ def _pattern(phrase: str) -> re.Pattern:
 
 def load_vocabulary(path: Path = WORDS_FILE) -> Vocabulary:
     """Read and check the words file; VocabularyError names the bad entry and key."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise VocabularyError(f"{Path(path).name}: {exc}") from exc
+    data = read_toml(path, VocabularyError)
     where = Path(path).name
     moves = tuple(_move(entry, i, where) for i, entry in enumerate(_tables(data, "move", where)))
     speeds = tuple(SpeedWords(_text(e, "id", where, "speed", i),

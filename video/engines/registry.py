@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tomllib
+from files import read_toml
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -78,10 +78,7 @@ def _check(entry: dict, index: int) -> ModelInfo:
 
 def load_registry(path: Path = REGISTRY_FILE) -> dict[str, ModelInfo]:
     """All models by id; raises RegistryError naming the bad entry."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(f"{path.name} is not valid TOML: {exc}") from exc
+    data = read_toml(path, RegistryError)
     models = [_check(e, i) for i, e in enumerate(data.get("model", []))]
     by_id = {m.id: m for m in models}
     if len(by_id) != len(models):

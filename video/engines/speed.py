@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
-import tomllib
+from files import read_toml
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import ContextManager, Iterator
@@ -304,10 +304,7 @@ _OPTION_FIELDS = {f.name for f in fields(SpeedOptions)}
 
 def load_presets(path: Path = PRESETS_FILE) -> dict[str, SpeedPreset]:
     """Every preset by name; raises PresetError naming the file, preset and key."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PresetError(f"{path.name} is not valid TOML: {exc}") from exc
+    data = read_toml(path, PresetError)
     presets = {}
     for name, entry in data.items():
         if not isinstance(entry, dict):
