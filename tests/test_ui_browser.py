@@ -113,7 +113,7 @@ def open_page(browser, server, request, tmp_path_factory):
         context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale=locale)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(30_000)
+        page.set_default_timeout(90_000)  # CI runs two workers on two cores
         page.goto(server.url)
         wait_ready(page)
         return page
