@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from PIL import Image
+
 from agent.conversation import Conversation, Reply, Session
 from agent.formula import estimate_tokens
 from agent.rewriter import FormulaRewriter, Rewrite, StyleHints, parts_given
@@ -23,22 +25,24 @@ from video.engines.pool import EnginePool
 from video.engines.preview import OnPreview
 from video.intake import fit, load_image
 from video.post import Grade, finish
+from video.shape import ClipShape, plan_shape, reframe
 from video.types import Clip, FinishedVideo, GenerationRequest, LoraSpec
 
 # on_progress(stage, fraction, detail): stage is one of STAGES, fraction in [0, 1].
 # Raising errors.GenerationCancelled from it stops the render; nothing is written.
 Progress = Callable[[str, float, str], None]
-STAGES = ("rewriting", "generating", "post-production", "music")
+STAGES = ("rewriting", "generating", "music", "post-production")
 
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """The caller's explicit choices; None means the engine's or the model's default."""
+    """The caller's explicit choices; None means the engine's or the model's default.
+    The clip's aspect and duration are the ShotSpec's (they are part of the idea)."""
 
     engine: str = "auto"
     model: str | None = None
     steps: int | None = None
-    frames: int | None = None
+    frames: int | None = None  # an exact frame count (4k+1), over the spec's duration
     guidance: float | None = None
     fps: int = 16  # of the finished video; frames are interpolated up to it
     upscale: int = 2
@@ -94,7 +98,7 @@ class Director:
     def render(self, spec: ShotSpec, out_path: Path, options: RenderOptions = RenderOptions(),
                on_progress: Progress | None = None,
                on_preview: OnPreview | None = None) -> RenderResult:
-        """The story of a request: rewrite → style → generate → post-production → music.
+        """The story of a request: rewrite → style → generate → music → post-production.
 
         on_preview(Preview) gets rough frames while an engine that can preview renders.
         """
@@ -112,32 +116,35 @@ class Director:
         # 2. Let the style condition what the generator is asked for.
         styling = self.style(spec)
 
-        # 3. Choose the engine and build its request.
+        # 3. Choose the engine, shape the clip (aspect, length) and build the request.
         task = "i2v" if spec.source_image else "t2v"
         engine = self.engines.get(options.engine, task)
-        request = self.build_request(engine, spec, styling, options)
+        photo = load_image(spec.source_image) if spec.source_image else None
+        shape = self.shape(engine, spec, options, photo)
+        request = self.build_request(engine, spec, styling, options, shape=shape, photo=photo)
         timings["prepare"] = time.perf_counter() - started
 
-        # 4. Generate the frames.
-        clip = self.generate(engine, request, progress, on_preview)
+        # 4. Generate the frames, cut to the aspect if the model renders one size only.
+        clip = reframe(self.generate(engine, request, progress, on_preview), shape)
         timings.update({f"engine.{k}": v for k, v in clip.timings.items()})
 
-        # 5. Post-production: interpolate, grade, upscale, encode, poster.
+        # 5. Soundtrack: pick music for the idea and style (fitted to the clip in step 6).
+        track = self.soundtrack(spec, styling, progress, timings)
+
+        # 6. Post-production: interpolate, grade, upscale, encode with the music, poster.
         progress("post-production", 0.0, "")
         video = finish(clip, Path(out_path), grade=styling.grade, upscale=options.upscale,
-                       target_fps=options.fps)
+                       target_fps=options.fps,
+                       audio=self.music.fitted(track) if track is not None else None)
         timings.update({f"post.{k}": v for k, v in video.timings.items()})
         progress("post-production", 1.0, "")
-
-        # 6. Soundtrack: pick music for the idea and style, fit it to the clip, mux it in.
-        track = self.soundtrack(spec, styling, video.mp4, progress, timings)
 
         timings["total"] = time.perf_counter() - started
         return RenderResult(spec=spec, prompt=styling.prompt,
                             negative_prompt=styling.negative_prompt, engine=engine.name,
                             model=clip.model, seed=seed, video=video,
-                            warnings=[*draft.warnings, *clip.warnings], timings=timings,
-                            test_pattern=clip.test_pattern, track=track, rewrite=draft)
+                            warnings=[*draft.warnings, *shape.warnings, *clip.warnings],
+                            timings=timings, test_pattern=clip.test_pattern, track=track, rewrite=draft)
 
     # --- the steps -------------------------------------------------------------------------
 
@@ -186,36 +193,44 @@ class Director:
                        music_moods=preset.music_moods, guidance=preset.guidance,
                        lora_models=lora.base_models if lora else ())
 
-    def soundtrack(self, spec: ShotSpec, styling: Styling, mp4: Path, progress: Progress,
+    def soundtrack(self, spec: ShotSpec, styling: Styling, progress: Progress,
                    timings: dict[str, float]) -> ChosenTrack | None:
-        """Choose the music by spec.music ("auto", "none", a track id or an audio file),
-        fit it to the clip and mux it into the MP4 in place; None leaves the video silent."""
+        """Choose the music by spec.music ("auto", "none", a track id or an audio file);
+        None leaves the video silent. Post-production fits it to the clip as it encodes."""
         if self.music is None or spec.music == "none":
             return None
         started = time.perf_counter()
         progress("music", 0.0, spec.music)
         text = spec.idea if spec.prompt == spec.idea else f"{spec.idea}. {spec.prompt}"
         chosen = self.music.choose(spec.music, text, styling.music_moods)
-        if chosen is not None:
-            self.music.apply(chosen, mp4)
         timings["music"] = time.perf_counter() - started
         progress("music", 1.0, chosen.title if chosen else "none")
         return chosen
 
     @staticmethod
-    def build_request(engine: Engine, spec: ShotSpec, styling: Styling,
-                      options: RenderOptions) -> GenerationRequest:
-        """The engine's request: the styled prompt at the model's native size."""
+    def shape(engine: Engine, spec: ShotSpec, options: RenderOptions,
+              photo: Image.Image | None = None) -> ClipShape:
+        """The clip's size and length: the spec's aspect (a photo's own for "auto") and
+        duration at the model's pixel budget and frame rate; --frames wins over duration."""
+        task = "i2v" if spec.source_image else "t2v"
+        return plan_shape(engine.defaults(task, options.model), spec.aspect, spec.duration,
+                          frames=options.frames, photo=photo.size if photo else None)
+
+    @staticmethod
+    def build_request(engine: Engine, spec: ShotSpec, styling: Styling, options: RenderOptions,
+                      *, shape: ClipShape | None = None,
+                      photo: Image.Image | None = None) -> GenerationRequest:
+        """The engine's request: the styled prompt at the shape's size and length."""
         task = "i2v" if spec.source_image else "t2v"
         defaults = engine.defaults(task, options.model)
-        photo = None
-        if spec.source_image:  # checked and decoded once, then fitted to the model's frame
-            photo = fit(load_image(spec.source_image), defaults.width, defaults.height,
-                        mode=options.fit)
+        if spec.source_image and photo is None:  # checked and decoded once
+            photo = load_image(spec.source_image)
+        shape = shape or Director.shape(engine, spec, options, photo)
+        size = shape.framing.width, shape.framing.height
         return GenerationRequest(
-            prompt=styling.prompt, negative_prompt=styling.negative_prompt, image=photo,
-            frames=_given(options.frames, defaults.frames), fps=defaults.fps,
-            width=defaults.width, height=defaults.height,
+            prompt=styling.prompt, negative_prompt=styling.negative_prompt,
+            image=fit(photo, *size, mode=options.fit) if photo is not None else None,
+            frames=shape.frames, fps=defaults.fps, width=size[0], height=size[1],
             steps=_given(options.steps, defaults.steps),
             guidance=_given(options.guidance, _given(styling.guidance, defaults.guidance)),
             seed=spec.seed, lora=styling.lora_for(defaults.model), model=defaults.model)

@@ -21,8 +21,8 @@ class ShotSpec:
     scene: str = ""
     details: str = ""
     style: str | None = None  # a preset id from styles/, None for no style
-    duration: float = 6.0  # seconds
-    aspect: str = "3:2"
+    duration: float | None = None  # seconds; None: the model's own length (6 s for CogVideoX)
+    aspect: str = "auto"  # "16:9" … "9:16" (video/shape.py); auto: the model's, or the photo's
     source_image: Path | None = None
     music: str = "auto"  # "auto", "none", a track id or an audio file path
     seed: int | None = None

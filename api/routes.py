@@ -12,7 +12,6 @@ fetch them. A key sees only its own tasks: another key's id answers 404.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -20,7 +19,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from fastapi.security import HTTPBearer
 
-from agent.director import RenderOptions
 from agent.jobs import Job, JobQueue
 from agent.shot import ShotSpec
 from api.auth import Authenticator, RateLimiter, too_frequent
@@ -31,7 +29,7 @@ from api.images import ImageRules, image_bytes, save_image
 from api.platform import PlatformRules, load_rules
 from api.schemas import (GenerationBody, TaskResult, TaskSubmitted, VideoResult, first_image,
                          parse_body, plan_render, with_image)
-from errors import EngineUnavailable, InputError
+from errors import InputError
 from store.keys import ApiKey, KeyStore
 from store.layout import DataLayout
 
@@ -86,9 +84,6 @@ class VideoApi:
         render = plan_render(body, self.rules, engine=self.config.engine,
                              default_model=self.config.model, known_models=self.known_models)
         self.check_choices(render.spec_without_image)
-        if body.duration is not None:
-            render = replace(render, options=self.with_duration(
-                render.options, body.duration, "i2v" if render.wants_image else "t2v"))
         if body.request_id and (repeat := self.queue.find(key.owner, body.request_id)):
             return self.submitted(repeat)  # an idempotent repeat costs nothing
         if self.queue.in_flight(key.owner) >= key.max_in_flight:
@@ -128,18 +123,6 @@ class VideoApi:
             if spec.music not in library:
                 raise ApiError(400, BAD_FIELD, f"music must be \"auto\", \"none\" or a "
                                                f"track id; there is no track '{spec.music}'")
-
-    def with_duration(self, options: RenderOptions, seconds: float, task: str) -> RenderOptions:
-        """Seconds → the 4k+1 frames the engine renders at its own frame rate (as the UI
-        does). When no engine can render here, the task fails later with that reason."""
-        try:
-            engine = self.queue.director.engines.get(options.engine, task)
-            fps = engine.defaults(task, options.model).fps
-        except EngineUnavailable:
-            return options
-        except InputError as exc:
-            raise ApiError(400, BAD_FIELD, str(exc)) from None
-        return replace(options, frames=4 * max(1, round(seconds * fps / 4)) + 1)
 
     @staticmethod
     def submitted(job: Job) -> TaskSubmitted:

@@ -124,6 +124,8 @@ BAD_BODIES = [
     ({**OK, "fps": "fast"}, "1214", "'fps'"),
     ({**OK, "size": "999x1"}, "1214", "size"),
     ({**OK, "duration": 60}, "1214", "duration"),
+    ({**OK, "aspect_ratio": "21:9"}, "1214", "aspect_ratio: aspect must be auto or one of"),
+    ({**OK, "aspect_ratio": 1.5}, "1214", "'aspect_ratio'"),
     ({**OK, "quality": "best"}, "1214", "quality"),
     ({**OK, "seed": -1}, "1214", "'seed'"),
     ({**OK, "with_audio": "perhaps"}, "1214", "'with_audio'"),
@@ -161,14 +163,14 @@ def test_platform_fields_we_do_not_use_are_accepted(idle):
     key = new_key(services)
     body = {**OK, "sensitive_word_check": {"type": "ALL"}, "quality": "speed",
             "with_audio": True, "size": "1440x960", "fps": 30, "duration": 5,
-            "image_url": None, "style": "cinematic", "music": "none"}
+            "aspect_ratio": "9:16", "image_url": None, "style": "cinematic", "music": "none"}
     answer = submit(url, key, body)
     assert answer.status_code == 200, answer.text
     job = services.queue.get(answer.json()["id"], "key:" + key.split(".")[0])
     assert (job.options.upscale, job.options.fps, job.options.engine) == (2, 32, "tiny")
     assert (job.spec.duration, job.spec.style, job.spec.music) == (5.0, "cinematic", "none")
-    # 5 s at tiny's 8 fps: the 4k+1 frames nearest 40.
-    assert job.options.frames == 41
+    # Seconds and aspect stay in the spec: the director makes them the model's frames.
+    assert job.spec.aspect == "9:16" and job.options.frames is None
     default = services.queue.get(submit(url, key, OK).json()["id"],
                                  "key:" + key.split(".")[0])
     assert default.spec.music == "none"  # the platform's with_audio defaults to false

@@ -54,19 +54,23 @@ def test_tiny_i2v_reports_progress_per_step(tiny_engine):
 
 # --- the director fits the photo to each engine's frame ------------------------------------
 
-@pytest.mark.parametrize("engine_name, size", [("tiny", (96, 64)), ("motion", (720, 480))])
-def test_director_loads_and_fits_the_photo_to_the_engine(engine_name, size, tmp_path,
+@pytest.mark.parametrize("engine_name, native, wide", [("tiny", (96, 64), (112, 64)),
+                                                       ("motion", (720, 480), (784, 440))])
+def test_director_loads_and_fits_the_photo_to_the_engine(engine_name, native, wide, tmp_path,
                                                          engine_settings):
     from video.engines import create_engine
 
     engine = create_engine(engine_name, engine_settings)
     spec = ShotSpec(idea="slow push in", source_image=photo_file(tmp_path, size=(1000, 300)),
                     seed=1)
-    for fit in ("crop", "letterbox"):
-        request = Director.build_request(engine, spec, Styling(prompt="slow push in"),
-                                         RenderOptions(fit=fit))
-        assert request.image.size == size and request.image.mode == "RGB"
-        assert (request.width, request.height) == size
+    # "auto": a wide photo makes a 16:9 clip at the model's budget; 3:2 is the native frame.
+    for aspect, size in (("auto", wide), ("3:2", native)):
+        for fit in ("crop", "letterbox"):
+            request = Director.build_request(engine, spec.with_changes(aspect=aspect),
+                                             Styling(prompt="slow push in"),
+                                             RenderOptions(fit=fit))
+            assert request.image.size == size and request.image.mode == "RGB"
+            assert (request.width, request.height) == size
 
 
 # --- the CLI, end to end -------------------------------------------------------------------

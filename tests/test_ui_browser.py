@@ -281,3 +281,27 @@ def test_the_styles_tab_choice_carries_over_to_create(open_page):
     assert f"Style set to {name}" in page.locator("#cw-chat").inner_text()
     send(page, "a lighthouse on a cliff at night")
     assert f"Style · {name}" in page.locator("#cw-chat").inner_text()
+
+
+def pick(page, dropdown: str, option: str) -> None:
+    """Choose an option of a Gradio dropdown, as a user does: open it, click the option."""
+    page.click(f"{dropdown} input")
+    page.get_by_role("option", name=option).first.click()
+
+
+def test_advanced_aspect_and_length_shape_the_video(open_page):
+    page = open_page()
+    send(page, "a lighthouse on a cliff at dusk")
+    page.locator("#cw-advanced").get_by_text("Advanced").click()
+    # Empty means "random" and "the model's": opening the panel must not turn them into 0.
+    for field in ("#adv-seed", "#adv-steps", "#adv-guidance"):
+        assert page.locator(f"{field} input").input_value() == ""
+    pick(page, "#adv-aspect", "9:16")
+    pick(page, "#adv-duration", "2 s")
+    page.click("#btn-generate")
+    video = wait_for_video(page, 1)
+    size = page.evaluate("() => { const v = [...document.querySelectorAll('#cw-chat video')]"
+                         ".pop(); return [v.videoWidth, v.videoHeight]; }")
+    assert size[1] > size[0] and abs(size[0] / size[1] - 9 / 16) < 0.02
+    # 2 s at the tiny model's 8 fps is 17 frames; interpolated to 16 fps, 33 frames.
+    assert video["duration"] == pytest.approx(33 / 16, abs=1 / 16)

@@ -88,9 +88,9 @@ def test_sessions_come_back_and_garbage_gets_a_new_one(studio):
 
 def test_bad_messages_are_refused_with_a_reason_and_nothing_is_stored(studio, tmp_path):
     session = studio.open_session(None, None)
-    with pytest.raises(InputError, match="Type an idea"):
+    with pytest.raises(InputError, match="idea is empty"):
         studio.say(session, "   ")
-    with pytest.raises(InputError, match="longer than 2000"):
+    with pytest.raises(InputError, match="2001 characters long; at most 2000"):
         studio.say(session, "x" * 2001)
     fake = tmp_path / "holiday.jpg"
     fake.write_text("not a photo")
@@ -192,11 +192,29 @@ def test_a_failed_render_is_told_in_the_chat(studio):
     assert studio.creations(session) == []
 
 
-def test_options_turn_seconds_into_frames_and_say_what_is_missing(studio):
-    assert studio.options(engine="tiny", seconds=2).frames == 17  # 8 fps: 4k+1 near 16
-    assert studio.options(engine="tiny").frames is None
+def test_options_say_what_is_missing(studio):
+    assert studio.options(engine="tiny") == RenderOptions(engine="tiny")
     with pytest.raises(InputError):
         studio.options(engine="warp-drive")
+    with pytest.raises(InputError, match="unknown model"):
+        studio.options(engine="tiny", model="cogvideox-9z")
+
+
+def test_length_and_aspect_go_with_the_shot_and_draw_again_keeps_them(studio):
+    session = studio.open_session(None, None)
+    studio.say(session, "a red kite over a beach")
+    with pytest.raises(InputError, match="aspect must be"):
+        studio.generate(session, ShotEdits(aspect="5:4"), TINY)
+    job = studio.generate(session, ShotEdits(music="none", duration=1.0, aspect="9:16"),
+                          RenderOptions(engine="tiny", steps=1))
+    made = render(studio, session, job.id)
+    video = probe(made.mp4).first("video")
+    assert (video.width, video.height) == (124, 224)  # the tiny 9:16 frame, upscaled 2×
+    again = studio.draw_again(session, made.id, RenderOptions(engine="tiny", steps=1))
+    assert (again.spec.aspect, again.spec.duration) == ("9:16", 1.0)
+    squared = studio.draw_again(session, made.id, RenderOptions(engine="tiny", steps=1),
+                                aspect="1:1", duration=2.0)
+    assert (squared.spec.aspect, squared.spec.duration) == ("1:1", 2.0)
 
 
 def test_chat_turns_refine_command_and_restyle(studio):

@@ -17,10 +17,11 @@ from agent.director import RenderOptions
 from errors import EngineUnavailable, InputError
 from ui.gallery_events import GalleryEvents, Updates
 from ui.i18n import LANGUAGES
-from ui.page import (Catalog, Page, duration_choices, model_choices, music_choices,
-                     style_choices, style_gallery)
+from ui.page import (Catalog, Page, aspect_choices, duration_choices, model_choices,
+                     music_choices, style_choices, style_gallery)
 from ui.studio import SessionInfo, ShotEdits, Studio
 from ui.views import EngineState, chat_messages, creation_caption, header_html, progress_html
+from video.shape import AUTO
 
 log = logging.getLogger(__name__)
 POLL_S = 0.4
@@ -52,6 +53,7 @@ class Handlers(GalleryEvents):
         updates.set(c["music"], choices=music_choices(s, language, self.catalog.tracks))
         updates.set(c["model"], choices=model_choices(s, language, self.catalog.models))
         updates.set(c["duration"], choices=duration_choices(s, language))
+        updates.set(c["aspect"], choices=aspect_choices(s, language))
         updates.set(c["header"], value=header_html(s, language, self.engine_state()))
         updates.set(c["style_gallery"], value=style_gallery(self.catalog, language))
         updates.set(c["result_music"], choices=[(t.name(language), t.id)
@@ -127,12 +129,11 @@ class Handlers(GalleryEvents):
         return self.on_change_music(session, creation_id, None, remove=True)
 
     def render_options(self, session: SessionInfo, engine: str, model: str, steps,
-                       guidance, seconds, task: str = "t2v") -> RenderOptions:
+                       guidance, task: str = "t2v") -> RenderOptions:
         """The Advanced panel → RenderOptions; says now if no engine can render."""
         return self.studio.options(engine=engine or "auto", model=model or None,
                                    steps=int(steps) if steps else None,
-                                   guidance=float(guidance) if guidance else None,
-                                   seconds=float(seconds or 0), task=task)
+                                   guidance=float(guidance) if guidance else None, task=task)
 
     # --- load and language -----------------------------------------------------------------
 
@@ -225,33 +226,35 @@ class Handlers(GalleryEvents):
     # --- rendering -------------------------------------------------------------------------
 
     def on_generate(self, session, job_id, camera, scene, details, style, music, engine,
-                    model, seed, steps, guidance, seconds):
+                    model, seed, steps, guidance, seconds, aspect=AUTO):
         if session is None:
             raise gr.Error("The page is still loading; try again in a moment.")
         self._refuse_if_busy(session, job_id)
         try:
             spec = self.studio.current_spec(session)
             task = "i2v" if spec is not None and spec.source_image else "t2v"
-            options = self.render_options(session, engine, model, steps, guidance, seconds,
-                                          task)
+            options = self.render_options(session, engine, model, steps, guidance, task)
             job = self.studio.generate(session, ShotEdits(
                 camera=camera or "", scene=scene or "", details=details or "",
                 style=style or None, music=music or "auto",
-                seed=int(seed) if seed is not None else None), options)
+                seed=int(seed) if seed is not None else None,
+                duration=float(seconds) if seconds else None, aspect=aspect or AUTO), options)
         except (InputError, EngineUnavailable) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         return self._started(session, job.id)
 
-    def on_again(self, session, job_id, creation_id, engine, model, steps, guidance, seconds):
+    def on_again(self, session, job_id, creation_id, engine, model, steps, guidance, seconds,
+                 aspect=AUTO):
         if session is None or not creation_id:
             raise gr.Error("Nothing to draw again yet.")
         self._refuse_if_busy(session, job_id)
         try:
             spec = self.studio.creation_spec(session, creation_id)
             task = "i2v" if spec is not None and spec.source_image else "t2v"
-            options = self.render_options(session, engine, model, steps, guidance, seconds,
-                                          task)
-            job = self.studio.draw_again(session, creation_id, options)
+            options = self.render_options(session, engine, model, steps, guidance, task)
+            job = self.studio.draw_again(session, creation_id, options,
+                                         duration=float(seconds) if seconds else None,
+                                         aspect=aspect if aspect and aspect != AUTO else None)
         except (InputError, EngineUnavailable) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         return self._started(session, job.id)

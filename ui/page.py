@@ -15,6 +15,7 @@ import gradio as gr
 
 from ui.i18n import DEFAULT_LANGUAGE, Strings
 from ui.views import Choice
+from video.shape import ASPECTS, AUTO
 
 CSS_FILE = Path(__file__).with_name("theme.css")
 DURATIONS_S = (2, 4, 6, 10)
@@ -65,6 +66,13 @@ class Labels:
         return result
 
 
+def _empty() -> None:
+    """An empty number field. Gradio shows 0 for a Number made with None (and then sends 0:
+    seed 0 every time, steps below their minimum); a value made by a function stays empty.
+    https://github.com/gradio-app/gradio/issues/6728"""
+    return None
+
+
 def style_choices(strings: Strings, language: str, styles: list[Choice]) -> list[tuple]:
     return [(strings.text(language, "style_none"), "")] + \
         [(style.name(language), style.id) for style in styles]
@@ -78,6 +86,13 @@ def music_choices(strings: Strings, language: str, tracks: list[Choice]) -> list
 
 def model_choices(strings: Strings, language: str, models: tuple[str, ...]) -> list[tuple]:
     return [(strings.text(language, "model_default"), "")] + [(m, m) for m in models]
+
+
+def aspect_choices(strings: Strings, language: str) -> list[tuple]:
+    """"Auto" then every aspect video/shape.py offers, each with a word on its use."""
+    return [(strings.text(language, "aspect_auto"), AUTO)] + \
+        [(f"{aspect} · {strings.text(language, 'aspect_' + aspect.replace(':', 'x'))}", aspect)
+         for aspect in ASPECTS]
 
 
 def duration_choices(strings: Strings, language: str) -> list[tuple]:
@@ -221,17 +236,20 @@ def _create_tab(c: dict, labels: Labels, strings: Strings, catalog: Catalog) -> 
                         model_choices(strings, DEFAULT_LANGUAGE, catalog.models), value="",
                         label=t("label_model"), elem_id="adv-model"), "label_model")
                 with gr.Row():
-                    c["seed"] = labels.add(gr.Number(None, label=t("label_seed"), precision=0,
+                    c["seed"] = labels.add(gr.Number(_empty, label=t("label_seed"), precision=0,
                                                      minimum=0, elem_id="adv-seed"),
                                            "label_seed")
                     c["duration"] = labels.add(gr.Dropdown(
                         duration_choices(strings, DEFAULT_LANGUAGE), value=0,
                         label=t("label_duration"), elem_id="adv-duration"), "label_duration")
+                    c["aspect"] = labels.add(gr.Dropdown(
+                        aspect_choices(strings, DEFAULT_LANGUAGE), value=AUTO,
+                        label=t("label_aspect"), elem_id="adv-aspect"), "label_aspect")
                 with gr.Row():
-                    c["steps"] = labels.add(gr.Number(None, label=t("label_steps"),
+                    c["steps"] = labels.add(gr.Number(_empty, label=t("label_steps"),
                                                       precision=0, minimum=1, maximum=200,
                                                       elem_id="adv-steps"), "label_steps")
-                    c["guidance"] = labels.add(gr.Number(None, label=t("label_guidance"),
+                    c["guidance"] = labels.add(gr.Number(_empty, label=t("label_guidance"),
                                                          minimum=1, maximum=20, step=0.5,
                                                          elem_id="adv-guidance"),
                                                "label_guidance")

@@ -48,7 +48,8 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
                             *videos_out])
         start_out = [c["job"], c["progress"], c["generate"], c["again"], c["stop"],
                      c["share_box"]]
-        advanced = [c["engine"], c["model"], c["steps"], c["guidance"], c["duration"]]
+        advanced = [c["engine"], c["model"], c["steps"], c["guidance"], c["duration"],
+                    c["aspect"]]
 
         # Load: who is this browser, in which language; their chat, shot and videos. A
         # render still under way (the page was reloaded mid-render) is followed again.
@@ -89,7 +90,7 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
             h.on_generate,
             inputs=[c["session"], c["job"], c["camera"], c["scene"], c["details"], c["chips"],
                     c["music"], c["engine"], c["model"], c["seed"], c["steps"],
-                    c["guidance"], c["duration"]],
+                    c["guidance"], c["duration"], c["aspect"]],
             outputs=start_out, api_name="generate", show_progress="hidden",
         ).success(h.on_poll, inputs=[c["session"], c["job"]], outputs=poll_out,
                   concurrency_limit=None, show_progress="hidden", api_name="follow")

@@ -21,6 +21,14 @@ class EngineDefaults:
     steps: int
     guidance: float
     max_tokens: int = 226
+    max_frames: int = 0  # the longest clip it renders; 0 means `frames`
+    fixed_size: bool = False  # True when it renders its native size only
+    grid: int = 16  # its sides are multiples of this (a DiT: VAE 8× × patch 2×)
+
+    @property
+    def longest(self) -> int:
+        """The most frames one clip may have."""
+        return self.max_frames or self.frames
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,8 @@ class CloudEngine:
         """The remote model (its own name, e.g. cogvideox-3) and what we ask it for."""
         width, height = REQUEST_SIZE
         return EngineDefaults(model=model or DEFAULT_MODEL, width=width, height=height,
-                              frames=49, fps=8, steps=PROGRESS_STEPS, guidance=6.0)
+                              frames=49, fps=8, steps=PROGRESS_STEPS, guidance=6.0,
+                              max_frames=8 * max(DURATIONS_S) + 1, fixed_size=True)
 
     # --- the story of one render -----------------------------------------------------------
 

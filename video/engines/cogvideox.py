@@ -95,7 +95,8 @@ class CogVideoXEngine:
         info = self.model_info(task, model)
         return EngineDefaults(model=info.id, width=info.width, height=info.height,
                               frames=info.frames, fps=info.fps, steps=info.steps,
-                              guidance=info.guidance, max_tokens=info.max_tokens)
+                              guidance=info.guidance, max_tokens=info.max_tokens,
+                              max_frames=info.max_frames, fixed_size=info.fixed_size)
 
     # --- the story of one render -----------------------------------------------------------
 

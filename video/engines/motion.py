@@ -27,10 +27,11 @@ from video.parallax import LayerRenderer, split_layers
 from video.types import Clip, GenerationRequest, OnStep
 
 MODEL = "motion"
-DEFAULTS = EngineDefaults(model=MODEL, width=720, height=480, frames=49, fps=8,
-                          steps=1, guidance=1.0)  # steps and guidance mean nothing here
 MIN_SIDE, MAX_SIDE = 64, 2048
 MAX_FRAMES = 241
+DEFAULTS = EngineDefaults(model=MODEL, width=720, height=480, frames=49, fps=8,
+                          steps=1, guidance=1.0,  # steps and guidance mean nothing here
+                          max_frames=MAX_FRAMES, grid=2)  # any even size
 
 
 class MotionEngine:
