@@ -4,13 +4,14 @@ A library track is a loop: whatever rings past its end (a note's release, the re
 wraps round to its start, so joining the end to the start is seamless. That is why the
 canvas adds modulo its length and the filters here work in the frequency domain (circular)
 rather than with recursive filters whose state would differ at the two ends.
+
+scipy is imported inside the functions that use it: the app imports this module at start-up
+(the director fits soundtracks) and scipy.signal alone costs seconds there.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
-from scipy.signal import fftconvolve
 
 SR = 44100  # samples per second of every library track
 
@@ -117,6 +118,8 @@ def reverb_ir(rt60: float, rng: np.random.Generator, damping: float = 0.5) -> np
 
 def circular_reverb(audio: np.ndarray, ir: np.ndarray) -> np.ndarray:
     """The wet signal of a stereo loop through a stereo IR; the tail wraps to the start."""
+    from scipy.signal import fftconvolve
+
     n = len(audio)
     wet = np.zeros_like(audio)
     mono = audio.mean(axis=1)
@@ -132,6 +135,8 @@ def limit(audio: np.ndarray, ceiling: float, window_s: float = 0.008,
           circular: bool = True) -> np.ndarray:
     """A look-ahead peak limiter: a smooth gain so no sample exceeds `ceiling` (linear).
     `circular` treats the audio as a loop (a library track); else as a one-off cut."""
+    from scipy import ndimage
+
     mode = "wrap" if circular else "nearest"
     window = max(3, int(window_s * SR)) | 1
     peak = ndimage.maximum_filter1d(np.abs(audio).max(axis=1), window, mode=mode)

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from bench.startup import free_port, time_to_first_ok
+from bench.startup import free_port, time_to_first_ok, times_to_ok
 
 
 def test_times_a_real_server_to_its_first_200_and_stops_it(tmp_path):
@@ -30,3 +30,24 @@ def test_a_server_that_never_answers_times_out(tmp_path):
     with pytest.raises(RuntimeError, match="did not answer 200"):
         time_to_first_ok([sys.executable, "-c", "import time; time.sleep(30)"],
                          f"http://127.0.0.1:{free_port()}/", cwd=tmp_path, timeout=1.0)
+
+
+def test_times_each_address_to_its_own_first_200_in_one_run(tmp_path):
+    """A server whose second page appears later: each address gets its own time."""
+    script = tmp_path / "late.py"
+    script.write_text(
+        "import http.server, sys, time\n"
+        "started = time.monotonic()\n"
+        "class Late(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        late = self.path == '/late' and time.monotonic() - started < 1.5\n"
+        "        self.send_response(503 if late else 200)\n"
+        "        self.end_headers()\n"
+        "    def log_message(self, *args):\n"
+        "        pass\n"
+        "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Late).serve_forever()\n")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    first, late = times_to_ok([sys.executable, str(script), str(port)],
+                              [url + "/", url + "/late"], cwd=tmp_path)
+    assert 0 < first < late and late >= 1.5

@@ -42,6 +42,10 @@ def test_serve_answers_the_page_share_routes_and_api_then_stops(tmp_path, shared
          "--data-dir", str(tmp_path / "data"), "--auth", "ann:secret"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        # The address answers first ("starting on"), the page a moment later ("running on").
+        first = process.stdout.readline()
+        assert re.search(r"starting on http://127\.0\.0\.1:\d+", first), \
+            first + process.stderr.read()
         line = process.stdout.readline()
         match = re.search(r"running on (http://127\.0\.0\.1:\d+)", line)
         assert match, line + process.stderr.read()

@@ -7,9 +7,12 @@ director holds, turned into the UI's own small `Choice` records.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ui.page import Catalog
 from ui.views import Choice
+
+if TYPE_CHECKING:  # ui.page imports Gradio; the share pages use the choices without it
+    from ui.page import Catalog
 
 
 def style_choices_of(library) -> tuple[list[Choice], dict[str, str]]:
@@ -48,6 +51,7 @@ def track_choices_of(soundtrack) -> list[Choice]:
 
 def load_catalog(app, default_engine: str) -> Catalog:
     """The catalogue for app.py's App."""
+    from ui.page import Catalog
     from video.engines import ENGINE_NAMES
     from video.engines.registry import load_registry
 

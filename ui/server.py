@@ -2,16 +2,20 @@
 
 `build_server` wires the parts for a data folder; `serve` runs it with uvicorn on a
 socket it binds itself (port 0 picks a free port) and prints the address once it answers.
-Nothing loads a model here: engines load on the first render.
+The Gradio page joins a moment later (importing Gradio takes seconds): share pages, the API
+and a self-reloading "starting…" page answer meanwhile. Nothing loads a model here:
+engines load on the first render.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import socket
 import sys
-from contextlib import asynccontextmanager
+import threading
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -71,17 +75,22 @@ def engine_probe(engines, name: str):
     return probe
 
 
-def build_server(app, options: ServeOptions, on_ready=None) -> Server:
-    """Wire store, job queue, share pages, API and Gradio for `app` (app.py's App)."""
-    import gradio as gr
+def build_server(app, options: ServeOptions, on_ready=None, on_page=None,
+                 on_page_failed=None) -> Server:
+    """Wire store, job queue, share pages and API for `app` (app.py's App).
+
+    The server answers as soon as it runs: on_ready() is called then. The Gradio page is
+    built on a thread meanwhile (importing Gradio takes seconds) and answers from when
+    on_page() is called; until then its address shows a page that reloads itself (see
+    ui/starting.py). If it cannot be built, on_page_failed(exc) is called.
+    """
     from fastapi import FastAPI
 
     from agent.jobs import JobQueue
-    from ui.catalog import asset_folders, load_catalog
+    from ui.catalog import style_choices_of
     from ui.i18n import load_strings
     from ui.share import share_router
-    from ui.studio import Studio
-    from ui.web import HEAD, build_blocks, css, theme
+    from ui.starting import DeferredApp
 
     layout = DataLayout(app.data_dir).ensure()
     layout.sweep_staging()
@@ -89,31 +98,52 @@ def build_server(app, options: ServeOptions, on_ready=None) -> Server:
     store = CreationStore(db, layout)
     queue = JobQueue(db, app.director, layout.root)
     strings = load_strings()
-    catalog = load_catalog(app, options.engine)
     public_url = [options.public_url.rstrip("/")]
+    page = DeferredApp()
+    loader = PageLoader(lambda: build_page(app, options, store, layout, queue, strings),
+                        page, on_page, on_page_failed)
+
+    @asynccontextmanager
+    async def lifespan(_):
+        queue.start()  # takes the data folder's job lock; recovers interrupted jobs
+        loader.start(asyncio.get_running_loop())
+        if on_ready is not None:
+            on_ready()
+        try:
+            yield
+        finally:
+            await loader.close()
+            queue.stop()
+            db.close()
+
+    web = FastAPI(title="Clipwright", lifespan=lifespan, docs_url="/docs",
+                  redoc_url=None)
+    styles, _ = style_choices_of(getattr(app.director, "styles", None))
+    web.include_router(share_router(store, layout, strings, styles,
+                                    public_url=lambda: public_url[0]))
+    _mount_api(web, queue, db, options)
+    web.mount("", page)  # last: every path the routes above do not take is the page's
+    return Server(app=web, db=db, queue=queue, layout=layout, public_url=public_url)
+
+
+def build_page(app, options: ServeOptions, store: CreationStore, layout: DataLayout,
+               queue, strings):
+    """The Gradio app, mounted on a FastAPI app of its own (slow: imports Gradio)."""
+    import gradio as gr
+    from fastapi import FastAPI
+
+    from ui.catalog import asset_folders, load_catalog
+    from ui.studio import Studio
+    from ui.web import HEAD, build_blocks, css, theme
+
+    catalog = load_catalog(app, options.engine)
     studio = Studio(store=store, layout=layout, queue=queue, director=app.director,
                     strings=strings, styles=catalog.styles, tracks=catalog.tracks,
                     public_url=options.public_url)
     blocks = build_blocks(studio, catalog, layout.secret("browser-state"),
                           engine_probe(app.engines, options.engine))
     blocks.queue(default_concurrency_limit=8)
-
-    @asynccontextmanager
-    async def lifespan(_):
-        queue.start()  # takes the data folder's job lock; recovers interrupted jobs
-        if on_ready is not None:
-            on_ready()
-        try:
-            yield
-        finally:
-            queue.stop()
-            db.close()
-
-    web = FastAPI(title="Clipwright", lifespan=lifespan, docs_url="/docs",
-                  redoc_url=None)
-    web.include_router(share_router(store, layout, strings, catalog.styles,
-                                    public_url=lambda: public_url[0]))
-    _mount_api(web, queue, db, options)
+    web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     gr.mount_gradio_app(
         web, blocks, path="", auth=options.auth,
         allowed_paths=[str(layout.creations), str(layout.uploads), *asset_folders(catalog)],
@@ -121,7 +151,59 @@ def build_server(app, options: ServeOptions, on_ready=None) -> Server:
                        str(layout.root / "jobs")],
         theme=theme(), css=css(), head=HEAD, ssr_mode=False, footer_links=["api"],
         show_error=True)
-    return Server(app=web, db=db, queue=queue, layout=layout, public_url=public_url)
+    return web
+
+
+class PageLoader:
+    """Builds the page on a thread, then starts it (its lifespan) on the server's loop."""
+
+    def __init__(self, build, page, on_page=None, on_failed=None):
+        self._build, self._page = build, page
+        self._on_page = on_page or (lambda: None)
+        self._on_failed = on_failed or (lambda exc: None)
+        self._running = AsyncExitStack()  # the started page's lifespan, closed on shutdown
+        self._closed = False
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Begin building; returns at once."""
+        threading.Thread(target=self._load, args=(loop,), name="clipwright-page",
+                         daemon=True).start()
+
+    def _load(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            built = self._build()
+        except Exception as exc:  # noqa: BLE001 - reported to the caller, on the loop
+            log.debug("the page could not be built", exc_info=True)
+            self._call_on(loop, self._on_failed, exc)
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self._open(built), loop)
+        except RuntimeError:  # the server stopped while the page was being built
+            pass
+
+    async def _open(self, built) -> None:
+        if self._closed:
+            return
+        try:  # Gradio's start-up (its queue, its clean-up tasks) runs in this lifespan
+            await self._running.enter_async_context(built.router.lifespan_context(built))
+        except Exception as exc:  # noqa: BLE001 - reported to the caller
+            log.debug("the page could not start", exc_info=True)
+            self._on_failed(exc)
+            return
+        self._page.attach(built)
+        self._on_page()
+
+    @staticmethod
+    def _call_on(loop, fn, *args) -> None:
+        try:
+            loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # the loop has closed: nobody is left to tell
+            pass
+
+    async def close(self) -> None:
+        """Stop the page (if it started); a build still under way is left to end unseen."""
+        self._closed = True
+        await self._running.aclose()
 
 
 def _mount_api(web, queue, db: Database, options: ServeOptions) -> None:
@@ -135,8 +217,6 @@ def _mount_api(web, queue, db: Database, options: ServeOptions) -> None:
 
 def serve(app, options: ServeOptions) -> int:
     """Run the server until interrupted; returns an exit code."""
-    import threading
-
     import uvicorn
 
     sock = _bind(options.host, options.port)
@@ -144,20 +224,33 @@ def serve(app, options: ServeOptions) -> int:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     local_url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
     holder: list[Server] = []
+    runner: list[uvicorn.Server] = []
+    exit_code = [0]
 
     def ready() -> None:
         # The socket already listens, so the address is good as soon as this prints.
+        print(f"Clipwright is starting on {local_url}", flush=True)
+
+    def page_ready() -> None:
         print(f"Clipwright is running on {local_url}", flush=True)
         print(f"data folder: {holder[0].layout.root}", flush=True)
         if options.share:
             threading.Thread(target=_share_link, args=(holder[0], shown, port),
                              daemon=True).start()
 
-    server = build_server(app, options, on_ready=ready)
+    def page_failed(exc: Exception) -> None:
+        print(f"internal error: the page could not be built: {type(exc).__name__}: {exc} "
+              f"(CLIPWRIGHT_LOG=DEBUG shows more)", file=sys.stderr, flush=True)
+        exit_code[0] = 1
+        runner[0].should_exit = True
+
+    server = build_server(app, options, on_ready=ready, on_page=page_ready,
+                          on_page_failed=page_failed)
     holder.append(server)
     config = uvicorn.Config(server.app, log_level="warning", timeout_graceful_shutdown=5)
-    uvicorn.Server(config).run(sockets=[sock])
-    return 0
+    runner.append(uvicorn.Server(config))
+    runner[0].run(sockets=[sock])
+    return exit_code[0]
 
 
 def _share_link(server: Server, host: str, port: int) -> None:
