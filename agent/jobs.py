@@ -51,7 +51,7 @@ INTERRUPTED_TWICE = ("the server stopped twice while rendering this job, so it w
 CANCELLED = "cancelled by its owner"
 # Share of a whole render each stage takes, for one overall fraction and a time estimate.
 # Stages the director adds later simply carry no weight until listed here.
-STAGE_WEIGHTS = {"rewriting": 0.02, "generating": 0.83, "post-production": 0.1, "music": 0.05}
+STAGE_WEIGHTS = {"rewriting": 0.02, "generating": 0.83, "music": 0.05, "post-production": 0.1}
 
 
 @dataclass(frozen=True)

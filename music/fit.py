@@ -23,12 +23,11 @@ import numpy as np
 
 from files import atomic_path
 from music import dsp
-from video.ffmpeg import ffmpeg_exe, run_ffmpeg
+from video.ffmpeg import AAC_BITRATE, ffmpeg_exe, run_ffmpeg
 
 RATE = dsp.SR
 TARGET_LUFS = -16.0
 CEILING_DB = -1.0
-AAC_BITRATE = "192k"
 MIN_FADE_OUT = 0.8
 UPLOAD_CROSSFADE = 1.5  # seconds, when looping audio that was not made to loop
 

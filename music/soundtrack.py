@@ -2,7 +2,8 @@
 
 `Soundtrack.choose` turns a music choice — "auto", "none", a library track id, or the path
 of the user's own audio file — into a `ChosenTrack` (or None for no music);
-`Soundtrack.apply` fits that track to a finished MP4 and muxes it in, in place.
+`Soundtrack.fitted` gives it to post-production, which fits it to the video's length and
+muxes it in as it encodes; `Soundtrack.apply` fits it to a finished MP4 in place.
 The library loads on first use and the selector's model on the first "auto" choice.
 """
 
@@ -12,13 +13,14 @@ import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from errors import InputError
-from music.fit import FitReport, LoopPlan, add_soundtrack
+from music.fit import RATE, FitReport, LoopPlan, add_soundtrack, decode, fit_audio
 from music.library import Library, Track
 from music.select import Pick, Selector
 from music.upload import EXTENSIONS, validate_upload
+from video.types import Audio
 
 
 @dataclass(frozen=True)
@@ -111,3 +113,13 @@ class Soundtrack:
     def apply(chosen: ChosenTrack, mp4: Path) -> FitReport:
         """Fit the chosen track to the MP4's length and mux it in, in place (atomically)."""
         return add_soundtrack(Path(mp4), chosen.path, chosen.plan)
+
+    @staticmethod
+    def fitted(chosen: ChosenTrack) -> Callable[[float], Audio]:
+        """The chosen track as post-production takes it: for a video `seconds` long, the
+        audio cut on its bar grid, looped, levelled and faded to exactly that length."""
+        def for_length(seconds: float) -> Audio:
+            samples, _ = fit_audio(decode(chosen.path), seconds, chosen.plan)
+            return Audio(samples=samples, rate=RATE)
+
+        return for_length

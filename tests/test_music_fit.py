@@ -129,3 +129,18 @@ def test_mux_to_another_file_leaves_the_silent_original(tmp_path):
     assert probe(video).first("audio") is None
     assert probe(out).first("audio").codec == "aac"
     assert abs(len(decode(out)) / RATE - 49 / 8) <= 0.05
+
+
+def test_a_track_fitted_for_post_production_is_exactly_the_video_long(tmp_path):
+    from music.soundtrack import ChosenTrack, Soundtrack
+
+    music = tmp_path / "bars.wav"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "f32le", "-ar", str(RATE), "-ac", "2",
+                    "-i", "pipe:0", str(music)], input=tone_bars(20.0).tobytes(), check=True)
+    plan = LoopPlan(bar_seconds=2.0, loop_end=20.0, seamless=True)
+    chosen = ChosenTrack(id="bars", title="Bars", title_zh="Bars", score=None, path=music,
+                         plan=plan)
+    audio = Soundtrack.fitted(chosen)(97 / 16)
+    assert audio.rate == RATE and audio.samples.shape == (round(97 / 16 * RATE), 2)
+    expected, _ = fit_audio(decode(music), 97 / 16, plan)
+    assert np.array_equal(audio.samples, expected)  # the same cut, level and fades as a mux

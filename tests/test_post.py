@@ -78,3 +78,38 @@ def test_failed_encode_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="ffmpeg"):
         finish(clip, tmp_path / "broken.mp4")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_soundtrack_is_made_for_the_exact_length_and_muxed_in_the_same_pass(tmp_path):
+    from video.types import Audio
+
+    clip = Clip(frames=moving_bars(frames=9), fps=8, engine="test", model="bars")
+    asked = []
+
+    def tone(seconds: float) -> Audio:
+        asked.append(seconds)
+        t = np.arange(round(seconds * 44100)) / 44100
+        wave = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+        return Audio(samples=np.stack([wave, wave], axis=1), rate=44100)
+
+    video = finish(clip, tmp_path / "scored.mp4", audio=tone)
+    assert asked == [17 / 16]  # the interpolated length, known before any frame is made
+    info = probe(video.mp4)
+    assert [(s.kind, s.codec) for s in info.streams] == [("video", "h264"), ("audio", "aac")]
+    assert info.first("audio").sample_rate == 44100 and info.video_frames == 17
+    assert abs(info.duration - 17 / 16) <= 0.05
+    assert "audio" in video.timings
+    data = video.mp4.read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scored.jpg", "scored.mp4"]
+
+
+def test_a_soundtrack_that_fails_fails_the_video_and_leaves_nothing(tmp_path):
+    clip = Clip(frames=moving_bars(frames=5), fps=8, engine="test", model="bars")
+
+    def broken(seconds: float):
+        raise RuntimeError("ffmpeg could not decode 'song.mp3'")
+
+    with pytest.raises(RuntimeError, match="song.mp3"):
+        finish(clip, tmp_path / "silent.mp4", audio=broken)
+    assert list(tmp_path.iterdir()) == []

@@ -9,6 +9,9 @@ from functools import cache
 from pathlib import Path
 
 
+AAC_BITRATE = "192k"  # every soundtrack we mux, in post-production or afterwards
+
+
 @cache
 def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary bundled with imageio-ffmpeg (no system ffmpeg assumed)."""

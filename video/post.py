@@ -1,28 +1,36 @@
-"""Post-production: interpolate → grade → upscale → encode an MP4 and a poster.
+"""Post-production: interpolate → grade → upscale → encode an MP4 (with its soundtrack)
+and a poster.
 
 Interpolation runs at the engine's size (the flow is as good there and four times
-cheaper); the 2× upscale happens inside the H.264 encode with a Lanczos resampler.
+cheaper); the 2× upscale happens inside the H.264 encode with a Lanczos resampler. A
+soundtrack is made on a worker thread while the frames are (it needs only the video's
+length) and muxed in the same ffmpeg pass as the picture, so the file is written once.
 Files are written to a temporary name and renamed, so a half-written video never shows.
 """
 
 from __future__ import annotations
 
 import subprocess
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
 from PIL import Image
 
 from files import atomic_path
-from video.ffmpeg import ffmpeg_exe
+from video.ffmpeg import AAC_BITRATE, ffmpeg_exe
 from video.interpolate import interpolate
-from video.types import Clip, FinishedVideo
+from video.types import Audio, Clip, FinishedVideo
 
 # A grade maps a whole clip (uint8 T×H×W×3) to a graded clip of the same shape.
 Grade = Callable[[np.ndarray], np.ndarray]
+# A soundtrack for a video of the given length in seconds, exactly that long.
+AudioFor = Callable[[float], Audio]
 
 DEFAULT_FPS = 16
 DEFAULT_UPSCALE = 2
@@ -31,33 +39,55 @@ X264_CRF = 18
 
 
 def finish(clip: Clip, out_path: Path, *, grade: Grade | None = None,
-           upscale: int = DEFAULT_UPSCALE, target_fps: int = DEFAULT_FPS) -> FinishedVideo:
-    """Turn an engine's clip into a finished MP4 (H.264, yuv420p, +faststart) and poster."""
+           upscale: int = DEFAULT_UPSCALE, target_fps: int = DEFAULT_FPS,
+           audio: AudioFor | None = None) -> FinishedVideo:
+    """Turn an engine's clip into a finished MP4 (H.264, yuv420p, +faststart) and poster;
+    with `audio`, its soundtrack (AAC) is muxed in while the picture is encoded."""
     out_path = Path(out_path)
     timings: dict[str, float] = {}
-
-    # 1. Interpolate to the target frame rate (an integer multiple of the clip's).
-    started = time.perf_counter()
     factor = interpolation_factor(clip.fps, target_fps)
-    frames = interpolate(clip.frames, factor)
     fps = clip.fps * factor
-    timings["interpolate"] = time.perf_counter() - started
+    count = interpolated_count(len(clip.frames), factor)
 
-    # 2. Grade the whole clip at once (the style's look).
-    started = time.perf_counter()
-    if grade is not None:
-        frames = grade(frames)
-    timings["grade"] = time.perf_counter() - started
+    with ThreadPoolExecutor(1, thread_name_prefix="soundtrack") as worker:
+        # 0. The soundtrack needs only the length: it is made while the frames are.
+        soundtrack = worker.submit(_timed, audio, count / fps) if audio is not None else None
 
-    # 3. Upscale while encoding, and write a poster from the middle frame.
-    started = time.perf_counter()
-    width, height = _even(clip.size[0] * upscale), _even(clip.size[1] * upscale)
-    encode_mp4(frames, fps, out_path, width, height)
-    poster = write_poster(frames[len(frames) // 2], out_path.with_suffix(".jpg"), width, height)
-    timings["encode"] = time.perf_counter() - started
+        # 1. Interpolate to the target frame rate (an integer multiple of the clip's).
+        started = time.perf_counter()
+        frames = interpolate(clip.frames, factor)
+        timings["interpolate"] = time.perf_counter() - started
+
+        # 2. Grade the whole clip at once (the style's look).
+        started = time.perf_counter()
+        if grade is not None:
+            frames = grade(frames)
+        timings["grade"] = time.perf_counter() - started
+
+        # 3. Upscale while encoding (the soundtrack muxed in), and a poster of the middle frame.
+        sound = None
+        if soundtrack is not None:
+            sound, timings["audio"] = soundtrack.result()
+        started = time.perf_counter()
+        width, height = _even(clip.size[0] * upscale), _even(clip.size[1] * upscale)
+        encode_mp4(frames, fps, out_path, width, height, audio=sound)
+        poster = write_poster(frames[len(frames) // 2], out_path.with_suffix(".jpg"), width,
+                              height)
+        timings["encode"] = time.perf_counter() - started
 
     return FinishedVideo(mp4=out_path, poster=poster, width=width, height=height, fps=fps,
                          frames=len(frames), timings=timings)
+
+
+def _timed(make: AudioFor, seconds: float) -> tuple[Audio, float]:
+    started = time.perf_counter()
+    audio = make(seconds)
+    return audio, time.perf_counter() - started
+
+
+def interpolated_count(count: int, factor: int) -> int:
+    """Frames `interpolate` makes of `count` frames: factor-1 between each pair."""
+    return count if factor == 1 or count < 2 else (count - 1) * factor + 1
 
 
 def interpolation_factor(source_fps: float, target_fps: float) -> int:
@@ -68,23 +98,39 @@ def interpolation_factor(source_fps: float, target_fps: float) -> int:
     return int(round(ratio)) if abs(ratio - round(ratio)) < 1e-6 else 1
 
 
-def encode_mp4(frames: np.ndarray, fps: float, out_path: Path, width: int, height: int) -> Path:
-    """Pipe raw RGB frames into ffmpeg: Lanczos scale, H.264 yuv420p, moov atom first."""
+def encode_mp4(frames: np.ndarray, fps: float, out_path: Path, width: int, height: int,
+               audio: Audio | None = None) -> Path:
+    """Pipe raw RGB frames into ffmpeg: Lanczos scale, H.264 yuv420p, moov atom first;
+    with `audio`, an AAC track beside the picture, from the same pass."""
     count, src_h, src_w, _ = frames.shape
     scale = [] if (src_w, src_h) == (width, height) else [
         "-vf", f"scale={width}:{height}:flags=lanczos"]
-    with atomic_path(out_path) as tmp:
+    with atomic_path(out_path) as tmp, _audio_input(audio) as sound:
         cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{src_w}x{src_h}",
-               "-framerate", f"{fps:g}", "-i", "pipe:0", *scale,
+               "-framerate", f"{fps:g}", "-i", "pipe:0", *sound, *scale, "-map", "0:v:0",
                "-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF),
-               "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", str(tmp)]
+               "-pix_fmt", "yuv420p",
+               *(["-map", "1:a:0", "-c:a", "aac", "-b:a", AAC_BITRATE] if sound else []),
+               "-movflags", "+faststart", "-f", "mp4", str(tmp)]
         proc = subprocess.run(cmd, input=np.ascontiguousarray(frames).tobytes(),
                               capture_output=True)
         if proc.returncode != 0:
             raise RuntimeError("ffmpeg could not encode the video: "
                                + proc.stderr.decode("utf-8", "replace").strip()[-400:])
     return out_path
+
+
+@contextmanager
+def _audio_input(audio: Audio | None) -> Iterator[list[str]]:
+    """ffmpeg's input arguments for the soundtrack (a raw float file for the pass), or []."""
+    if audio is None:
+        yield []
+        return
+    with tempfile.NamedTemporaryFile(prefix="clipwright-", suffix=".f32le") as raw:
+        raw.write(np.ascontiguousarray(audio.samples, dtype="<f4").tobytes())
+        raw.flush()
+        yield ["-f", "f32le", "-ar", str(audio.rate), "-ac", "2", "-i", raw.name]
 
 
 def write_poster(frame: np.ndarray, path: Path, width: int, height: int) -> Path:

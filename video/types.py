@@ -75,6 +75,20 @@ class Clip:
         return len(self.frames) / self.fps
 
 
+@dataclass(frozen=True)
+class Audio:
+    """A soundtrack ready to mux: float32 stereo samples (n×2) at `rate` per second."""
+
+    samples: np.ndarray
+    rate: int
+
+    def __post_init__(self) -> None:
+        s = self.samples
+        if s.dtype != np.float32 or s.ndim != 2 or s.shape[1] != 2 or self.rate <= 0:
+            raise ValueError(f"Audio must be float32 n×2 at a positive rate, got {s.dtype} "
+                             f"{s.shape} at {self.rate}")
+
+
 @dataclass
 class FinishedVideo:
     """Files written by post-production for one clip."""
