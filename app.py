@@ -23,6 +23,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from errors import EngineUnavailable, InputError  # noqa: E402
+from files import out_of_space  # noqa: E402
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
@@ -197,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     except Exception as exc:  # noqa: BLE001 - last resort: one line, details in the log
         logging.getLogger("clipwright").debug("internal failure", exc_info=True)
+        if out_of_space(exc):  # not our bug, and the one thing the user can fix
+            print("error: not enough disk space to write the video (nothing half-written was "
+                  "kept); free some space and try again", file=sys.stderr)
+            return EXIT_INTERNAL
         print(f"internal error: {type(exc).__name__}: {exc} (CLIPWRIGHT_LOG=DEBUG shows more)",
               file=sys.stderr)
         return EXIT_INTERNAL

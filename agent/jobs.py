@@ -20,6 +20,10 @@ those paths relative to the data folder (as store/layout.py does); `Job` gives t
 absolute. On start-up, jobs that were running when a process died are re-queued once,
 then failed with a reason.
 One process at a time runs a data folder's jobs (a lock file says which).
+
+A job that fails leaves nothing in its folder; the reason its owner reads says what went
+wrong in words (a full disk is named as such). When a job ends, the photo it was sent with
+is deleted unless something else still uses it (store/uploads.py has the rule).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import hmac
 import json
 import logging
 import os
+import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -38,6 +43,8 @@ from pathlib import Path
 from agent.director import Director, RenderOptions
 from agent.shot import ShotSpec
 from errors import EngineUnavailable, GenerationCancelled, InputError
+from files import out_of_space
+from store import uploads
 from store.db import Database
 from store.jobs import JobOutcome, JobRow, JobStore
 from store.layout import DataLayout
@@ -49,6 +56,11 @@ MAX_ATTEMPTS = 2
 INTERRUPTED_TWICE = ("the server stopped twice while rendering this job, so it was given up; "
                      "submit it again")
 CANCELLED = "cancelled by its owner"
+DISK_FULL = ("the server's disk is full, so the video could not be saved and nothing was "
+             "kept; free some space (or ask whoever runs the server to) and try again")
+# What a stage was doing, for failure messages.
+STAGE_WORDS = {"rewriting": "writing the prompt", "generating": "generating the frames",
+               "post-production": "encoding the video", "music": "adding the music"}
 # Share of a whole render each stage takes, for one overall fraction and a time estimate.
 # Stages the director adds later simply carry no weight until listed here.
 STAGE_WEIGHTS = {"rewriting": 0.02, "generating": 0.83, "music": 0.05, "post-production": 0.1}
@@ -187,11 +199,14 @@ class JobQueue:
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
         self._take_lock()
         requeued, failed = self.store.recover_interrupted(MAX_ATTEMPTS, INTERRUPTED_TWICE)
-        for job_id in requeued + failed:
+        for job_id in requeued:
             self._remove_partial_files(job_id)
+        for job_id in failed:
+            self._remove_job_folder(job_id)
         if requeued or failed:
             log.warning("after a restart: %d job(s) re-queued, %d given up",
                         len(requeued), len(failed))
+        uploads.sweep(self.store.db, self.layout)
         self._stopping.clear()
         for slot in range(self.slots):
             worker = threading.Thread(target=self._work, name=f"clipwright-job-{slot}",
@@ -336,7 +351,12 @@ class JobQueue:
 
     def _work(self) -> None:
         while not self._stopping.is_set():
-            row = self.store.claim_next()
+            try:
+                row = self.store.claim_next()
+            except Exception:  # noqa: BLE001 - e.g. a full disk: the worker waits, lives on
+                log.exception("could not take the next job from the line; retrying")
+                self._stopping.wait(2.0)
+                continue
             if row is None:
                 with self._wake:
                     self._wake.wait(timeout=1.0)
@@ -367,16 +387,45 @@ class JobQueue:
                 warnings=tuple(result.warnings)))
         except GenerationCancelled:
             if self._stopping.is_set():
-                self.store.requeue(row.id, count_attempt=False)
-            else:
-                self.store.fail(row.id, CANCELLED)
+                self._record(self.store.requeue, row.id, count_attempt=False)
+                return
+            self._failed(row.id, CANCELLED)
         except (InputError, EngineUnavailable) as exc:
-            self.store.fail(row.id, str(exc))
+            self._failed(row.id, str(exc))
         except Exception as exc:  # noqa: BLE001 - a job fails with a reason; the worker lives on
-            log.exception("job %s failed", row.id)
-            self.store.fail(row.id, f"internal error: {type(exc).__name__}: {exc}")
+            log.exception("job %s failed while %s", row.id, running.stage)
+            self._failed(row.id, failure_reason(exc, running.stage))
         finally:
             self._running.pop(row.id, None)
+        self._release_upload(row)
+
+    def _failed(self, job_id: str, reason: str) -> None:
+        """Record a failure and remove whatever the render had written."""
+        self._remove_job_folder(job_id)
+        self._record(self.store.fail, job_id, reason)
+
+    @staticmethod
+    def _record(change, *args, **kwargs) -> None:
+        """A change to the job's row; if even that fails (a full disk), the job stays
+        'running' in the database and the next start re-runs it."""
+        try:
+            change(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - the worker must live on
+            log.exception("could not record the outcome of job %s", args[0] if args else "?")
+
+    def _release_upload(self, row: JobRow) -> None:
+        """The job has ended: its photo goes unless something still uses it."""
+        try:
+            photo = decode_spec(row.spec).source_image
+        except (ValueError, TypeError):
+            return
+        if photo is not None:
+            uploads.release(self.store.db, self.layout, [photo])
+
+    def _remove_job_folder(self, job_id: str) -> None:
+        """Everything a render wrote for a job that will not be done (a silent video whose
+        music failed, a partial file): its owner gets a reason, never half a result."""
+        shutil.rmtree(self.jobs_dir / job_id, ignore_errors=True)
 
     def _remove_partial_files(self, job_id: str) -> None:
         """Temporary files an interrupted render left (atomic writes never leave others)."""
@@ -384,3 +433,15 @@ class JobQueue:
         if folder.is_dir():
             for partial in folder.glob(".*.part"):
                 partial.unlink(missing_ok=True)
+
+
+def failure_reason(exc: BaseException, stage: str) -> str:
+    """What a job's owner reads when its render raised: a full disk in those words, anything
+    else with the stage it happened in and the error itself."""
+    if out_of_space(exc):
+        return DISK_FULL
+    detail = " ".join(str(exc).split())
+    detail = detail if len(detail) <= 300 else detail[:299] + "…"
+    doing = STAGE_WORDS.get(stage, stage)
+    return (f"the render failed while {doing} ({type(exc).__name__}: {detail or 'no detail'}); "
+            f"nothing was kept — try again, and if it keeps failing tell whoever runs the server")

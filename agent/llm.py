@@ -181,6 +181,27 @@ class LLMRewriter:
                        brief=rewrite.brief, composition=rewrite.composition)
 
     def _complete(self, messages: list[dict]) -> str:
+        """The model's answer within `config.timeout` in all. The client's own timeout is per
+        read, so a server that trickles a byte now and then would hold it for hours; the
+        request runs in a helper thread, left to finish on its own if the time runs out."""
+        outcome: dict = {}
+
+        def ask() -> None:
+            try:
+                outcome["answer"] = self._ask(messages)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+                outcome["error"] = exc
+
+        helper = threading.Thread(target=ask, name="clipwright-llm", daemon=True)
+        helper.start()
+        helper.join(self.config.timeout)
+        if helper.is_alive():
+            raise TimeoutError(f"no whole answer within {self.config.timeout:g} s")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["answer"]
+
+    def _ask(self, messages: list[dict]) -> str:
         client = self._get_client()
         response = client.chat.completions.create(model=self.config.model, messages=messages,
                                                   temperature=0.7, max_tokens=900)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from store.db import Component, Database
 from store.layout import DataLayout, check_id
+from store.uploads import release, uploads_named
 
 CREATIONS = Component("creations", [
     """
@@ -291,14 +292,35 @@ class CreationStore:
         return self.creation(creation_id, session_id)
 
     def delete_creation(self, creation_id: str, session_id: str) -> bool:
-        """Delete a creation of the session: its row, its shares and its files."""
+        """Delete a creation of the session: its row, its share links (their pages answer
+        404 from now on), its files, and the photo it was made from when nothing else uses
+        it (store/uploads.py has the rule)."""
         with self.db.transaction() as conn:
-            cursor = conn.execute("DELETE FROM creations WHERE id = ? AND session_id = ?",
-                                  (creation_id, session_id))
-        if cursor.rowcount != 1:
-            return False
+            row = conn.execute("SELECT spec FROM creations WHERE id = ? AND session_id = ?",
+                               (creation_id, session_id)).fetchone()
+            if row is None:
+                return False
+            conn.execute("DELETE FROM creations WHERE id = ?", (creation_id,))
         shutil.rmtree(self.layout.creation_dir(creation_id), ignore_errors=True)
+        release(self.db, self.layout, uploads_named(row["spec"], self.layout))
         return True
+
+    def sweep_orphans(self, older_than_s: float = 3600.0) -> int:
+        """Remove creation folders no row lists (a crash between publishing a folder and
+        recording it, or during a delete) once older than `older_than_s`; returns how many.
+        The age spares a folder published a moment ago whose row is being written."""
+        if not self.layout.creations.is_dir():
+            return 0
+        known = {row[0] for row in self.db.query("SELECT id FROM creations")}
+        cutoff, removed = time.time() - older_than_s, 0
+        for folder in self.layout.creations.iterdir():
+            try:
+                if folder.name not in known and folder.stat().st_mtime < cutoff:
+                    shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def _creation(self, row) -> Creation:
         resolve = self.layout.resolve

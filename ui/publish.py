@@ -1,6 +1,7 @@
 """A finished render job → a creation: files linked into a staging folder with a GIF made
 beside them, the folder published in one rename, then the row written. Nothing is listed
-before its files are whole."""
+before its files are whole. The job's own copy is removed then: the creation's folder is
+the video's one home, so deleting the creation deletes the video."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def publish_job(layout: DataLayout, store: CreationStore, session_id: str, job: 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     spec = job.spec
-    return store.add_creation(Creation(
+    creation = store.add_creation(Creation(
         id=creation_id, session_id=session_id, idea=spec.idea,
         prompt=job.prompt or spec.prompt, camera=spec.camera, scene=spec.scene,
         details=spec.details, style=spec.style,
@@ -46,11 +47,20 @@ def publish_job(layout: DataLayout, store: CreationStore, session_id: str, job: 
         spec={"encoded": encode_spec(replace(spec, seed=job.seed))},
         timings={"queued_s": (job.started_at or job.created_at) - job.created_at,
                  "render_s": (job.finished_at or time.time()) - (job.started_at or 0)}))
+    _remove_job_files(layout, job)
+    return creation
+
+
+def _remove_job_files(layout: DataLayout, job: Job) -> None:
+    """The job's folder in jobs/, once its files live on (hard-linked) in the creation's."""
+    folder = Path(job.mp4).parent
+    if folder.parent == layout.root / "jobs" and folder.name == job.id:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
     """Hard-link a finished file into place (no copy on the same disk), else copy it.
-    Later changes replace the creation's file by rename, so the job's own stays as it was."""
+    Later changes replace the creation's file by rename, never writing into the inode."""
     try:
         os.link(source, target)
     except OSError:

@@ -96,6 +96,7 @@ def build_server(app, options: ServeOptions, on_ready=None, on_page=None,
     layout.sweep_staging()
     db = Database(layout.db_path)
     store = CreationStore(db, layout)
+    store.sweep_orphans()  # folders a crash left unrecorded, once they are an hour old
     queue = JobQueue(db, app.director, layout.root)
     strings = load_strings()
     public_url = [options.public_url.rstrip("/")]
