@@ -108,8 +108,10 @@ def add_generate(subparsers) -> None:
 
 def run_generate(args: argparse.Namespace, app: App) -> int:
     from agent.director import RenderOptions
+    from agent.limits import check_text
     from agent.shot import ShotSpec
 
+    idea = check_text(args.idea)  # an empty, huge or garbled idea fails before anything loads
     image = Path(args.image) if args.image else None
     if image is not None:
         from video.intake import load_image
@@ -119,7 +121,7 @@ def run_generate(args: argparse.Namespace, app: App) -> int:
         app.director.music.check_choice(args.music)
     if args.style is not None and app.director.styles is not None:
         app.director.styles.get(args.style)  # an unknown style fails before rendering
-    spec = ShotSpec(idea=args.idea, style=args.style, seed=args.seed, source_image=image,
+    spec = ShotSpec(idea=idea, style=args.style, seed=args.seed, source_image=image,
                     music=args.music)
     options = RenderOptions(engine=args.engine, model=args.model, steps=args.steps,
                             frames=args.frames, guidance=args.guidance, fit=args.fit)

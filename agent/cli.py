@@ -30,14 +30,16 @@ def add_commands(subparsers) -> None:
 
 def run_rewrite(args: argparse.Namespace, app) -> int:
     """Print the prompt (or, with --json, the whole rewrite); notes go to stderr."""
+    from agent.limits import check_text
     from agent.shot import ShotSpec
 
+    idea = check_text(args.idea)
     if args.seed is not None and not 0 <= args.seed < 2**32:
         raise InputError(f"--seed must be between 0 and {2**32 - 1}; got {args.seed}")
     image = Path(args.image) if args.image else None
     if image is not None and not image.is_file():
         raise InputError(f"no photo at '{image}'")
-    spec = ShotSpec(idea=args.idea, style=args.style, seed=args.seed, source_image=image)
+    spec = ShotSpec(idea=idea, style=args.style, seed=args.seed, source_image=image)
     rewrite = app.director.draft(spec)
     if args.json:
         print(json.dumps(rewrite.to_dict(), ensure_ascii=False))

@@ -41,6 +41,7 @@ class Composition:
     mood: str
     title: str
     style: str | None  # the preset the user's look words select, if any
+    shortened: bool = False  # even the shortest wording was over budget: parts were cut
 
     @property
     def prompt(self) -> str:
@@ -233,6 +234,7 @@ def compose(brief: Brief, vocabulary: Vocabulary, *, seed: int, hints: Hints = H
         else:
             with_extra = False
         parts = write(n_motions, with_extra)
+    shortened = estimate_tokens(" ".join(parts)) > budget
     camera, scene, details = _share(parts, budget)
 
     picks = tuple((slot, e.id) for slot, e in p.picks.items())
@@ -241,7 +243,7 @@ def compose(brief: Brief, vocabulary: Vocabulary, *, seed: int, hints: Hints = H
     return Composition(camera=camera, scene=scene, details=details, picks=picks,
                        kept=tuple(s for s, _ in brief.pins), hinted=tuple(p.hinted),
                        action=action, mood=atmosphere.mood, title=title[:1].upper() + title[1:],
-                       style=(look.preset or None) if look else None)
+                       style=(look.preset or None) if look else None, shortened=shortened)
 
 
 def _lens_fits(lenses: list[Entry], shot: Entry) -> bool:

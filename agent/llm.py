@@ -5,6 +5,7 @@ user is told so."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -15,6 +16,7 @@ from typing import Mapping
 
 from agent.formula import MAX_TOKENS, estimate_tokens
 from agent.glossary import has_cjk
+from agent.limits import first_bad_character
 from agent.rewriter import FormulaRewriter, Rewrite, StyleHints, given, parts_given
 from agent.shot import ShotSpec
 from agent.vocabulary import DATA_DIR, MOTION_PHRASES
@@ -31,6 +33,11 @@ MOODS = ("calm", "dreamy", "uplifting", "epic", "tense", "playful", "romantic", 
          "lo-fi", "corporate-bright", "chinese-traditional", "nature-ambient")
 TASKS = ("new_idea", "refine", "draw_again")
 _PART_LIMIT = 1200  # characters per part; more is not a prompt
+# Characters the other fields may hold; more is a model that lost the thread (or was led off).
+_FIELD_LIMITS = {"subject": 200, "action": 200, "title": 120, "reply": 1000}
+_TEXT_FIELDS = ("camera", "scene", "details", "subject", "action", "title", "reply")
+_ECHO_WORDS = 8  # this many words in a row from the rules is the instructions repeated
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>|https?://|javascript:", re.IGNORECASE)
 
 
 class LLMOutputError(ValueError):
@@ -95,6 +102,29 @@ def system_prompt(path: Path = DATA_DIR / "llm_system.md") -> str:
     return path.read_text(encoding="utf-8").replace("{moods}", ", ".join(MOODS))
 
 
+def instruction_runs(system: str) -> frozenset[tuple[str, ...]]:
+    """Every run of _ECHO_WORDS words in the system prompt's rules (not its worked examples,
+    which a good answer may well resemble): an answer holding one repeats the instructions."""
+    words = _words(system.split("\nExample 1", 1)[0])
+    return frozenset(tuple(words[i:i + _ECHO_WORDS])
+                     for i in range(len(words) - _ECHO_WORDS + 1))
+
+
+@functools.cache
+def _default_runs() -> frozenset[tuple[str, ...]]:
+    return instruction_runs(system_prompt())
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def user_turn(text: str) -> str:
+    """An earlier user message, for the model's context: inside JSON, as data like the
+    request itself, never as bare text the model could read as instructions."""
+    return json.dumps({"earlier_message": text[:2000]}, ensure_ascii=False)
+
+
 class LLMRewriter:
     """Rewrites through a chat model; the formula rewriter stands by as the fallback."""
 
@@ -104,6 +134,7 @@ class LLMRewriter:
         self.config = config
         self.fallback = fallback or FormulaRewriter()
         self._system = system_prompt()
+        self._echo = instruction_runs(self._system)
         self._client = None
         self._lock = threading.Lock()
 
@@ -144,11 +175,15 @@ class LLMRewriter:
                                        "lighting": list(hints.lighting)}}
         messages = [{"role": "system", "content": self._system}]
         for role, text in list(history)[-6:]:
-            messages.append({"role": "user" if role == "user" else "assistant",
-                             "content": text[:2000]})
+            if role == "user":
+                messages.append({"role": "user", "content": user_turn(text)})
+            else:
+                messages.append({"role": "assistant", "content": text[:2000]})
         # The user's words travel inside JSON: data to depict, not instructions.
         messages.append({"role": "user", "content": json.dumps(request, ensure_ascii=False)})
         notes: list[str] = []
+        # The style's template takes its words from the 226 the encoder reads.
+        token_limit = MAX_TOKENS - (hints.reserve_tokens if hints else 0)
         for attempt in (1, 2):
             try:
                 answer = self._complete(messages)
@@ -157,7 +192,8 @@ class LLMRewriter:
                 log.warning("LLM rewrite failed: %s", reason)
                 raise LLMUnavailable(reason) from exc
             try:
-                return parse_answer(answer, photo=bool(request.get("photo"))), tuple(notes)
+                return parse_answer(answer, photo=bool(request.get("photo")),
+                                    token_limit=token_limit, echo=self._echo), tuple(notes)
             except LLMOutputError as exc:
                 log.info("LLM answer %d unusable: %s", attempt, exc)
                 if attempt == 2:
@@ -205,9 +241,11 @@ class LLMRewriter:
         client = self._get_client()
         response = client.chat.completions.create(model=self.config.model, messages=messages,
                                                   temperature=0.7, max_tokens=900)
-        if not response.choices or response.choices[0].message.content is None:
+        choices = getattr(response, "choices", None)
+        if not isinstance(choices, list) or not choices:
             return ""
-        return response.choices[0].message.content
+        content = getattr(getattr(choices[0], "message", None), "content", None)
+        return content if isinstance(content, str) else ""  # a server may send anything
 
     def _get_client(self):
         with self._lock:
@@ -234,9 +272,12 @@ def _describe_failure(exc: Exception, config: LLMConfig) -> str:
     return f"{config.where} failed ({name})"
 
 
-def parse_answer(text: str, *, photo: bool = False) -> dict[str, str]:
-    """The model's JSON, checked: three English parts inside the token limit, known mood.
-    LLMOutputError says what is wrong."""
+def parse_answer(text: str, *, photo: bool = False, token_limit: int = MAX_TOKENS,
+                 echo: frozenset[tuple[str, ...]] | None = None) -> dict[str, str]:
+    """The model's JSON, checked before any of it is used: three English parts inside the
+    token limit, every text field a string of sensible length with no control characters,
+    markup or links, nothing that repeats the instructions (`echo`: their word runs), a known
+    mood. LLMOutputError says what is wrong."""
     if not text or not text.strip():
         raise LLMOutputError("the answer was empty")
     body = re.sub(r"^\s*```(?:json)?|```\s*$", "", text.strip())
@@ -247,8 +288,11 @@ def parse_answer(text: str, *, photo: bool = False) -> dict[str, str]:
         data = json.loads(body[start:end + 1])
     except json.JSONDecodeError as exc:
         raise LLMOutputError(f"the JSON did not parse ({exc.msg})") from exc
+    except (RecursionError, ValueError) as exc:  # nested too deep; a number too long
+        raise LLMOutputError("the JSON did not parse (nested too deep or too long)") from exc
     if not isinstance(data, dict):
         raise LLMOutputError("the JSON is not an object")
+    _check_text_fields(data, _default_runs() if echo is None else echo)
     out: dict[str, str] = {}
     for key in ("camera", "scene", "details"):
         value = data.get(key)
@@ -264,9 +308,9 @@ def parse_answer(text: str, *, photo: bool = False) -> dict[str, str]:
                              f"({', '.join(MOTION_PHRASES)})")
     prompt = " ".join(out[k] for k in ("camera", "scene", "details"))
     tokens = estimate_tokens(prompt)
-    if tokens > MAX_TOKENS:
-        raise LLMOutputError(f"the prompt is about {tokens} tokens, over the {MAX_TOKENS} the "
-                             f"encoder reads")
+    if tokens > token_limit:
+        raise LLMOutputError(f"the prompt is about {tokens} tokens, over the {token_limit} "
+                             f"left for it of the {MAX_TOKENS} the encoder reads")
     if len(prompt.split()) < 25:
         raise LLMOutputError("the prompt is too short to direct a video")
     for key in ("subject", "action", "title", "reply"):
@@ -275,9 +319,33 @@ def parse_answer(text: str, *, photo: bool = False) -> dict[str, str]:
     for key in ("subject", "action", "title"):
         if has_cjk(out[key]):
             out[key] = ""
-    out["reply"] = out["reply"][:600]
     mood = data.get("mood", "")
     out["mood"] = mood if mood in MOODS else ""
     intent = data.get("intent", "new_idea")
     out["intent"] = intent if intent in ("new_idea", "refine") else "new_idea"
     return out
+
+
+def _check_text_fields(data: dict, echo: frozenset[tuple[str, ...]]) -> None:
+    """LLMOutputError for a text field that is not plain text of a sensible length, or that
+    repeats the instructions (a sign the user's words steered the model)."""
+    for key in _TEXT_FIELDS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise LLMOutputError(f"'{key}' is not text")
+        limit = _FIELD_LIMITS.get(key, _PART_LIMIT)
+        if len(value) > limit:
+            raise LLMOutputError(f"'{key}' is too long ({len(value)} characters; at most "
+                                 f"{limit})")
+        bad = first_bad_character(value)
+        if bad is not None:
+            raise LLMOutputError(f"'{key}' contains a control character ({bad[1]})")
+        if _MARKUP.search(value):
+            raise LLMOutputError(f"'{key}' contains markup or a link")
+        words = _words(value)
+        if any(tuple(words[i:i + _ECHO_WORDS]) in echo
+               for i in range(len(words) - _ECHO_WORDS + 1)):
+            raise LLMOutputError(f"'{key}' repeats the instructions instead of describing "
+                                 f"a video")

@@ -5,14 +5,16 @@ rewriter keeps all of it and fills in only what is missing."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 
-from agent.glossary import Glossary, has_cjk
+from agent.glossary import CJK, Glossary, has_cjk
 from agent.vocabulary import Noun, Vocabulary
 from errors import InputError
 
 MAX_IDEA_WORDS = 60  # more than this is cut (with a note): the encoder reads 226 tokens
 MAX_IDEA_CHARS = 4000
+MAX_WORD_TOKENS = 12  # a word worth more tokens (50 letters, 13 digits) is no word at all
 
 _DETERMINERS = {"a", "an", "the", "one", "two", "three", "four", "five", "some", "many",
                 "several", "few", "a few", "my", "his", "her", "its", "our", "their", "this",
@@ -55,6 +57,7 @@ _OWNER_PART = re.compile(r"^(her|his|their|its)\s+(?:long\s+|short\s+|curly\s+)?
                          r"feathers|body|head|clothes)\b", re.IGNORECASE)
 CLAUSE_SPLIT = re.compile(r"[，,。．;；!！?？、\n]+|\.(?:\s+|$)")
 _WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
+_WORD_OR_SIGNS = re.compile(rf"[^\s{CJK.pattern[1:-1]}]+")  # Chinese is read by the glossary
 
 
 @dataclass(frozen=True)
@@ -115,11 +118,58 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary) -> Brief:
     text = " ".join(idea.replace("{", "(").replace("}", ")").split())[:MAX_IDEA_CHARS]
     if not text:
         raise InputError("the idea is empty; describe what the video should show")
+    text, unreadable = without_unreadable(text)
+    if not text:
+        raise InputError(f"I cannot read {', '.join(unreadable)}: the offline rewriter reads "
+                         f"English and Chinese words; write the idea in one of them")
     if has_cjk(text):
         from agent.reading_zh import read_chinese
 
-        return read_chinese(text, vocabulary, glossary)
-    return read_english(text, vocabulary)
+        brief = read_chinese(text, vocabulary, glossary)
+    else:
+        brief = read_english(text, vocabulary)
+    if unreadable:  # left out and reported, as the glossary does with Chinese it lacks
+        brief = replace(brief, untranslated=tuple(dict.fromkeys((*brief.untranslated,
+                                                                 *unreadable))))
+    return brief
+
+
+def without_unreadable(text: str) -> tuple[str, tuple[str, ...]]:
+    """The text without the words the formula reads neither as English nor as Chinese —
+    letters of other scripts (Arabic, Cyrillic, Thai…) and "words" worth more than
+    MAX_WORD_TOKENS tokens (a run of letters, digits or signs that would crowd the subject
+    out of the encoder's 226 tokens) — and those words as shown in a note (shortened)."""
+    from agent.formula import estimate_tokens  # formula imports this module
+
+    runs: list[list[str]] = []  # [script, characters]
+    for char in text:
+        script = _script(char)
+        if unicodedata.category(char).startswith("M") and runs and runs[-1][0]:
+            script = runs[-1][0]  # a vowel sign or accent belongs to the letter before it
+        if runs and runs[-1][0] == script:
+            runs[-1][1] += char
+        else:
+            runs.append([script, char])
+    unreadable: list[str] = []
+
+    def leave_out(piece: str) -> str:
+        unreadable.append(piece if len(piece) <= 24 else piece[:20] + "…")
+        return " "
+
+    kept = "".join(leave_out(piece) if script == "other" else piece for script, piece in runs)
+    kept = _WORD_OR_SIGNS.sub(lambda m: leave_out(m.group()) if estimate_tokens(m.group()) - 1
+                              > MAX_WORD_TOKENS else m.group(), kept)
+    return " ".join(kept.split()), tuple(dict.fromkeys(unreadable))
+
+
+def _script(char: str) -> str:
+    """"latin", "cjk" or "other" for a letter; "" for anything else (digits, spaces, marks,
+    emoji), which the reading takes as it is."""
+    if not char.isalpha():
+        return ""
+    if char.isascii() or unicodedata.name(char, "").startswith("LATIN"):
+        return "latin"
+    return "cjk" if CJK.match(char) else "other"
 
 
 # --- English --------------------------------------------------------------------------------
@@ -193,8 +243,9 @@ def _adverbial(text: str, start: int, end: int) -> bool:
     (then it goes to the scene), not inside the action ("dancing in the rain", "a snowy
     forest", "sunset over the sea")."""
     tail = text[end:]
-    ends_clause = not tail.strip() or re.match(r"\s*[,;.!?]", tail) is not None
     after = _WORDS.findall(tail)[:1]
+    # No word after it ("in a heavy downpour -") ends the clause as surely as a comma.
+    ends_clause = not after or re.match(r"\s*[,;.!?]", tail) is not None
     if not ends_clause and after[0].lower() not in _AFTER:
         return False
     head = text[:start]

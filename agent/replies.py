@@ -17,7 +17,7 @@ _KEYS = ("camera", "scene", "details", "style", "list_and", "list_sep", "quote",
          "kept", "chose", "chose_plain", "photo", "refined", "refined_nothing",
          "subject_changed", "pace_changed", "style_changed", "draw_again", "generate", "share", "music_none",
          "music_next", "music_mood", "need_idea", "unclear", "untranslated", "fallback",
-         "too_long")
+         "too_long", "shortened")
 # The slots named when saying what was chosen, in the order they are said.
 _CHOSEN_ORDER = ("movement", "shot", "time", "setting", "lighting")
 

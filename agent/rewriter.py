@@ -170,6 +170,8 @@ class FormulaRewriter:
             warnings.append(replies.untranslated(language, brief.untranslated))
         if brief.truncated:
             warnings.append(replies.say(language, "too_long", words=60))
+        if composition.shortened:
+            warnings.append(replies.say(language, "shortened", tokens=MAX_TOKENS))
         return Rewrite(spec=filled, backend=self.name,
                        reply=replies.explain(language, brief, composition, vocabulary, photo),
                        untranslated=brief.untranslated, warnings=tuple(warnings), brief=brief,

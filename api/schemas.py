@@ -22,11 +22,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.director import RenderOptions
+from agent.limits import TextRejected, check_text
 from agent.shot import ShotSpec
 from api.errors import BAD_BODY, BAD_FIELD, UNKNOWN_MODEL, ApiError
 from api.platform import PlatformRules
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SIZE = re.compile(r"^\s*(\d{1,5})\s*[x×*]\s*(\d{1,5})\s*$")
 
 
@@ -104,18 +104,15 @@ def parse_body(data: object, rules: PlatformRules) -> GenerationBody:
 def plan_render(body: GenerationBody, rules: PlatformRules, *, engine: str,
                 default_model: str | None, known_models: frozenset[str]) -> Render:
     """Check the fields' values and map them onto a ShotSpec and RenderOptions."""
-    prompt = (body.prompt or "").strip()
     wants_image = bool(body.image_url)
     if isinstance(body.image_url, list) and len(body.image_url) != 1:
         raise ApiError(400, BAD_FIELD, "image_url: send one image")
-    if not prompt and not wants_image:
-        raise ApiError(400, BAD_FIELD, "prompt is empty; describe the video, or send "
-                                       "image_url to animate a photo")
-    if len(prompt) > rules.max_prompt_chars:
-        raise ApiError(400, BAD_FIELD, f"prompt is {len(prompt)} characters; at most "
-                                       f"{rules.max_prompt_chars}")
-    if _CONTROL.search(prompt):
-        raise ApiError(400, BAD_FIELD, "prompt contains control characters")
+    try:  # the same check as the chat's and the CLI's, with the platform's own length
+        prompt = check_text(body.prompt or "", what="prompt", limit=rules.max_prompt_chars,
+                            allow_empty=wants_image)
+    except TextRejected as exc:
+        hint = ", or send image_url to animate a photo" if exc.reason == "empty" else ""
+        raise ApiError(400, BAD_FIELD, f"{exc}{hint}") from None
 
     if body.model in rules.model_aliases:
         model = default_model

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
 from store.creations import Creation, CreationStore
-from store.layout import DataLayout
+from store.layout import DataLayout, UnsafePath
 from ui.i18n import Strings, language_from_header
 from ui.views import Choice, choice_name
 
@@ -43,7 +43,12 @@ def share_router(store: CreationStore, layout: DataLayout, strings: Strings,
     template = Template(TEMPLATE_FILE.read_text(encoding="utf-8"))
 
     def live(token: str) -> Creation | None:
-        return store.shared(token) if _TOKEN.match(token) else None
+        if not _TOKEN.match(token):
+            return None
+        try:
+            return store.shared(token)
+        except UnsafePath:  # its files point out of the data folder: not served, a plain 404
+            return None
 
     @router.get("/s/{token}", include_in_schema=False)
     def page(token: str, request: Request) -> Response:

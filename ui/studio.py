@@ -18,6 +18,7 @@ from pathlib import Path
 from agent.conversation import Session
 from agent.director import RenderOptions
 from agent.jobs import Job, JobProgress, JobQueue, decode_spec, encode_spec
+from agent.limits import check_text
 from agent.shot import ShotSpec
 from errors import InputError
 from store.creations import Creation, CreationStore, Message, Share, new_id
@@ -28,8 +29,6 @@ from ui.publish import publish_job
 from ui.views import Choice, choice_name, proposal_text, reply_markdown
 
 log = logging.getLogger(__name__)
-
-MAX_IDEA_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -142,12 +141,8 @@ class Studio:
             style: str | None = None) -> Turn:
         """A user's chat message: record it, let the agent answer the turn (a new idea, a
         refinement, draw again, music, generate or share), keep the shot, reply."""
-        text = " ".join((text or "").split()) if "\n" not in (text or "") else text.strip()
-        if len(text) > MAX_IDEA_CHARS:
-            raise InputError(self.strings.text(session.language, "error_too_long",
-                                               limit=MAX_IDEA_CHARS))
-        if not text and photo is None:
-            raise InputError(self.strings.text(session.language, "error_empty"))
+        text = check_text(text or "", language=session.language, allow_empty=photo is not None)
+        text = " ".join(text.split()) if "\n" not in text else text
         kept_photo = self._keep_upload(session, photo) if photo else None
         self.store.add_message(session.session_id, "user", text, attachment=kept_photo)
         state = self.store.state(session.session_id)
