@@ -203,6 +203,7 @@ class JobQueue:
             self._remove_partial_files(job_id)
         for job_id in failed:
             self._remove_job_folder(job_id)
+            self._release_upload(self.store.get(job_id))
         if requeued or failed:
             log.warning("after a restart: %d job(s) re-queued, %d given up",
                         len(requeued), len(failed))
@@ -413,10 +414,10 @@ class JobQueue:
         except Exception:  # noqa: BLE001 - the worker must live on
             log.exception("could not record the outcome of job %s", args[0] if args else "?")
 
-    def _release_upload(self, row: JobRow) -> None:
+    def _release_upload(self, row: JobRow | None) -> None:
         """The job has ended: its photo goes unless something still uses it."""
         try:
-            photo = decode_spec(row.spec).source_image
+            photo = decode_spec(row.spec).source_image if row is not None else None
         except (ValueError, TypeError):
             return
         if photo is not None:

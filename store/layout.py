@@ -3,7 +3,10 @@
     <data>/clipwright.db           SQLite (WAL) shared by every store component
     <data>/creations/<id>/         one finished creation: video.mp4, poster.jpg, clip.gif
     <data>/staging/<key>/          renders in progress; moved into creations/ when whole
-    <data>/uploads/<session>/      photos and audio a browser sent
+    <data>/jobs/<id>/              a render job's result (clip.mp4, clip.jpg); a browser's
+                                   moves into its creation when the page collects it
+    <data>/uploads/<owner>/        photos and audio a browser or API key sent, kept while
+                                   something uses them (store/uploads.py)
     <data>/secrets/<name>          small random keys made once (mode 0600)
 
 Paths kept in the database are relative to the data folder, so the folder can move.

@@ -54,7 +54,7 @@ def test_kill_while_generating_in_the_browser_app(tmp_path, shared_cache, engine
         session = studio.open_session(None, "en")
         studio.say(session, "a cat asleep on a warm roof")
         job = studio.generate(session, ShotEdits(music="none"),
-                              RenderOptions(engine="tiny", steps=20, upscale=1))
+                              RenderOptions(engine="tiny", steps=12, upscale=1))
         wait_running(data, job.id, attempts=1)
         wait_for(lambda: server.logged("placed:"), 240, "the pipeline to load")
     finally:
