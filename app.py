@@ -80,6 +80,7 @@ def add_generate(subparsers) -> None:
     from video.engines import ENGINE_NAMES
     from video.engines.memory import OFFLOAD_MODES, TILING_MODES
     from video.engines.speed import DEFAULT_PRESET, preset_names
+    from video.shape import ASPECTS, AUTO
 
     p = subparsers.add_parser("generate", help="render one video from an idea, headless")
     p.add_argument("idea", help="what the video should show, in English or Chinese")
@@ -92,7 +93,12 @@ def add_generate(subparsers) -> None:
     p.add_argument("--model-dir", help="a folder of <model-id>/ pipelines to load first")
     p.add_argument("--seed", type=int)
     p.add_argument("--steps", type=int)
-    p.add_argument("--frames", type=int, help="4k+1 frames at the model's fps (e.g. 49)")
+    p.add_argument("--aspect", default=AUTO, choices=(AUTO, *ASPECTS),
+                   help="frame shape; auto: the model's own, or the photo's nearest")
+    p.add_argument("--duration", type=float,
+                   help="seconds (default: the model's own length, 6 s for CogVideoX)")
+    p.add_argument("--frames", type=int,
+                   help="exactly this many 4k+1 frames at the model's fps (over --duration)")
     p.add_argument("--guidance", type=float)
     p.add_argument("--offload", default="auto", choices=OFFLOAD_MODES)
     p.add_argument("--vae-tiling", default="auto", choices=TILING_MODES)
@@ -110,6 +116,7 @@ def run_generate(args: argparse.Namespace, app: App) -> int:
     from agent.director import RenderOptions
     from agent.limits import check_text
     from agent.shot import ShotSpec
+    from video.shape import check_shape
 
     idea = check_text(args.idea)  # an empty, huge or garbled idea fails before anything loads
     image = Path(args.image) if args.image else None
@@ -121,8 +128,9 @@ def run_generate(args: argparse.Namespace, app: App) -> int:
         app.director.music.check_choice(args.music)
     if args.style is not None and app.director.styles is not None:
         app.director.styles.get(args.style)  # an unknown style fails before rendering
+    check_shape(args.aspect, args.duration)
     spec = ShotSpec(idea=idea, style=args.style, seed=args.seed, source_image=image,
-                    music=args.music)
+                    music=args.music, aspect=args.aspect, duration=args.duration)
     options = RenderOptions(engine=args.engine, model=args.model, steps=args.steps,
                             frames=args.frames, guidance=args.guidance, fit=args.fit)
     out = Path(args.out or f"clip-{time.strftime('%Y%m%d-%H%M%S')}.mp4")

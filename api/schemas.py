@@ -1,14 +1,17 @@
 """The API's request and answer bodies, and how a request becomes a ShotSpec and options.
 
 Request fields follow the platform's `POST /videos/generations`: model, prompt, image_url,
-quality, with_audio, size, fps, duration, request_id, user_id; Clipwright adds style,
-music and seed. Mapping (api/platform.toml holds the tables):
+quality, with_audio, size, fps, duration, aspect_ratio, request_id, user_id; Clipwright
+adds style, music and seed. Mapping (api/platform.toml holds the tables):
 
 - model: a platform name (cogvideox-3, …) means the server's engine and model; a model id
   from video/engines/models.toml asks for that model.
 - size: picks the upscale of the engine's native frames ("1440x960" → 2×).
 - fps: the finished video's frame rate (30 → 32, 60 → 48: whole multiples of 8 fps).
-- duration → ShotSpec.duration; with_audio false (the platform's default) → no music,
+- duration → ShotSpec.duration (None: the model's own length; longer than the model renders
+  is cut to its longest, with a warning); aspect_ratio → ShotSpec.aspect, rendered at the
+  model's pixel budget (cropped from its native frame for a one-size model).
+- with_audio false (the platform's default) → no music,
   true → the soundtrack `music` names, or "auto".
 """
 
@@ -26,6 +29,8 @@ from agent.limits import TextRejected, check_text
 from agent.shot import ShotSpec
 from api.errors import BAD_BODY, BAD_FIELD, UNKNOWN_MODEL, ApiError
 from api.platform import PlatformRules
+from errors import InputError
+from video.shape import AUTO, parse_aspect
 
 _SIZE = re.compile(r"^\s*(\d{1,5})\s*[x×*]\s*(\d{1,5})\s*$")
 
@@ -45,6 +50,9 @@ class GenerationBody(BaseModel):
     size: str | None = Field(None, description='finished size, e.g. "1440x960" or "720x480"')
     fps: int | None = Field(None, description="frame rate of the finished video, e.g. 16 or 30")
     duration: float | None = Field(None, description="seconds, e.g. 5 or 10")
+    aspect_ratio: str | None = Field(None, max_length=16,
+                                     description='"16:9", "3:2", "4:3", "1:1", "3:4", "2:3" or '
+                                                 '"9:16"; default: the model\'s own')
     request_id: str | None = Field(None, max_length=128,
                                    description="your unique id; repeats return the same task")
     user_id: str | None = Field(None, max_length=128, description="your end user's id")
@@ -138,16 +146,22 @@ def plan_render(body: GenerationBody, rules: PlatformRules, *, engine: str,
             raise ApiError(400, BAD_FIELD, f"fps must be one of "
                                            f"{', '.join(map(str, sorted(rules.fps)))}")
         fps = rules.fps[body.fps]
-    duration = 6.0
+    duration = None  # the model's own length
     if body.duration is not None:
         if not rules.min_duration_s <= body.duration <= rules.max_duration_s:
             raise ApiError(400, BAD_FIELD, f"duration must be between {rules.min_duration_s:g} "
                                            f"and {rules.max_duration_s:g} seconds")
         duration = float(body.duration)
 
+    aspect = body.aspect_ratio or AUTO
+    try:
+        parse_aspect(aspect)
+    except InputError as exc:
+        raise ApiError(400, BAD_FIELD, f"aspect_ratio: {exc}") from None
+
     music = body.music or ("auto" if body.with_audio else "none")
     spec = ShotSpec(idea=prompt or rules.photo_only_idea, style=body.style or None,
-                    duration=duration, music=music, seed=body.seed)
+                    duration=duration, aspect=aspect, music=music, seed=body.seed)
     options = RenderOptions(engine=engine, model=model, fps=fps, upscale=upscale)
     return Render(spec_without_image=spec, options=options, wants_image=wants_image)
 

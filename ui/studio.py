@@ -27,6 +27,7 @@ from ui.i18n import LANGUAGES, Strings, language_from_header
 from ui.music_picks import MusicPicks
 from ui.publish import publish_job
 from ui.views import Choice, choice_name, proposal_text, reply_markdown
+from video.shape import check_shape
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class ShotEdits:
     style: str | None = None
     music: str = "auto"
     seed: int | None = None
+    duration: float | None = None  # seconds; None: the model's own length
+    aspect: str = "auto"  # video/shape.py ASPECTS, or auto
 
 
 class Studio:
@@ -216,7 +219,9 @@ class Studio:
         spec = base.with_changes(camera=edits.camera.strip(), scene=edits.scene.strip(),
                                  details=edits.details.strip(), style=edits.style or None,
                                  music=edits.music or "auto",
-                                 seed=edits.seed if edits.seed is not None else base.seed)
+                                 seed=edits.seed if edits.seed is not None else base.seed,
+                                 duration=edits.duration, aspect=edits.aspect or "auto")
+        check_shape(spec.aspect, spec.duration)
         picks = self.music.suggest(spec, wait=True)
         if picks:  # pinned, so the creation knows its track (and Change music its start)
             spec = spec.with_changes(music=picks[0])
@@ -230,17 +235,12 @@ class Studio:
 
     def options(self, *, engine: str = "auto", model: str | None = None,
                 steps: int | None = None, guidance: float | None = None,
-                seconds: float = 0.0, task: str = "t2v") -> RenderOptions:
-        """Render options from the Advanced panel; a length in seconds becomes the 4k+1
-        frames the model renders at its own fps. Raises EngineUnavailable now, with what
-        to set up, when no engine here can render the task."""
-        frames = None
-        chosen = self.director.engines.get(engine, task)
-        if seconds > 0:
-            fps = chosen.defaults(task, model).fps
-            frames = 4 * max(1, round(seconds * fps / 4)) + 1
-        return RenderOptions(engine=engine, model=model, steps=steps, frames=frames,
-                             guidance=guidance)
+                task: str = "t2v") -> RenderOptions:
+        """Render options from the Advanced panel. Raises EngineUnavailable now, with what
+        to set up, when no engine here can render the task (or InputError for a model it
+        does not have)."""
+        self.director.engines.get(engine, task).defaults(task, model)
+        return RenderOptions(engine=engine, model=model, steps=steps, guidance=guidance)
 
     def choose_style(self, session: SessionInfo, style_id: str | None) -> None:
         """Set the style quietly (a style chip): the current shot and the agent's state."""
@@ -282,13 +282,16 @@ class Studio:
         encoded = creation.spec.get("encoded") if creation else None
         return decode_spec(encoded) if encoded else None
 
-    def draw_again(self, session: SessionInfo, creation_id: str,
-                   options: RenderOptions) -> Job:
-        """Render a creation's shot once more with a new seed."""
+    def draw_again(self, session: SessionInfo, creation_id: str, options: RenderOptions, *,
+                   duration: float | None = None, aspect: str | None = None) -> Job:
+        """Render a creation's shot once more with a new seed; a duration or aspect given
+        (the Advanced panel's, when not left on its default) replaces the shot's own."""
         spec = self.creation_spec(session, creation_id)
         if spec is None:
             raise InputError(self.strings.text(session.language, "error_no_video"))
-        spec = spec.with_changes(seed=None)
+        spec = spec.with_changes(seed=None, duration=duration or spec.duration,
+                                 aspect=aspect or spec.aspect)
+        check_shape(spec.aspect, spec.duration)
         job = self.queue.submit(session.owner, spec, options)
         self._save(session, spec=encode_spec(spec), pending_job=job.id)
         return job
