@@ -112,9 +112,10 @@ class Brief:
                    untranslated=tuple(str(w) for w in state.get("untranslated", ())))
 
 
-def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary) -> Brief:
+def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
+              photo: bool = False) -> Brief:
     """Understand an idea in English or Chinese. InputError when nothing in it says what
-    the video should show."""
+    the video should show (with a photo, camera or scene words alone are enough)."""
     text = " ".join(idea.replace("{", "(").replace("}", ")").split())[:MAX_IDEA_CHARS]
     if not text:
         raise InputError("the idea is empty; describe what the video should show")
@@ -125,9 +126,9 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary) -> Brief:
     if has_cjk(text):
         from agent.reading_zh import read_chinese
 
-        brief = read_chinese(text, vocabulary, glossary)
+        brief = read_chinese(text, vocabulary, glossary, photo=photo)
     else:
-        brief = read_english(text, vocabulary)
+        brief = read_english(f"make the photo move, {text}" if photo else text, vocabulary)
     if unreadable:  # left out and reported, as the glossary does with Chinese it lacks
         brief = replace(brief, untranslated=tuple(dict.fromkeys((*brief.untranslated,
                                                                  *unreadable))))

@@ -21,9 +21,11 @@ class _Phrase:
     noun: Noun
 
 
-def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary) -> Brief:
+def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
+                 photo: bool = False) -> Brief:
     """Translate word by word with the glossary and rebuild the English by role: subject
-    phrase, action, position; body-part clauses become details."""
+    phrase, action, position; body-part clauses become details. With a photo, the photo
+    is the subject, so camera and scene words alone ("镜头缓慢推近") are a whole idea."""
     pins: dict[str, tuple[str, ...]] = {}
     untranslated: list[str] = []
     main: list[_Phrase] = []
@@ -72,6 +74,12 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary) -> Brief
     if not main:
         setting = pins.get("setting", ())
         subject_noun = vocabulary.get("setting", setting[0]).subject if setting else ""
+        if not subject_noun and photo and (pins or details):
+            return Brief(subject="the scene", noun="", kind="generic", plural=False,
+                         action=" ".join(filter(None, [" and ".join(action), *positions])),
+                         details=tuple(details), pins=tuple(sorted(pins.items())),
+                         setting_in_action=False, language="zh",
+                         untranslated=tuple(dict.fromkeys(untranslated)), truncated=truncated)
         if not subject_noun:
             if untranslated:
                 raise InputError(

@@ -121,10 +121,11 @@ class FormulaRewriter:
     def replies(self) -> Replies:
         return self._loaded()[2]
 
-    def read(self, idea: str) -> Brief:
-        """The Brief of an idea (InputError when it names nothing to show)."""
+    def read(self, idea: str, *, photo: bool = False) -> Brief:
+        """The Brief of an idea (InputError when it names nothing to show; with a photo,
+        camera or scene words alone are enough)."""
         vocabulary, glossary, _ = self._loaded()
-        return read_idea(idea, vocabulary, glossary)
+        return read_idea(idea, vocabulary, glossary, photo=photo)
 
     def rewrite(self, spec: ShotSpec, hints: StyleHints | None = None) -> Rewrite:
         """Fill the parts the spec lacks; keep those it has."""
@@ -143,7 +144,7 @@ class FormulaRewriter:
             if spec.source_image is None:
                 raise
             try:
-                return self.read(f"make the photo move, {spec.idea}")
+                return self.read(spec.idea, photo=True)
             except InputError:
                 raise original from None
 

@@ -296,3 +296,16 @@ def test_with_a_photo_camera_words_alone_are_a_whole_idea(tmp_path):
     assert "push in" in result.spec.camera and "make the photo move" not in result.prompt
     with pytest.raises(InputError, match="only camera or scene"):
         rewriter.rewrite(ShotSpec(idea="slow push in", seed=1))
+
+
+@pytest.mark.parametrize("idea, move", [("镜头缓慢推近", "push in"), ("黄昏时分，镜头拉远", "pull out"),
+                                        ("slow push in", "push in")])
+def test_with_a_photo_camera_words_alone_are_a_whole_idea_in_both_languages(formula, tmp_path,
+                                                                           idea, move):
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"not read by the rewriter")
+    result = rewrite(formula, idea, 2, source_image=photo)
+    assert move in result.spec.camera and "photo" in result.spec.prompt.lower()
+    assert not result.untranslated and not has_cjk(result.spec.prompt)
+    with pytest.raises(InputError, match="say what the video should show"):
+        rewrite(formula, idea, 2)  # without a photo there is nothing to show
