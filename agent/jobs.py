@@ -48,6 +48,7 @@ from store import uploads
 from store.db import Database
 from store.jobs import JobOutcome, JobRow, JobStore
 from store.layout import DataLayout
+from video.engines.preview import Preview
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class JobProgress:
     fraction: float  # of the whole job, 0..1
     detail: str
     eta_s: float | None  # seconds until done, when there is a basis for a guess
+    preview: Preview | None = None  # the latest live preview while the engine renders
 
 
 # --- encoding the spec and options for the database ----------------------------------------
@@ -157,6 +159,7 @@ class _Running:
     stage: str = "rewriting"
     stage_fraction: float = 0.0
     detail: str = ""
+    preview: Preview | None = None
     cancel: threading.Event = dataclasses.field(default_factory=threading.Event)
 
     @property
@@ -308,7 +311,7 @@ class JobQueue:
             else:
                 eta = self._typical_run_seconds()
                 eta = max(0.0, eta - elapsed) if eta is not None else None
-            return JobProgress(running.stage, fraction, running.detail, eta)
+            return JobProgress(running.stage, fraction, running.detail, eta, running.preview)
         row = self.store.get(job_id)
         if row is None:
             return JobProgress("unknown", 0.0, "", None)
@@ -379,7 +382,13 @@ class JobQueue:
                     running.stage, running.stage_fraction = stage, fraction
                 running.detail = detail
 
-            result = self.director.render(job.spec, out, job.options, on_progress=on_progress)
+            def on_preview(preview: Preview) -> None:
+                if running.cancel.is_set():
+                    raise GenerationCancelled("stopped")
+                running.preview = preview
+
+            result = self.director.render(job.spec, out, job.options, on_progress=on_progress,
+                                          on_preview=on_preview)
             self.store.finish(row.id, JobOutcome(
                 mp4=self.layout.relative(result.video.mp4),
                 poster=self.layout.relative(result.video.poster),

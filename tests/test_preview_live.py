@@ -136,3 +136,66 @@ def test_the_director_passes_previews_through_to_an_engine_that_makes_them(engin
     replaying.render(ShotSpec(idea="a lighthouse at night", seed=3), tmp_path / "b.mp4",
                      on_preview=previews.append)
     assert len(previews) == 2
+
+
+def test_a_queued_render_shows_its_latest_preview_until_it_ends(engine_settings, tmp_path):
+    """The job queue keeps the latest preview where the page polls for progress."""
+    import time
+
+    from agent.director import Director, RenderOptions
+    from agent.jobs import JobQueue
+    from agent.shot import ShotSpec
+    from store.db import Database
+    from video.engines.pool import EnginePool
+
+    db = Database(tmp_path / "data" / "clipwright.db")
+    queue = JobQueue(db, Director(EnginePool(replace(engine_settings, preview_every=2))),
+                     tmp_path / "data")
+    try:
+        queue.start()
+        job = queue.submit("owner", ShotSpec(idea="a lighthouse at night", seed=3, music="none"),
+                           RenderOptions(engine="tiny", steps=12))
+        seen = {}
+        deadline = time.monotonic() + 240
+        while not (current := queue.get(job.id, "owner")).finished:
+            assert time.monotonic() < deadline, "the job did not end"
+            progress = queue.progress(job.id)
+            if progress.preview is not None:
+                seen[progress.preview.step] = progress.preview
+            time.sleep(0.02)
+        assert current.status == "done", current.error
+        assert seen, "no preview was seen while the job ran"
+        assert set(seen) <= {2, 4, 6, 8, 10}
+        first = next(iter(seen.values()))
+        assert first.steps == 12 and first.frames.dtype == np.uint8
+        assert queue.progress(job.id).preview is None  # gone with the job
+    finally:
+        queue.stop()
+        db.close()
+
+
+def test_the_preview_becomes_a_small_looping_webp_encoded_once_per_step():
+    import base64
+    import io
+
+    from PIL import Image
+
+    from ui.live_preview import MAX_SIDE, PreviewImages, preview_data_uri
+    from video.engines.preview import Preview
+
+    rng = np.random.default_rng(0)
+    preview = Preview(step=5, steps=50, frames=rng.integers(0, 255, (13, 60, 90, 3), np.uint8),
+                      fps=2.0)
+    uri = preview_data_uri(preview)
+    assert uri.startswith("data:image/webp;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    assert image.n_frames == 13 and image.size == (90, 60) and max(image.size) <= MAX_SIDE
+    big = Preview(step=1, steps=2, frames=np.zeros((2, 480, 720, 3), np.uint8), fps=8)
+    small = Image.open(io.BytesIO(base64.b64decode(preview_data_uri(big).split(",", 1)[1])))
+    assert max(small.size) == MAX_SIDE
+    images = PreviewImages()
+    assert images.uri("job", None) == ""
+    assert images.uri("job", preview) == uri and images.uri("job", preview) is images.uri("job",
+                                                                                        preview)
+    images.forget("job")
+    assert images._latest == {}

@@ -123,3 +123,15 @@ def test_details_and_share_box_escape_everything(tmp_path):
     box = share_html(STRINGS, "en", 'http://h/s/abc"><script>')
     assert "<script>" not in box and "&quot;&gt;&lt;script&gt;" in box
     assert share_html(STRINGS, "en", None) == ""
+
+
+def test_progress_card_shows_a_live_preview_only_from_our_own_encoder():
+    from ui.views import progress_html
+
+    uri = "data:image/webp;base64,UklGRg=="
+    card = progress_html(STRINGS, "en", "generating", 0.4, "10/50", 30.0, 0, uri)
+    assert f'<img src="{uri}"' in card and "Live preview" in card
+    for hostile in ('javascript:alert(1)', 'x" onerror="alert(1)', "https://example.com/a.webp"):
+        assert "<img" not in progress_html(STRINGS, "en", "generating", 0.4, "10/50", 30.0, 0,
+                                           hostile)
+    assert "<img" not in progress_html(STRINGS, "en", "generating", 0.4, "10/50", 30.0, 0)

@@ -17,6 +17,7 @@ from agent.director import RenderOptions
 from errors import EngineUnavailable, InputError
 from ui.gallery_events import GalleryEvents, Updates
 from ui.i18n import LANGUAGES
+from ui.live_preview import PreviewImages
 from ui.page import (Catalog, Page, aspect_choices, duration_choices, model_choices,
                      music_choices, style_choices, style_gallery)
 from ui.studio import SessionInfo, ShotEdits, Studio
@@ -37,6 +38,7 @@ class Handlers(GalleryEvents):
         self.page, self.c, self.studio = page, page.c, studio
         self.catalog, self.engine_state = catalog, engine_state
         self.strings = studio.strings
+        self.previews = PreviewImages()  # this process's live previews, one per job
 
     def t(self, session: SessionInfo, key: str, **values) -> str:
         return self.strings.text(session.language, key, **values)
@@ -283,15 +285,18 @@ class Handlers(GalleryEvents):
         if session is None or not job_id:
             yield {c["job"]: gr.update()}
             return
-        while True:
-            status = self.studio.status(session, job_id)
-            if status is None or status.job.finished:
-                break
-            p = status.progress
-            yield {c["progress"]: gr.update(visible=True, value=progress_html(
-                self.strings, session.language, p.stage, p.fraction, p.detail, p.eta_s,
-                status.position))}
-            time.sleep(POLL_S)
+        try:
+            while True:
+                status = self.studio.status(session, job_id)
+                if status is None or status.job.finished:
+                    break
+                p = status.progress
+                yield {c["progress"]: gr.update(visible=True, value=progress_html(
+                    self.strings, session.language, p.stage, p.fraction, p.detail, p.eta_s,
+                    status.position, self.previews.uri(job_id, p.preview)))}
+                time.sleep(POLL_S)
+        finally:  # also when the tab closes mid-render
+            self.previews.forget(job_id)
         updates = Updates()
         if status is not None:
             outcome = self.studio.collect(session, status.job)

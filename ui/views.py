@@ -116,8 +116,9 @@ STAGE_KEYS = {"queued": "stage_queued", "rewriting": "stage_rewriting",
 
 
 def progress_html(strings: Strings, language: str, stage: str, fraction: float, detail: str,
-                  eta_s: float | None, position: int) -> str:
-    """The progress card: stage, bar, step count, time left, or the place in line."""
+                  eta_s: float | None, position: int, preview_uri: str = "") -> str:
+    """The progress card: stage, bar, step count, time left, or the place in line; and the
+    live preview (a data: URI from ui/live_preview.py) while the engine renders."""
     t = lambda key, **v: strings.text(language, key, **v)  # noqa: E731
     label = t(STAGE_KEYS.get(stage, "stage_queued"))
     percent = max(0.0, min(1.0, fraction)) * 100
@@ -138,7 +139,14 @@ def progress_html(strings: Strings, language: str, stage: str, fraction: float, 
             f'<div class="cw-progress-top"><span class="cw-stage">{html.escape(label)}</span>'
             f'<span class="cw-meta">{meta}</span></div>'
             f'<div class="cw-bar"><div class="cw-fill" style="width:{percent:.1f}%"></div>'
-            f'</div></div>')
+            f'</div>{_live(preview_uri, t("live_preview"))}</div>')
+
+
+def _live(uri: str, label: str) -> str:
+    if not uri.startswith("data:image/webp;base64,"):  # only what ui/live_preview.py makes
+        return ""
+    return (f'<figure class="cw-live"><img src="{html.escape(uri)}" alt="{html.escape(label)}">'
+            f'<figcaption>{html.escape(label)}</figcaption></figure>')
 
 
 def format_seconds(seconds: float, language: str) -> str:
