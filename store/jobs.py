@@ -6,8 +6,12 @@ who asked (`owner`: "key:<key id>" or "session:<browser id>"), its status
 result files are. Only persistence lives here; `agent/jobs.py` runs the jobs.
 
 The line is fair: each owner's jobs run in the order they were sent, and owners take
-turns (an owner's n-th waiting job, counting the ones it has running, goes after every
-other owner's earlier turns).
+turns. A job gets its turn when it is sent — one past the later of the turn the line has
+reached (the highest turn of a job that has started) and its owner's last turn still
+waiting or running — and the line runs by turn, then by the order jobs were sent. Turns
+are fixed once given, so no job sent later passes a waiting job whose owner had nothing
+else waiting: its place in line only goes down. An owner's second or later waiting job
+lets newcomers' first jobs go ahead of it; that is the fairness.
 """
 
 from __future__ import annotations
@@ -50,20 +54,35 @@ JOBS = Component("jobs", [
     CREATE INDEX jobs_by_status ON jobs (status, seq);
     CREATE INDEX jobs_by_owner ON jobs (owner, seq);
     """,
+    # Turns given at submission (see the module docstring). Jobs already waiting keep the
+    # order the previous rule gave them: their turn is their rank under that rule.
+    """
+    ALTER TABLE jobs ADD COLUMN turn INTEGER NOT NULL DEFAULT 0;
+    WITH running AS (SELECT owner, COUNT(*) AS n FROM jobs WHERE status = 'running'
+                     GROUP BY owner),
+         ranked AS (SELECT q.id, q.turn + COALESCE(r.n, 0) AS rank FROM (
+                        SELECT id, owner, ROW_NUMBER() OVER (PARTITION BY owner ORDER BY seq)
+                        AS turn FROM jobs WHERE status = 'queued') AS q
+                    LEFT JOIN running AS r ON r.owner = q.owner)
+    UPDATE jobs SET turn = (SELECT rank FROM ranked WHERE ranked.id = jobs.id)
+    WHERE status = 'queued';
+    CREATE INDEX jobs_line ON jobs (status, turn, seq);
+    CREATE INDEX jobs_by_turn ON jobs (turn);
+    """,
 ])
 
 STATUSES = ("queued", "running", "done", "failed")
 IN_FLIGHT = ("queued", "running")
 
 # The fair order of the waiting jobs (see the module docstring).
-_LINE_SQL = """
-    WITH running AS (SELECT owner, COUNT(*) AS n FROM jobs WHERE status = 'running'
-                     GROUP BY owner)
-    SELECT q.id FROM (
-        SELECT id, owner, seq, ROW_NUMBER() OVER (PARTITION BY owner ORDER BY seq) AS turn
-        FROM jobs WHERE status = 'queued') AS q
-    LEFT JOIN running AS r ON r.owner = q.owner
-    ORDER BY q.turn + COALESCE(r.n, 0), q.seq
+_LINE_SQL = "SELECT id FROM jobs WHERE status = 'queued' ORDER BY turn, seq"
+# A new job's turn: one past the turn the line has reached and the owner's last in flight.
+_NEXT_TURN_SQL = """
+    SELECT MAX(
+        COALESCE((SELECT turn FROM jobs WHERE started_at IS NOT NULL
+                  ORDER BY turn DESC LIMIT 1), 0),
+        COALESCE((SELECT MAX(turn) FROM jobs WHERE owner = ?
+                  AND status IN ('queued', 'running')), 0)) + 1
 """
 
 
@@ -94,6 +113,7 @@ class JobRow:
     seed: int | None = None
     test_pattern: bool = False
     warnings: tuple[str, ...] = ()
+    turn: int = 0  # its place in the owners' rotation (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -135,12 +155,14 @@ class JobStore:
         job_id = secrets.token_hex(16)
         request_id = request_id or f"req-{job_id}"
         with self.db.transaction() as conn:
+            turn = conn.execute(_NEXT_TURN_SQL, (owner,)).fetchone()[0]
             cursor = conn.execute(
                 "INSERT INTO jobs (id, owner, request_id, end_user, api_model, status, spec, "
-                "options, created_at, file_token) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?) "
+                "options, created_at, file_token, turn) "
+                "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?) "
                 "ON CONFLICT (owner, request_id) DO NOTHING",
                 (job_id, owner, request_id, end_user, api_model, spec, options, time.time(),
-                 secrets.token_urlsafe(18)))
+                 secrets.token_urlsafe(18), turn))
             created = cursor.rowcount == 1
             raw = conn.execute("SELECT * FROM jobs WHERE owner = ? AND request_id = ?",
                                (owner, request_id)).fetchone()

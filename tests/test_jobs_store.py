@@ -2,8 +2,11 @@
 
 import threading
 
-from store.db import Database
-from store.jobs import JobOutcome, JobStore
+from store.db import Component, Database
+from store.jobs import JOBS, JobOutcome, JobStore
+
+OUTCOME = JobOutcome(mp4="jobs/x/clip.mp4", poster="jobs/x/clip.jpg", prompt="p",
+                     engine="tiny", model="tiny", seed=1)
 
 
 def store(tmp_path) -> JobStore:
@@ -55,6 +58,50 @@ def test_owners_take_turns_and_each_owner_is_fifo(tmp_path):
     running = jobs.get(a1.id)
     assert running.status == "running" and running.attempts == 1 and running.started_at
 
+
+
+def test_a_waiting_job_keeps_its_place_when_others_start_and_end(tmp_path):
+    """The load test's finding: with turns counted from the jobs in flight, a2 (a's
+    second job) waited behind s1 while a1 ran, then jumped ahead of s1 when a1 ended —
+    s1's user, shown "#1 in line", saw another job start first."""
+    jobs = store(tmp_path)
+    a1, a2 = (add(jobs, "key:a")[0] for _ in range(2))
+    assert jobs.claim_next().id == a1.id
+    s1 = add(jobs, "session:s")[0]  # sent while turn 1 runs: it joins turn 2, after a2
+    assert jobs.line() == [a2.id, s1.id]
+    jobs.finish(a1.id, OUTCOME)
+    assert jobs.line() == [a2.id, s1.id]
+    assert jobs.claim_next().id == a2.id
+    late = add(jobs, "session:late")[0]  # sent during turn 2: turn 3, behind s1
+    a3 = add(jobs, "key:a")[0]
+    assert jobs.line() == [s1.id, late.id, a3.id]
+
+
+def test_turns_survive_a_restart_and_a_requeue(tmp_path):
+    jobs = store(tmp_path)
+    a1, a2 = (add(jobs, "key:a")[0] for _ in range(2))
+    b1 = add(jobs, "key:b")[0]
+    assert jobs.claim_next().id == a1.id
+    jobs.requeue(a1.id, count_attempt=False)  # a graceful stop puts it back at its place
+    again = JobStore(Database(tmp_path / "app.db"))
+    assert again.line() == [a1.id, b1.id, a2.id]
+    assert [again.get(j.id).turn for j in (a1, b1, a2)] == [1, 1, 2]
+
+
+def test_jobs_waiting_before_the_upgrade_keep_their_order(tmp_path):
+    old = Database(tmp_path / "app.db")
+    old.migrate(Component("jobs", JOBS.migrations[:1]))  # the release before turns
+    with old.transaction() as conn:
+        for seq, (owner, status) in enumerate([("a", "running"), ("a", "queued"),
+                                               ("a", "queued"), ("b", "queued")], start=1):
+            conn.execute("INSERT INTO jobs (id, owner, request_id, status, spec, options, "
+                         "created_at, file_token) VALUES (?, ?, ?, ?, '{}', '{}', 0, 't')",
+                         (f"j{seq}", owner, f"r{seq}", status))
+    old.close()
+    jobs = store(tmp_path)
+    assert jobs.line() == ["j4", "j2", "j3"]  # b's first turn, then a's 2nd and 3rd
+    late = add(jobs, "key:c")[0]
+    assert jobs.line() == ["j4", late.id, "j2", "j3"]
 
 def test_finish_fail_and_cancel(tmp_path):
     jobs = store(tmp_path)
