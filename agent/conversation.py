@@ -242,7 +242,7 @@ class Conversation:
             rewrite = Rewrite(spec=spec, backend="given")
             changed = ()
         session.spec = rewrite.spec
-        style_name = session.style or "—"
+        style_name = self._style_name(session.style, session.language) if session.style else "—"
         head = self.formula.replies.say(session.language, "refined",
                                         parts=self.formula.replies.say(session.language,
                                                                        "style"),
@@ -356,6 +356,11 @@ class Conversation:
         return self._reply("refine", session, rewrite, tuple(p for p in PARTS if p in affected),
                            head)
 
+    def _style_name(self, style: str, language: str) -> str:
+        """A style's display name in the user's language (its id when it has none)."""
+        hints = self.hints_for(style)
+        return (hints.name(language) if hints else None) or style
+
     def _reply(self, intent: str, session: Session, rewrite: Rewrite,
                changed: tuple[str, ...], head: str) -> Reply:
         """The message: what happened, the formula in three parts, why, and any notes."""
@@ -364,7 +369,7 @@ class Conversation:
         spec = rewrite.spec
         blocks = [head, replies.formula(lang, spec.camera, spec.scene, spec.details)]
         if spec.style:
-            blocks.append(f"{replies.say(lang, 'style')}: {spec.style}")
+            blocks.append(f"{replies.say(lang, 'style')}: {self._style_name(spec.style, lang)}")
         if rewrite.reply and intent in ("new_idea", "draw_again"):
             blocks.append(rewrite.reply)
         blocks += list(rewrite.warnings)

@@ -172,7 +172,8 @@ class Director:
         before, _, after = preset.prompt_template.partition("{prompt}")
         return StyleHints(camera=tuple(preset.camera_hints),
                           lighting=tuple(preset.lighting_hints),
-                          reserve_tokens=estimate_tokens(f"{before} {after}"))
+                          reserve_tokens=estimate_tokens(f"{before} {after}"),
+                          names=(("en", preset.name("en")), ("zh", preset.name("zh"))))
 
     def chat(self, session: Session, text: str, *, image: Path | None = None,
              style: str | None = None) -> Reply:

@@ -34,6 +34,12 @@ class StyleHints:
     camera: tuple[str, ...] = ()
     lighting: tuple[str, ...] = ()
     reserve_tokens: int = 0  # tokens the style's template adds around the prompt
+    names: tuple[tuple[str, str], ...] = ()  # (language, display name), for replies
+
+    def name(self, language: str) -> str | None:
+        """The style's name in a language (English when it has none in that one)."""
+        found = dict(self.names)
+        return found.get(language) or found.get("en")
 
 
 @dataclass(frozen=True)

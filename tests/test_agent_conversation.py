@@ -196,3 +196,15 @@ def test_the_director_chats_and_rewrites():
     assert spec.camera.startswith("A") and spec.seed == reply.spec.seed
     draft = director.draft(reply.spec)
     assert draft.backend == "given" and draft.spec == reply.spec
+
+
+def test_a_style_change_is_told_by_the_style_s_name_in_the_user_s_language():
+    from styles.presets import StyleLibrary
+
+    director = Director(engines=None, styles=StyleLibrary.load())
+    english, chinese = Session(), Session()
+    director.chat(english, "a cat sleeping on a sofa")
+    director.chat(chinese, "一只猫在沙发上睡觉")
+    assert "Chinese Ink Wash" in director.chat(english, "", style="ink-wash").text
+    reply = director.chat(chinese, "", style="ink-wash")
+    assert "风格改为水墨" in reply.text and "ink-wash" not in reply.text
