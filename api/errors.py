@@ -1,15 +1,18 @@
 """API errors in the platform's shape: {"error": {"code": "...", "message": "..."}}.
 
 Codes follow the platform's numbering where it has one (1001/1002 auth, 1210/1211/1214
-bad request, 1302/1303 limits); 1404 and 1413 are Clipwright's for "no such task" and
-"body too large". Raising `ApiError` in a route (or a dependency) of `PlatformRoute`
-answers with that shape; nothing outside these routes is touched.
+bad request, 1302/1303 limits); 1404, 1413 and 1507 are Clipwright's for "no such task",
+"body too large" and "the server's disk is full". Raising `ApiError` in a route (or a
+dependency) of `PlatformRoute` answers with that shape, and so does a full disk (507);
+nothing outside these routes is touched.
 """
 
 from __future__ import annotations
 
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+
+from files import out_of_space
 
 NO_KEY = "1001"
 BAD_KEY = "1002"
@@ -20,6 +23,9 @@ TOO_MANY_IN_FLIGHT = "1302"
 TOO_FREQUENT = "1303"
 NOT_FOUND = "1404"
 TOO_LARGE = "1413"
+DISK_FULL = "1507"
+DISK_FULL_MESSAGE = ("the server's disk is full, so nothing was stored; try again later (whoever "
+                     "runs the server has to free some space)")
 
 
 class ApiError(Exception):
@@ -49,6 +55,7 @@ ERROR_RESPONSES = {
     404: {"description": "no such task for this key", **error_schema()},
     413: {"description": "body or image too large", **error_schema()},
     429: {"description": "rate limit or jobs-in-flight cap reached", **error_schema()},
+    507: {"description": "the server's disk is full", **error_schema()},
 }
 
 
@@ -63,5 +70,9 @@ class PlatformRoute(APIRoute):
                 return await handler(request)
             except ApiError as exc:
                 return exc.response()
+            except Exception as exc:
+                if out_of_space(exc):  # the caller can only wait; the message says so
+                    return ApiError(507, DISK_FULL, DISK_FULL_MESSAGE).response()
+                raise
 
         return answer

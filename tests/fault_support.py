@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from api_support import wait_for
@@ -45,17 +46,18 @@ class AppProcess:
     def _read_url(self, timeout: float = 180) -> str:
         found: list[str] = []
 
-        def read() -> None:
+        def read() -> None:  # and go on reading, so a full pipe never blocks the app
             for line in self.proc.stdout:
                 match = re.search(r"(?:listening|running) on (http://\S+)",
                                   line.decode("utf-8", "replace"))
-                if match:
+                if match and not found:
                     found.append(match[1])
-                    return
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
-        reader.join(timeout)
+        wait_until = time.monotonic() + timeout
+        while not found and reader.is_alive() and time.monotonic() < wait_until:
+            time.sleep(0.05)
         if not found:
             self.stop()
             raise RuntimeError(f"the app did not start: {self.log_path.read_text()[-3000:]}")

@@ -23,6 +23,7 @@ from agent.director import Director, RenderOptions
 from agent.jobs import DISK_FULL, JobQueue
 from agent.rewriter import rewriter_from_env
 from agent.shot import ShotSpec
+from api.errors import DISK_FULL_MESSAGE
 from api_support import submit, wait_for, wait_result
 from fault_support import ROOT, AppProcess, FfmpegStandIn, integrity
 from store.creations import CreationStore
@@ -110,8 +111,8 @@ def _can_mount_tmpfs() -> bool:
 def test_disk_full_in_the_api_fails_the_job_with_a_reason(tmp_path, shared_cache, tiny_built):
     """The API server's whole data folder on an 8 MiB tmpfs, filled while a job generates
     until 64 KiB are left: the encode hits ENOSPC. The owner reads that the disk is full,
-    nothing of the video is left, the database is whole, and once space is freed the same
-    request renders."""
+    nothing of the video is left, the database is whole. Filled to the last byte, a new
+    task is refused with 507 and that reason. Once space is freed the same request renders."""
     data, key_file = tmp_path / "data", tmp_path / "key.json"
     data.mkdir()
     # In a mount namespace of its own: a tmpfs on the data folder, a key made there, the API.
@@ -136,7 +137,18 @@ def test_disk_full_in_the_api_fails_the_job_with_a_reason(tmp_path, shared_cache
         assert not list(inside.rglob("*.part")) and not list(inside.rglob("*.mp4"))
         assert snapshot_integrity(inside, tmp_path / "check-1") == "ok"
 
+        # Now not a byte is left: even the database cannot take a new task. The caller is
+        # told so (507), nothing is stored, and the database stays whole.
+        room = os.statvfs(inside)
+        with open(inside / "ballast-2", "wb") as handle:
+            os.posix_fallocate(handle.fileno(), 0, room.f_bavail * room.f_frsize)
+        refused = submit(server.url, key, body)
+        assert refused.status_code == 507, refused.text
+        assert refused.json()["error"]["message"] == DISK_FULL_MESSAGE
+        assert snapshot_integrity(inside, tmp_path / "check-full") == "ok"
+
         ballast.unlink()  # space is freed; the same request renders
+        (inside / "ballast-2").unlink()
         done = wait_result(server.url, key, submit(server.url, key, body).json()["id"])
         assert done["task_status"] == "SUCCESS", done
         video = tmp_path / "after.mp4"
