@@ -53,13 +53,15 @@ def out_of_space(exc: BaseException | None) -> bool:
     return False
 
 
-def read_toml(path: Path | str, error: type[Exception] = ValueError) -> dict:
+def read_toml(path: Path | str, error: type[Exception] = ValueError, *,
+              shown: str | None = None) -> dict:
     """A data file's tables. A missing, unreadable or malformed file raises `error` with one
-    line naming the file, so every loader reports a broken data file the same way."""
+    line naming the file (as `shown`, or as found in the project), so every loader reports
+    a broken data file the same way."""
     import tomllib
 
     path = Path(path)
-    shown = _shown(path)
+    shown = shown or _shown(path)
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)

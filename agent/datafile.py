@@ -4,8 +4,9 @@ and key, so a non-programmer who edits a vocabulary sees exactly what to fix."""
 from __future__ import annotations
 
 import string
-import tomllib
 from pathlib import Path
+
+import files
 
 # The kinds of value a key may hold, named as the error messages say them.
 TEXT, NUMBER, FLAG, TEXTS, WHOLE = "text", "number", "true/false", "list of texts", "whole number"
@@ -17,13 +18,7 @@ class DataFileError(ValueError):
 
 def read_toml(path: Path) -> dict:
     """A TOML file's tables; DataFileError when it is missing or not TOML."""
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise DataFileError(f"{display_name(path)}: file is missing") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(f"{display_name(path)}: not valid TOML: {exc}") from exc
+    return files.read_toml(path, DataFileError, shown=display_name(path))
 
 
 def display_name(path: Path) -> str:

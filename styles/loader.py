@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from errors import InputError
+from files import read_toml
 from styles.presets import MUSIC_MOODS, GalleryInfo, SamplePhoto, StyleLora, StylePreset
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -36,12 +36,7 @@ class _Problem(Exception):
 
 def read_presets(path: Path) -> tuple[list[StylePreset], GalleryInfo]:
     """Parse and check a presets file."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: the style presets file is missing") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, InputError, shown=str(path))
 
     where = str(path)
     try:

@@ -175,7 +175,7 @@ def test_duplicate_ids_are_refused(tmp_path):
 def test_invalid_toml_and_missing_file_are_clear(tmp_path):
     with pytest.raises(InputError, match="not valid TOML"):
         StyleLibrary.load(write(tmp_path, STYLE + GRADE + "\nid = = 3\n"))
-    with pytest.raises(InputError, match="presets file is missing"):
+    with pytest.raises(InputError, match="nowhere.toml: file is missing"):
         StyleLibrary.load(tmp_path / "nowhere.toml")
     path = tmp_path / "empty.toml"
     path.write_text(gallery_header(), encoding="utf-8")

@@ -27,7 +27,7 @@ def test_every_key_exists_in_both_languages_with_the_same_placeholders():
     ('[en]\na = "x"\n[zh]\na = "x"\nc = "z"\n', "[zh] has 'c', which [en] lacks"),
     ('[en]\na = "{n} left"\n[zh]\na = "剩余"\n', "[zh] 'a' has placeholders []"),
     ('[en]\na = 3\n[zh]\na = "x"\n', "[en] 'a' must be text"),
-    ('[en\n', "cannot read"),
+    ('[en\n', "not valid TOML"),
 ])
 def test_a_broken_strings_file_names_the_language_and_key(tmp_path, body, complaint):
     path = tmp_path / "strings.toml"

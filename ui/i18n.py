@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from files import read_toml
 
 LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
@@ -44,10 +45,7 @@ class Strings:
 
 def load_strings(path: Path = STRINGS_FILE) -> Strings:
     """Read and check the strings file."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise StringsError(f"{path}: cannot read: {exc}") from exc
+    data = read_toml(path, StringsError, shown=str(path))
     for language in LANGUAGES:
         if not isinstance(data.get(language), dict):
             raise StringsError(f"{path}: missing the [{language}] table")
