@@ -254,3 +254,13 @@ def test_stop_cancels_the_render_and_says_so(studio):
     outcome = render(studio, session, job.id)
     assert isinstance(outcome, str) and "cancelled" in outcome
     assert studio.creations(session) == [] and studio.pending_job(session) is None
+
+
+def test_what_a_render_had_to_change_is_said_in_the_chat(studio):
+    session = studio.open_session(None, None)
+    studio.say(session, "a red kite over a beach")
+    job = studio.generate(session, ShotEdits(music="none", duration=60.0),
+                          RenderOptions(engine="tiny", steps=1))
+    render(studio, session, job.id)
+    done = studio.history(session)[-1].text
+    assert "Worth knowing" in done and "at most 6 s" in done and "60 s" in done

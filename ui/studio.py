@@ -342,10 +342,12 @@ class Studio:
         collected[job.id] = creation.id
         self._save(session, collected=dict(list(collected.items())[-200:]))
         key = "reply_done_test_pattern" if creation.test_pattern else "reply_done"
-        self.store.add_message(session.session_id, "assistant",
-                               self.strings.text(session.language, key, seed=creation.seed,
-                                                 engine=creation.engine),
-                               creation_id=creation.id)
+        text = self.strings.text(session.language, key, seed=creation.seed,
+                                 engine=creation.engine)
+        if job.warnings:  # e.g. cut to the model's longest clip, or an aspect cropped
+            notes = self.strings.text(session.language, "render_notes")
+            text += f"\n\n{notes}\n" + "\n".join(f"- {reply_markdown(w)}" for w in job.warnings)
+        self.store.add_message(session.session_id, "assistant", text, creation_id=creation.id)
         return creation
 
     def change_music(self, session: SessionInfo, creation_id: str,
