@@ -112,7 +112,9 @@ def test_image_to_video_with_a_data_uri(live):
     done = wait_result(url, key, task["id"])
     assert done["task_status"] == "SUCCESS", done
     job = live[3].queue.get(task["id"], "key:" + key.split(".")[0])
-    assert job.model == "tiny-i2v" and job.spec.source_image.is_file()
+    assert job.model == "tiny-i2v" and job.spec.source_image.name.endswith(".jpg")
+    # Kept while the task waited and ran; gone once it ended (store/uploads.py).
+    assert not job.spec.source_image.exists()
 
 
 def test_image_to_video_from_a_url_and_from_bare_base64(live, photo_site):
