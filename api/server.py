@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from agent.jobs import JobQueue
+from allocator import MemoryTrimmer
 from api.config import ApiConfig
 from store.db import Database
 from store.keys import KeyStore
@@ -81,8 +82,11 @@ def serve(app, host: str = "127.0.0.1", port: int = 8000,
     url = f"http://{f'[{bound_host}]' if ':' in bound_host else bound_host}:{bound_port}"
     (announce or (lambda u: print(f"Clipwright API listening on {u}", flush=True)))(url)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    trimmer = MemoryTrimmer()  # see allocator.py
+    trimmer.start()
     try:
         server.run(sockets=[sock])
     finally:
+        trimmer.stop()
         sock.close()
         sys.stdout.flush()

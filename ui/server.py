@@ -19,6 +19,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
 
+from allocator import MemoryTrimmer
 from errors import EngineUnavailable, InputError
 from store.creations import CreationStore
 from store.db import Database
@@ -245,12 +246,17 @@ def serve(app, options: ServeOptions) -> int:
         exit_code[0] = 1
         runner[0].should_exit = True
 
+    trimmer = MemoryTrimmer()  # before the server's threads start (see allocator.py)
+    trimmer.start()
     server = build_server(app, options, on_ready=ready, on_page=page_ready,
                           on_page_failed=page_failed)
     holder.append(server)
     config = uvicorn.Config(server.app, log_level="warning", timeout_graceful_shutdown=5)
     runner.append(uvicorn.Server(config))
-    runner[0].run(sockets=[sock])
+    try:
+        runner[0].run(sockets=[sock])
+    finally:
+        trimmer.stop()
     return exit_code[0]
 
 
