@@ -5,6 +5,13 @@ are fetched with a size cap, an overall deadline and a few redirects at most; by
 hosts that resolve to loopback, private or link-local addresses are refused, so a key
 holder cannot make the server read its own network (`allow_private_hosts` lifts that for
 tests and trusted set-ups).
+
+The check and the connection use the same lookup: each connection resolves the host once,
+vets every address, and connects to a vetted address — TLS (SNI, certificate) and the
+Host header still name the host. A name that answers a public address to the check and a
+private one to the connection (DNS rebinding) therefore cannot slip through, and every
+redirect is a new connection, vetted again. Environment proxies are not used: a proxy
+would do its own lookup.
 """
 
 from __future__ import annotations
@@ -66,31 +73,86 @@ def decode_base64(text: str, max_bytes: int) -> bytes:
     return data
 
 
-def _public_host(host: str, port: int) -> None:
-    """Refuse hosts that resolve to this machine's or a private network's addresses."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        raise bad_image(f"cannot resolve host '{host}'") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise bad_image(f"host '{host}' is a private or local address; send the image "
-                            f"as base64 instead")
+def _resolve(host: str, port: int) -> list[str]:
+    """The host's addresses, in the resolver's order, once each."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
 
 
-def fetch(url: str, rules: ImageRules) -> bytes:
-    """Download at most max_bytes within timeout_s, following few redirects."""
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return address.is_global
+
+
+@dataclass(frozen=True)
+class HostPolicy:
+    """Which addresses an image fetch may connect to, and how names are looked up.
+
+    resolve and is_public are seams for tests (a resolver that changes its answer, a
+    loopback address taken as public); the server uses the defaults.
+    """
+
+    allow_private: bool = False
+    resolve: Callable[[str, int], list[str]] = _resolve
+    is_public: Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address], bool] = _is_public
+
+    def addresses(self, host: str, port: int) -> list[str]:
+        """The addresses to connect to for host:port; ApiError when any of them is not
+        allowed (a name that also points inside is refused whole)."""
+        try:
+            found = self.resolve(host, port)
+        except (socket.gaierror, UnicodeError):
+            raise bad_image(f"cannot resolve host '{host}'") from None
+        if not found:
+            raise bad_image(f"cannot resolve host '{host}'")
+        if not self.allow_private:
+            for address in found:
+                if not self.is_public(ipaddress.ip_address(address)):
+                    raise bad_image(f"host '{host}' is a private or local address; send the "
+                                    f"image as base64 instead")
+        return found
+
+
+def _pinned_transport(policy: HostPolicy):
+    """An httpx transport whose every connection goes to an address the policy vetted."""
+    import httpcore
     import httpx
 
+    class VettedBackend(httpcore.SyncBackend):
+        def connect_tcp(self, host, port, timeout=None, local_address=None,
+                        socket_options=None):
+            failure = None
+            for address in policy.addresses(host, port):
+                try:
+                    return super().connect_tcp(address, port, timeout, local_address,
+                                               socket_options)
+                except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                    failure = exc
+            raise failure
+
+    transport = httpx.HTTPTransport(trust_env=False)
+    # httpx (pinned in requirements.txt) builds its pool without a way to pass a network
+    # backend; this is the same pool with ours. Refuse to run if that ever changes.
+    if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
+        raise RuntimeError("this httpx cannot pin image fetches to vetted addresses")
+    transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
+                                              network_backend=VettedBackend())
+    return transport
+
+
+def fetch(url: str, rules: ImageRules, policy: HostPolicy | None = None) -> bytes:
+    """Download at most max_bytes within timeout_s, following few redirects; every
+    connection goes to an address `policy` vetted (by default: public ones only, unless
+    rules.allow_private_hosts)."""
+    import httpx
+
+    policy = policy or HostPolicy(allow_private=rules.allow_private_hosts)
     deadline = time.monotonic() + rules.timeout_s
-    with httpx.Client(follow_redirects=False, timeout=rules.timeout_s) as client:
+    with httpx.Client(transport=_pinned_transport(policy), follow_redirects=False,
+                      timeout=rules.timeout_s, trust_env=False) as client:
         for _hop in range(rules.max_redirects + 1):
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise bad_image(f"cannot fetch '{url}'")
-            if not rules.allow_private_hosts:
-                _public_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
             try:
                 with client.stream("GET", url) as response:
                     if response.is_redirect and "location" in response.headers:
