@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -158,6 +159,46 @@ def test_the_connection_goes_to_the_address_that_was_checked(site, inside):
     assert fetch(f"{url}/photo.png", rules(), policy) == PNG
     assert site.hosts[-1] == f"photos.example:{site.port}"
 
+
+
+def client_hello_sni(hello: bytes) -> str | None:
+    """The server name a TLS ClientHello asks for (RFC 6066), if any."""
+    at = 5 + 4 + 2 + 32  # record header, handshake header, version, random
+    at += 1 + hello[at]  # session id
+    at += 2 + int.from_bytes(hello[at:at + 2], "big")  # cipher suites
+    at += 1 + hello[at]  # compression methods
+    end = at + 2 + int.from_bytes(hello[at:at + 2], "big")
+    at += 2
+    while at + 4 <= end:
+        kind = int.from_bytes(hello[at:at + 2], "big")
+        size = int.from_bytes(hello[at + 2:at + 4], "big")
+        if kind == 0:  # server_name: list length, name type, name length, name
+            length = int.from_bytes(hello[at + 7:at + 9], "big")
+            return hello[at + 9:at + 9 + length].decode()
+        at += 4 + size
+    return None
+
+
+def test_https_connects_to_the_vetted_address_and_asks_for_the_name():
+    """TLS goes to the checked address while SNI (and so the certificate check) keeps the
+    name; this listener only reads the ClientHello, so the fetch then fails, cleanly."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    hellos: list[bytes] = []
+
+    def accept():
+        connection, _ = listener.accept()
+        with connection:
+            connection.settimeout(10)
+            hellos.append(connection.recv(16384))
+
+    threading.Thread(target=accept, daemon=True).start()
+    policy = HostPolicy(resolve=lambda host, port: ["127.0.0.1"],
+                        is_public=lambda address: address == PUBLIC_HERE)
+    port = listener.getsockname()[1]
+    message = refusal(f"https://photos.example:{port}/photo.png", policy)
+    listener.close()
+    assert "cannot fetch the image" in message
+    assert hellos and hellos[0][0] == 0x16 and client_hello_sni(hellos[0]) == "photos.example"
 
 def test_the_api_refuses_a_private_image_url_with_a_clear_400(tmp_path, engine_settings, site):
     services = open_services(tmp_path / "data", Director(EnginePool(engine_settings)))
