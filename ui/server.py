@@ -137,6 +137,7 @@ def build_page(app, options: ServeOptions, store: CreationStore, layout: DataLay
     from ui.catalog import asset_folders, load_catalog
     from ui.studio import Studio
     from ui.web import HEAD, build_blocks, css, theme
+    from video.intake import MAX_BYTES as PHOTO_MAX_BYTES
 
     catalog = load_catalog(app, options.engine)
     studio = Studio(store=store, layout=layout, queue=queue, director=app.director,
@@ -152,7 +153,10 @@ def build_page(app, options: ServeOptions, store: CreationStore, layout: DataLay
         blocked_paths=[str(layout.root / "secrets"), str(layout.db_path),
                        str(layout.root / "jobs")],
         theme=theme(), css=css(), head=HEAD, ssr_mode=False, footer_links=["api"],
-        show_error=True)
+        show_error=True,
+        # The page takes photos only: a bigger upload than the intake accepts is refused
+        # (HTTP 413) while it streams in, before it fills the disk.
+        max_file_size=PHOTO_MAX_BYTES)
     return web
 
 
