@@ -21,6 +21,8 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# A self-hosted server tells no one it runs: Gradio's usage telemetry is off unless asked for.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from errors import EngineUnavailable, InputError  # noqa: E402
 from files import out_of_space  # noqa: E402

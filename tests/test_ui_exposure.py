@@ -1,5 +1,6 @@
-"""The page's upload route refuses a file bigger than a photo may be while it streams in,
-so a client cannot fill the server's disk through it; a photo-sized upload is taken."""
+"""What the page exposes: its upload route refuses a file bigger than a photo may be while
+it streams in (a client cannot fill the server's disk through it), and the app sends no
+usage telemetry."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from video.intake import MAX_BYTES
 def test_uploads_over_the_photo_limit_are_refused_before_they_land(tmp_path, shared_cache):
     temp = tmp_path / "gradio-temp"
     env = dict(os.environ, CLIPWRIGHT_CACHE_DIR=str(shared_cache), HF_HUB_OFFLINE="1",
-               GRADIO_TEMP_DIR=str(temp), GRADIO_ANALYTICS_ENABLED="False")
+               GRADIO_TEMP_DIR=str(temp))
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "serve", "--port", "0", "--engine", "tiny",
          "--data-dir", str(tmp_path / "data")],
@@ -43,3 +44,16 @@ def test_uploads_over_the_photo_limit_are_refused_before_they_land(tmp_path, sha
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def test_gradio_telemetry_is_off_unless_asked_for():
+    check = ("import app, gradio.analytics as a; "
+             "print(a.analytics_enabled(), app.__name__ and 'ok')")
+    env = {k: v for k, v in os.environ.items() if k != "GRADIO_ANALYTICS_ENABLED"}
+    result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["False", "ok"], result.stderr
+    env["GRADIO_ANALYTICS_ENABLED"] = "True"  # an operator may still turn it on
+    result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["True", "ok"], result.stderr
