@@ -26,6 +26,7 @@ SUITES = {
     "rewriter": "bench.rewriter",
     "styles": "bench.styles",
     "preview": "bench.preview",
+    "load": "bench.load",
 }
 CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter", "styles", "preview")
 # Suites with flags of their own: `python -m bench gpu --help`.
