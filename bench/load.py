@@ -2,12 +2,13 @@
 
 `python -m bench load` starts `python app.py serve --engine tiny` on a temporary data
 folder, lets one browser-like session render first (the engine and the music selector
-load), takes the server's memory as the baseline, then sends 20 browser-like sessions and
-3 API clients (2 tasks each) at the same moment. A session is a `gradio_client.Client` —
-its own Gradio session, so its own browser identity — that sends an idea to `/chat`,
-presses Generate (`/generate`, one denoising step) and follows the render (`/follow`),
-noting every place in line it is shown. An API client submits with a key made by
-`python app.py keys create` and polls `/async-result/{id}`.
+load; the most memory the server used until then is the baseline), then sends 20
+browser-like sessions and 3 API clients (2 tasks each, and one task for a model the tiny
+engine cannot render, which must fail with its reason) at the same moment. A session is
+a `gradio_client.Client` — its own Gradio session, so its own browser identity — that
+sends an idea to `/chat`, presses Generate (`/generate`, one denoising step) and follows
+the render (`/follow`), noting every place in line it is shown. An API client submits
+with a key made by `python app.py keys create` and polls `/async-result/{id}`.
 
 bench/load_checks.py names whatever went wrong: a job lost, run twice or failed without a
 reason, a place in line that was wrong, memory above its ceiling. tests/test_load.py runs
@@ -16,6 +17,7 @@ the same load and asserts it finds nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -40,6 +42,7 @@ IDEAS = ("a cat on a roof at dusk", "猎豹卧在草地上", "a lighthouse in a 
 # (measured 170–210 MiB; 300–450 MiB before allocator.py trimmed glibc's arenas).
 RSS_CEILING_MIB = 320
 POLL_S = 0.3
+DOOMED_MODEL = "cogvideox-2b"  # a real model id; the tiny engine does not render it
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class LoadPlan:
     api_clients: int = 3
     tasks_per_client: int = 2
     steps: int = 1  # the browser's Advanced → steps
+    doomed_task: bool = True  # one more API task, for a model this server cannot render
     client_timeout_s: float = 300.0
     rss_ceiling_mib: int = RSS_CEILING_MIB
 
@@ -69,6 +73,7 @@ class Task:
 
     client: str  # "session-3", "api-1"
     idea: str
+    model: str = "cogvideox-3"  # API tasks: the platform's name for "the server's engine"
     submitted_at: float = 0.0
     answered_at: float = 0.0  # when the client had its video or the failure
     job_id: str | None = None  # API clients know it; sessions are matched by idea
@@ -89,7 +94,7 @@ class LoadReport:
     integrity: str
     rss_kib: list[tuple[float, int]]  # (time, VmRSS) of the server process
     cold_kib: int  # just after start-up
-    baseline_kib: int  # after the warm-up render
+    baseline_kib: int  # the most the server used while it rendered the warm-up video
     load_started: float
     load_ended: float
     data_dir: Path
@@ -161,8 +166,6 @@ class Server:
             env=self.env, capture_output=True, text=True, timeout=180)
         if result.returncode != 0:
             raise RuntimeError(f"keys create failed: {result.stderr}")
-        import json
-
         return json.loads(result.stdout)["key"]
 
     def stop(self) -> None:
@@ -196,7 +199,14 @@ def browser_session(url: str, task: Task, plan: LoadPlan, start: threading.Barri
     from gradio_client import Client
 
     client = Client(url, verbose=False, download_files=False)
-    start.wait()
+    try:
+        start.wait()
+        _press_generate(client, task, plan)
+    finally:
+        client.close()
+
+
+def _press_generate(client, task: Task, plan: LoadPlan) -> None:
     chat = client.predict({"text": task.idea, "files": []}, "", api_name="/chat")
     camera, scene, details, style, music = (part.get("value") for part in chat[2:7])
     task.submitted_at = time.time()
@@ -204,9 +214,8 @@ def browser_session(url: str, task: Task, plan: LoadPlan, start: threading.Barri
                              None, plan.steps, None, 0, api_name="/generate")
     if seen := _sighting(started[0]):
         task.sightings.append(seen)
-    follow = client.submit(api_name="/follow")
     last = None
-    for last in follow:
+    for last in client.submit(api_name="/follow"):
         if (seen := _sighting(last[0])) and seen.stage != "done":
             task.sightings.append(seen)
     task.answered_at = time.time()
@@ -231,7 +240,7 @@ def api_client(url: str, key: str, tasks: list[Task], start: threading.Barrier) 
         start.wait()
         for number, task in enumerate(tasks):
             task.submitted_at = time.time()
-            body = {"model": "cogvideox-3", "prompt": task.idea, "with_audio": number % 2 == 1,
+            body = {"model": task.model, "prompt": task.idea, "with_audio": number % 2 == 1,
                     "request_id": f"{task.client}-{number}"}  # every other one with music
             answer = http.post("/videos/generations", json=body)
             answer.raise_for_status()
@@ -311,11 +320,13 @@ def run_load(work_dir: Path, cache_dir: Path, plan: LoadPlan = LoadPlan()) -> Lo
                                  alone)
         warming.start()
         warming.join(plan.client_timeout_s)
-        baseline = server.rss_kib()
+        baseline = max([kib for _, kib in samples] + [server.rss_kib()])
         tasks = [Task(f"session-{n}", f"{IDEAS[n % len(IDEAS)]} (take {n})")
                  for n in range(plan.sessions)]
         api_tasks = [[Task(f"api-{c}", f"{IDEAS[(c + t) % len(IDEAS)]}, task {t} of client {c}")
                       for t in range(plan.tasks_per_client)] for c in range(plan.api_clients)]
+        if api_tasks and plan.doomed_task:  # it must fail, with a reason its client sees
+            api_tasks[0].append(Task("api-0", "a doomed render", model=DOOMED_MODEL))
         start = threading.Barrier(plan.sessions + plan.api_clients)
         threads = [_client_thread([task], partial(browser_session, server.url, task, plan, start),
                                   start) for task in tasks]
@@ -367,10 +378,10 @@ def figures(report: LoadReport) -> list[Measurement]:
                      if job["status"] == "done")
     plan = report.plan
     who = (f"{plan.sessions} browser sessions + {plan.api_clients} API clients × "
-           f"{plan.tasks_per_client} tasks, tiny engine")
+           f"{plan.tasks_per_client} tasks (+ 1 that fails), tiny engine")
     p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
     load = "load average %.1f / %.1f / %.1f" % os.getloadavg()
-    memory = (f"server RSS: cold {report.cold_kib // 1024} MiB, baseline "
+    memory = (f"server RSS: cold {report.cold_kib // 1024} MiB, warm-up peak "
               f"{report.baseline_kib // 1024} MiB, peak {report.peak_kib // 1024} MiB")
     return [
         Measurement(f"load: {who} — wall time per job", wall / len(tasks), len(tasks),
