@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from fastapi.security import HTTPBearer
 
+from agent.director import RenderOptions
 from agent.jobs import Job, JobQueue
 from agent.shot import ShotSpec
 from api.auth import Authenticator, RateLimiter, too_frequent
@@ -29,7 +30,7 @@ from api.images import ImageRules, image_bytes, save_image
 from api.platform import PlatformRules, load_rules
 from api.schemas import (GenerationBody, TaskResult, TaskSubmitted, VideoResult, first_image,
                          parse_body, plan_render, with_image)
-from errors import InputError
+from errors import EngineUnavailable, InputError
 from store.keys import ApiKey, KeyStore
 from store.layout import DataLayout
 
@@ -84,6 +85,7 @@ class VideoApi:
         render = plan_render(body, self.rules, engine=self.config.engine,
                              default_model=self.config.model, known_models=self.known_models)
         self.check_choices(render.spec_without_image)
+        self.check_model(render.options, "i2v" if render.wants_image else "t2v")
         if body.request_id and (repeat := self.queue.find(key.owner, body.request_id)):
             return self.submitted(repeat)  # an idempotent repeat costs nothing
         if self.queue.in_flight(key.owner) >= key.max_in_flight:
@@ -105,6 +107,16 @@ class VideoApi:
         if image is not None and job.spec.source_image != image:
             image.unlink(missing_ok=True)  # lost a race with a repeat of the same request
         return self.submitted(job)
+
+    def check_model(self, options: RenderOptions, task: str) -> None:
+        """A model the server's engine does not have is a 400 now. When no engine can
+        render here at all, the task is taken and fails later with what to set up."""
+        try:
+            self.queue.director.engines.get(options.engine, task).defaults(task, options.model)
+        except EngineUnavailable:
+            return
+        except InputError as exc:
+            raise ApiError(400, BAD_FIELD, str(exc)) from None
 
     def check_choices(self, spec: ShotSpec) -> None:
         """A style or track that does not exist is a 400 now, not a failed task later.
