@@ -3,8 +3,8 @@
 `python -m bench load` starts `python app.py serve --engine tiny` on a temporary data
 folder, lets one browser-like session render first (the engine and the music selector
 load; the most memory the server used until then is the baseline), then sends 20
-browser-like sessions and 3 API clients (2 tasks each, and one task for a model the tiny
-engine cannot render, which must fail with its reason) at the same moment. A session is
+browser-like sessions and 3 API clients (2 tasks each, and one request for a model this
+server lacks, which must be refused with its reason and leave no job) at the same moment. A session is
 a `gradio_client.Client` — its own Gradio session, so its own browser identity — that
 sends an idea to `/chat`, presses Generate (`/generate`, one denoising step) and follows
 the render (`/follow`), noting every place in line it is shown. An API client submits
@@ -42,7 +42,7 @@ IDEAS = ("a cat on a roof at dusk", "猎豹卧在草地上", "a lighthouse in a 
 # (measured 170–210 MiB; 300–450 MiB before allocator.py trimmed glibc's arenas).
 RSS_CEILING_MIB = 320
 POLL_S = 0.3
-DOOMED_MODEL = "cogvideox-2b"  # a real model id; the tiny engine does not render it
+REFUSED_MODEL = "cogvideox-2b"  # a real model id that a tiny-engine server lacks
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class LoadPlan:
     api_clients: int = 3
     tasks_per_client: int = 2
     steps: int = 1  # the browser's Advanced → steps
-    doomed_task: bool = True  # one more API task, for a model this server cannot render
+    refused_task: bool = True  # one more API request, for a model this server lacks
     client_timeout_s: float = 300.0
     rss_ceiling_mib: int = RSS_CEILING_MIB
 
@@ -77,7 +77,8 @@ class Task:
     submitted_at: float = 0.0
     answered_at: float = 0.0  # when the client had its video or the failure
     job_id: str | None = None  # API clients know it; sessions are matched by idea
-    outcome: str = ""  # "done", "failed: <reason>", or "" when it never ended
+    outcome: str = ""  # "done", "failed: <reason>", "refused: <reason>" (a 4xx at
+    # submission), or "" when it never ended
     video_bytes: int = 0  # the finished video, downloaded by the client
     sightings: list[Sighting] = field(default_factory=list)
     error: str | None = None  # the client itself broke (an exception): never expected
@@ -243,6 +244,10 @@ def api_client(url: str, key: str, tasks: list[Task], start: threading.Barrier) 
             body = {"model": task.model, "prompt": task.idea, "with_audio": number % 2 == 1,
                     "request_id": f"{task.client}-{number}"}  # every other one with music
             answer = http.post("/videos/generations", json=body)
+            if answer.status_code in (400, 404, 413):
+                task.answered_at = time.time()
+                task.outcome = f"refused: {answer.json()['error']['message']}"
+                continue
             answer.raise_for_status()
             task.job_id = answer.json()["id"]
         # A client that retries its first request gets the same task, not a second render.
@@ -250,7 +255,7 @@ def api_client(url: str, key: str, tasks: list[Task], start: threading.Barrier) 
             "model": "cogvideox-3", "prompt": "changed", "request_id": f"{tasks[0].client}-0"})
         if repeat.json().get("id") != tasks[0].job_id:
             tasks[0].error = f"a repeated request_id made another task: {repeat.text}"
-        waiting = list(tasks)
+        waiting = [task for task in tasks if task.job_id]
         while waiting:
             for task in list(waiting):
                 result = http.get(f"/async-result/{task.job_id}").json()
@@ -325,8 +330,8 @@ def run_load(work_dir: Path, cache_dir: Path, plan: LoadPlan = LoadPlan()) -> Lo
                  for n in range(plan.sessions)]
         api_tasks = [[Task(f"api-{c}", f"{IDEAS[(c + t) % len(IDEAS)]}, task {t} of client {c}")
                       for t in range(plan.tasks_per_client)] for c in range(plan.api_clients)]
-        if api_tasks and plan.doomed_task:  # it must fail, with a reason its client sees
-            api_tasks[0].append(Task("api-0", "a doomed render", model=DOOMED_MODEL))
+        if api_tasks and plan.refused_task:  # refused with a reason, leaving nothing
+            api_tasks[0].append(Task("api-0", "a render it cannot do", model=REFUSED_MODEL))
         start = threading.Barrier(plan.sessions + plan.api_clients)
         threads = [_client_thread([task], partial(browser_session, server.url, task, plan, start),
                                   start) for task in tasks]
@@ -378,7 +383,7 @@ def figures(report: LoadReport) -> list[Measurement]:
                      if job["status"] == "done")
     plan = report.plan
     who = (f"{plan.sessions} browser sessions + {plan.api_clients} API clients × "
-           f"{plan.tasks_per_client} tasks (+ 1 that fails), tiny engine")
+           f"{plan.tasks_per_client} tasks (+ 1 refused), tiny engine")
     p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
     load = "load average %.1f / %.1f / %.1f" % os.getloadavg()
     memory = (f"server RSS: cold {report.cold_kib // 1024} MiB, warm-up peak "

@@ -19,7 +19,13 @@ def check(report: LoadReport) -> list[str]:
     by_idea: dict[str, list[dict]] = {}
     for job in report.jobs:
         by_idea.setdefault(json.loads(job["spec"]).get("idea"), []).append(job)
+    accepted = [task for task in report.tasks if not task.outcome.startswith("refused")]
     for task in report.tasks:
+        if task.outcome.startswith("refused"):  # a 4xx: a reason, and no job at all
+            if len(task.outcome) <= len("refused: ") or by_idea.get(task.idea):
+                problems.append(f"{task.client}: refused as '{task.outcome}', and "
+                                f"{len(by_idea.get(task.idea, []))} jobs hold its idea")
+            continue
         if task.job_id is None:  # a session: its numbered idea names its job
             matches = by_idea.get(task.idea, [])
             if len(matches) != 1:
@@ -35,9 +41,9 @@ def check(report: LoadReport) -> list[str]:
         elif task.outcome.startswith("failed") and (job["status"] != "failed" or
                                                     len(task.outcome) <= len("failed: ")):
             problems.append(f"{task.client}: shown '{task.outcome}' for a {job['status']} job")
-    if len(report.jobs) != len(report.tasks):
-        problems.append(f"{len(report.jobs)} jobs in the database for {len(report.tasks)} "
-                        f"renders asked for")
+    if len(report.jobs) != len(accepted):
+        problems.append(f"{len(report.jobs)} jobs in the database for {len(accepted)} "
+                        f"renders accepted")
     for job in report.jobs:
         name = f"job {job['id'][:8]} ({job['owner'][:14]})"
         if job["status"] not in ("done", "failed"):
