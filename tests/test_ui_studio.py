@@ -264,3 +264,31 @@ def test_what_a_render_had_to_change_is_said_in_the_chat(studio):
     render(studio, session, job.id)
     done = studio.history(session)[-1].text
     assert "Worth knowing" in done and "at most 6 s" in done and "60 s" in done
+
+
+def test_a_full_disk_when_the_video_is_collected_keeps_it_for_later(studio):
+    """A real EFBIG (a file-size limit, inherited by ffmpeg) while the GIF is written: the
+    user is told in one sentence, nothing half-made is listed, and the video is collected
+    once there is room."""
+    import resource
+    import signal
+
+    session = studio.open_session(None, None)
+    studio.say(session, "a red kite over a beach")
+    job = studio.generate(session, ShotEdits(music="none"), RenderOptions(engine="tiny", steps=1))
+    done = studio.queue.wait(job.id, session.owner, timeout=240)
+    assert done is not None and done.status == "done", done
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    ignored = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a kill
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (512, limits[1]))
+        with pytest.raises(InputError, match="disk is full.*It is kept"):
+            studio.collect(session, done)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, ignored)
+    assert studio.creations(session) == [] and studio.pending_job(session) == job.id
+    assert not any(studio.layout.root.joinpath("staging").glob("*")) \
+        if studio.layout.root.joinpath("staging").exists() else True
+    made = studio.collect(session, done)  # room again: the same render becomes the video
+    assert studio.creations(session)[0].id == made.id and made.gif.is_file()

@@ -299,7 +299,10 @@ class Handlers(GalleryEvents):
             self.previews.forget(job_id)
         updates = Updates()
         if status is not None:
-            outcome = self.studio.collect(session, status.job)
+            try:
+                outcome = self.studio.collect(session, status.job)
+            except InputError as exc:  # e.g. a full disk: the render is kept for later
+                raise gr.Error(str(exc), print_exception=False) from None
             if not isinstance(outcome, str):
                 self.actions_view(updates, session, outcome.id)
                 self.videos_view(updates, session)

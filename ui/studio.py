@@ -21,6 +21,7 @@ from agent.jobs import Job, JobProgress, JobQueue, decode_spec, encode_spec
 from agent.limits import check_text
 from agent.shot import ShotSpec
 from errors import InputError
+from files import out_of_space
 from store.creations import Creation, CreationStore, Message, Share, new_id
 from store.layout import DataLayout, UnsafePath, check_id
 from ui.i18n import LANGUAGES, Strings, language_from_header
@@ -319,14 +320,23 @@ class Studio:
         Collecting the same job twice returns the creation made the first time.
         """
         with self._collect_lock:  # two followers of one job (two tabs) make one creation
-            return self._collect(session, job)
+            try:
+                return self._collect(session, job)
+            except Exception as exc:
+                if not out_of_space(exc):
+                    raise
+                # The render is kept in jobs/ and the job stays pending (nothing was
+                # written): once there is space, a reload (or the next look) collects it.
+                raise InputError(self.strings.text(session.language,
+                                                   "error_disk_full")) from exc
 
     def _collect(self, session: SessionInfo, job: Job) -> Creation | str:
         state = self.store.state(session.session_id)
-        if state.get("pending_job") == job.id:
-            self._save(session, pending_job=None)
+        done = {"pending_job": None} if state.get("pending_job") == job.id else {}
         collected = dict(state.get("collected", {}))
         if job.id in collected:  # "" for a job that failed
+            if done:
+                self._save(session, **done)
             existing = self.store.creation(collected[job.id], session.session_id) \
                 if collected[job.id] else None
             return existing or job.error or self.strings.text(session.language,
@@ -334,13 +344,13 @@ class Studio:
         if job.status == "failed" or job.mp4 is None:
             reason = job.error or "failed"
             collected[job.id] = ""
-            self._save(session, collected=dict(list(collected.items())[-200:]))
+            self._save(session, collected=dict(list(collected.items())[-200:]), **done)
             self.note(session, self.strings.text(session.language, "reply_failed",
                                                  reason=reason))
             return reason
         creation = publish_job(self.layout, self.store, session.session_id, job)
         collected[job.id] = creation.id
-        self._save(session, collected=dict(list(collected.items())[-200:]))
+        self._save(session, collected=dict(list(collected.items())[-200:]), **done)
         key = "reply_done_test_pattern" if creation.test_pattern else "reply_done"
         text = self.strings.text(session.language, key, seed=creation.seed,
                                  engine=creation.engine)

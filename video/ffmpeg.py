@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import re
+import signal
 import subprocess
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,6 +29,8 @@ def run_ffmpeg(args: list[str], *, input_bytes: bytes | None = None, timeout: fl
         cmd.remove("-nostdin")
     proc = subprocess.run(cmd, input=input_bytes, capture_output=True, timeout=timeout)
     err = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode == -signal.SIGXFSZ:  # killed at the process's file-size limit
+        raise OSError(errno.EFBIG, "ffmpeg stopped: file too large for this process's limit")
     if proc.returncode != 0:
         tail = "\n".join(err.strip().splitlines()[-5:])
         raise RuntimeError(f"ffmpeg failed ({proc.returncode}): {tail}")
