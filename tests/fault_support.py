@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from api_support import wait_for
+from api_support import stop_process, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,13 +73,7 @@ class AppProcess:
         self.log.close()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
         self.log.close()
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+from api_support import stop_process
 
 from store.creations import Creation, CreationStore, new_id
 from store.db import Database
@@ -99,11 +100,7 @@ def site(tmp_path_factory, shared_cache):
     try:
         yield site
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
         db.close()
 
 

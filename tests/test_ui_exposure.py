@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import httpx
+from api_support import stop_process
 
 from tests.conftest import ROOT
 from video.intake import MAX_BYTES
@@ -39,11 +40,7 @@ def test_uploads_over_the_photo_limit_are_refused_before_they_land(tmp_path, sha
         kept = [p.stat().st_size for p in temp.rglob("*") if p.is_file()]
         assert kept and max(kept) < MAX_BYTES  # the small one is there, nothing big is
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def test_gradio_telemetry_is_off_unless_asked_for():

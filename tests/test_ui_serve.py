@@ -11,6 +11,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from api_support import stop_process
+
 from tests.conftest import ROOT
 from video.ffmpeg import probe
 
@@ -92,9 +94,5 @@ def test_serve_answers_the_page_share_routes_and_api_then_stops(tmp_path, shared
         assert status(f"/s/{token}") == 200 and status(f"/s/{token}/video.mp4") == 200
         assert (tmp_path / "data" / "clipwright.db").is_file()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
     assert process.returncode is not None
