@@ -144,7 +144,8 @@ class Director:
                             negative_prompt=styling.negative_prompt, engine=engine.name,
                             model=clip.model, seed=seed, video=video,
                             warnings=[*draft.warnings, *shape.warnings, *clip.warnings],
-                            timings=timings, test_pattern=clip.test_pattern, track=track, rewrite=draft)
+                            timings=timings, test_pattern=clip.test_pattern, track=track,
+                            rewrite=draft)
 
     # --- the steps -------------------------------------------------------------------------
 
