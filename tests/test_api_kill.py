@@ -5,13 +5,13 @@ database read-only to kill it while a job is running.
 """
 
 import re
-import sqlite3
 
 import httpx
 import pytest
 
 from agent.jobs import INTERRUPTED_TWICE
 from api_support import PREFIX, ApiProcess, result, submit, wait_for, wait_result
+from fault_support import job_row
 from store.db import Database
 from store.keys import KeyStore
 from store.layout import DataLayout
@@ -25,17 +25,6 @@ def make_key(data) -> str:
     key = KeyStore(db).create("kill test", submits_per_minute=100, max_in_flight=10)[1]
     db.close()
     return key
-
-
-def job_row(data, job_id: str) -> dict:
-    """The job's row, read the way a second process would (read-only)."""
-    conn = sqlite3.connect(f"file:{DataLayout(data).db_path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return dict(row) if row else {}
-    finally:
-        conn.close()
 
 
 def running(data, job_id: str, attempts: int) -> bool:
