@@ -45,11 +45,13 @@ class AppProcess:
 
     def _read_url(self, timeout: float = 180) -> str:
         found: list[str] = []
+        self.stdout: list[str] = []  # every line the app printed, as it prints them
 
         def read() -> None:  # and go on reading, so a full pipe never blocks the app
-            for line in self.proc.stdout:
-                match = re.search(r"(?:listening|running) on (http://\S+)",
-                                  line.decode("utf-8", "replace"))
+            for raw in self.proc.stdout:
+                line = raw.decode("utf-8", "replace")
+                self.stdout.append(line)
+                match = re.search(r"(?:listening|running) on (http://\S+)", line)
                 if match and not found:
                     found.append(match[1])
 

@@ -18,6 +18,8 @@ import threading
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+from typing import Callable
 
 from allocator import MemoryTrimmer
 from errors import EngineUnavailable, InputError
@@ -102,7 +104,8 @@ def build_server(app, options: ServeOptions, on_ready=None, on_page=None,
     strings = load_strings()
     public_url = [options.public_url.rstrip("/")]
     page = DeferredApp()
-    loader = PageLoader(lambda: build_page(app, options, store, layout, queue, strings),
+    loader = PageLoader(lambda: build_page(app, options, store, layout, queue, strings,
+                                           public_url=lambda: public_url[0]),
                         page, on_page, on_page_failed)
 
     @asynccontextmanager
@@ -129,7 +132,7 @@ def build_server(app, options: ServeOptions, on_ready=None, on_page=None,
 
 
 def build_page(app, options: ServeOptions, store: CreationStore, layout: DataLayout,
-               queue, strings):
+               queue, strings, public_url: Callable[[], str]):
     """The Gradio app, mounted on a FastAPI app of its own (slow: imports Gradio)."""
     import gradio as gr
     from fastapi import FastAPI
@@ -142,7 +145,7 @@ def build_page(app, options: ServeOptions, store: CreationStore, layout: DataLay
     catalog = load_catalog(app, options.engine)
     studio = Studio(store=store, layout=layout, queue=queue, director=app.director,
                     strings=strings, styles=catalog.styles, tracks=catalog.tracks,
-                    public_url=options.public_url)
+                    public_url=public_url)
     blocks = build_blocks(studio, catalog, layout.secret("browser-state"),
                           engine_probe(app.engines, options.engine))
     blocks.queue(default_concurrency_limit=8)
@@ -290,13 +293,28 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _open_tunnel(host: str, port: int) -> str | None:
-    """A public gradio.live link to this server (needs the internet), or None with a note."""
-    from gradio import networking
+    """A public link to this server through Gradio's share tunnel, or None with a note.
 
+    Gradio's tunnel runs its `frpc` program, which it downloads from the Hugging Face CDN
+    on first use, and asks api.gradio.app for a share server unless
+    GRADIO_SHARE_SERVER_ADDRESS names one (a self-hosted share server). With
+    HF_HUB_OFFLINE set nothing is downloaded: the program must already be there.
+    """
+    from gradio import networking, tunneling
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE and not Path(tunneling.BINARY_PATH).is_file():
+        _no_public_link(f"Gradio's tunnel program is not at {tunneling.BINARY_PATH} and "
+                        f"HF_HUB_OFFLINE is set, so it is not downloaded; run once online "
+                        f"without HF_HUB_OFFLINE, or put it there")
+        return None
     try:
         return networking.setup_tunnel(host, port, secrets.token_urlsafe(32), None, None)
     except Exception as exc:  # noqa: BLE001 - the app runs on without a public link
-        print(f"note: no public link ({type(exc).__name__}: {exc}); the app is local only",
-              file=sys.stderr, flush=True)
+        _no_public_link(f"{type(exc).__name__}: {exc}")
         return None
 
+
+def _no_public_link(why: str) -> None:
+    print(f"note: no public link ({why}); the app is local only", file=sys.stderr,
+          flush=True)

@@ -14,6 +14,7 @@ import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from agent.conversation import Session
 from agent.director import RenderOptions
@@ -89,7 +90,7 @@ class Studio:
 
     def __init__(self, *, store: CreationStore, layout: DataLayout, queue: JobQueue,
                  director, strings: Strings, styles: list[Choice] = (),
-                 tracks: list[Choice] = (), public_url: str = ""):
+                 tracks: list[Choice] = (), public_url: Callable[[], str] = lambda: ""):
         self.store = store
         self.layout = layout
         self.queue = queue
@@ -97,7 +98,7 @@ class Studio:
         self.strings = strings
         self.styles = list(styles)
         self.tracks = list(tracks)
-        self.public_url = public_url.rstrip("/")
+        self.public_url = public_url  # --public-url, or the tunnel's once --share opens it
         self.music = MusicPicks(director)
         self._collect_lock = threading.Lock()
 
@@ -410,7 +411,7 @@ class Studio:
 
     def share_url(self, share: Share, base_url: str = "") -> str:
         """The public address of a share page."""
-        base = (self.public_url or base_url).rstrip("/")
+        base = (self.public_url().rstrip("/") or base_url).rstrip("/")
         return f"{base}/s/{share.token}"
 
     def active_share(self, session: SessionInfo, creation_id: str) -> Share | None:
