@@ -107,12 +107,15 @@ def browser():
 @pytest.fixture
 def open_page(browser, server, request, tmp_path_factory):
     """open_page(locale) → a page on the app in a fresh browser context (a new browser)."""
-    contexts = []
+    contexts, console = [], []
 
     def open_(locale: str = "en-US"):
         context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale=locale)
         contexts.append(context)
         page = context.new_page()
+        # What the page said, for the report of a failing test (an "Error" badge says little).
+        page.on("console", lambda m: console.append(f"{len(contexts)} {m.type}: {m.text}"))
+        page.on("pageerror", lambda e: console.append(f"{len(contexts)} pageerror: {e}"))
         page.set_default_timeout(90_000)  # CI runs two workers on two cores
         page.goto(server.url)
         wait_ready(page)
@@ -129,6 +132,9 @@ def open_page(browser, server, request, tmp_path_factory):
                 path = folder / f"{request.node.name}-{i}-{j}.png"
                 page.screenshot(path=str(path), full_page=True)
                 print(f"screenshot: {path}")
+        print("browser console (last 40):", *console[-40:], sep="\n  ")
+        log = server.log_path.read_text(encoding="utf-8", errors="replace")
+        print(f"server log ({server.log_path}), last 4000 characters:\n{log[-4000:]}")
     for context in contexts:
         context.close()
 
