@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from agent.rewriter import FormulaRewriter
+from agent.shot import ShotSpec
 from errors import GenerationCancelled, InputError
 from video.engines.tiny import tiny_model_dir
 from video.types import GenerationRequest
@@ -60,6 +62,10 @@ def test_prompt_longer_than_the_encoder_reads_is_reported(tiny_engine):
     clip = tiny_engine.generate(request(prompt=long_prompt))
     assert clip.warnings and "226" in clip.warnings[0]
     assert tiny_engine.generate(request()).warnings == []
+    # A whole formula prompt, most of its words outside the tiny vocabulary, fits too.
+    formula = FormulaRewriter().rewrite(ShotSpec(idea="a cheetah lying in the grass", seed=1))
+    assert len(formula.spec.prompt.split()) > 60 and not formula.warnings
+    assert tiny_engine.generate(request(prompt=formula.spec.prompt)).warnings == []
 
 
 @pytest.mark.parametrize("changes, message", [
