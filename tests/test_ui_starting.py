@@ -96,9 +96,9 @@ def test_serve_answers_while_the_page_is_built_then_serves_the_page(wired, monke
     gate, built = threading.Event(), threading.Event()
     real_build = ui.server.build_page
 
-    def gated_build(*args):
+    def gated_build(*args, **kwargs):
         assert gate.wait(120), "the test never opened the gate"
-        return real_build(*args)
+        return real_build(*args, **kwargs)
 
     monkeypatch.setattr(ui.server, "build_page", gated_build)
     ready = threading.Event()
@@ -119,7 +119,7 @@ def test_serve_answers_while_the_page_is_built_then_serves_the_page(wired, monke
 
 
 def test_a_page_that_cannot_be_built_is_reported(wired, monkeypatch):
-    def broken(*args):
+    def broken(*args, **kwargs):
         raise OSError("theme file unreadable")
 
     monkeypatch.setattr(ui.server, "build_page", broken)
