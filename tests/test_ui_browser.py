@@ -116,6 +116,9 @@ def open_page(browser, server, request, tmp_path_factory):
         # What the page said, for the report of a failing test (an "Error" badge says little).
         page.on("console", lambda m: console.append(f"{len(contexts)} {m.type}: {m.text}"))
         page.on("pageerror", lambda e: console.append(f"{len(contexts)} pageerror: {e}"))
+        streams = []  # the page's Gradio event streams (see ui/web.py _hold_the_stream)
+        page.on("request", lambda r: streams.append(r.url) if "/queue/data" in r.url else None)
+        page.event_streams = streams
         page.set_default_timeout(90_000)  # CI runs two workers on two cores
         page.goto(server.url)
         wait_ready(page)
@@ -201,6 +204,9 @@ def test_generate_draw_again_share_and_revoke(open_page):
     page.click("#btn-again")
     second = wait_for_video(page, 2)
     assert second["src"] != first["src"]  # Gradio names cached files by content hash
+    # One event stream for all of it: a stream closed between two events could swallow
+    # the second one's result (ui/web.py, _hold_the_stream).
+    assert len(page.event_streams) == 1
 
     page.click("#btn-share")
     link = page.locator("#cw-share-box a.cw-share-link")
@@ -275,6 +281,10 @@ def test_language_follows_the_browser_and_switches(open_page):
 def test_the_styles_tab_choice_carries_over_to_create(open_page):
     page = open_page()
     open_tab(page, "Styles")
+    # Before a pick: a line that says what to do, no empty player, nothing to use yet.
+    assert "Pick a look on the left" in page.locator("#cw-style-info").inner_text()
+    assert page.locator("#cw-style-preview video").count() == 0
+    assert page.locator("#btn-use-style").is_disabled()
     page.locator("#cw-style-gallery .thumbnail-item").nth(1).click()
     page.wait_for_selector("#cw-style-info h3")
     name = page.locator("#cw-style-info h3").inner_text().strip()

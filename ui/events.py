@@ -167,6 +167,10 @@ class Handlers(GalleryEvents):
         updates.set(self.c["browser"], value={"sid": session.session_id, "lang": language})
         self.reword(updates, language)
         self.videos_view(updates, session)
+        # The Styles tab's text is back to its hint: the picked style starts over with it.
+        updates.set(self.c["picked_style"], value=None)
+        updates.set(self.c["style_preview"], value=None, visible=False)
+        updates.set(self.c["use_style"], interactive=False)
         return updates.result()
 
     # --- the chat --------------------------------------------------------------------------

@@ -60,7 +60,7 @@ class GalleryEvents:
         style = shown[evt.index]
         return {c["picked_style"]: style.id,
                 c["style_preview"]: gr.update(value=str(style.preview) if style.preview
-                                              else None),
+                                              else None, visible=style.preview is not None),
                 c["style_info"]: f"### {style.name(language)}\n{style.description(language)}",
                 c["use_style"]: gr.update(interactive=True)}
 

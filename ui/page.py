@@ -274,9 +274,13 @@ def _styles_tab(c: dict, labels: Labels, strings: Strings, catalog: Catalog) -> 
                 allow_preview=False, show_label=False,
                 elem_id="cw-style-gallery", object_fit="cover", height="auto")
         with gr.Column(scale=2, elem_id="cw-style-detail"):
+            # Until a style is picked: no empty player, a line that says what to do.
             c["style_preview"] = gr.Video(show_label=False, autoplay=True, loop=True,
-                                          interactive=False, elem_id="cw-style-preview")
-            c["style_info"] = gr.Markdown(elem_id="cw-style-info")
+                                          interactive=False, visible=False,
+                                          elem_id="cw-style-preview")
+            c["style_info"] = labels.add(gr.Markdown(t("style_pick_hint"),
+                                                     elem_id="cw-style-info"),
+                                         "style_pick_hint", "value")
             c["use_style"] = labels.add(gr.Button(t("btn_use_style"), variant="primary",
                                                   interactive=False, elem_id="btn-use-style"),
                                         "btn_use_style", "value")

@@ -7,6 +7,7 @@ browser and API users share one fair line.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Callable
 
 import gradio as gr
@@ -16,6 +17,7 @@ from ui.page import CSS_FILE, Catalog, build_page
 from ui.studio import Studio
 from ui.views import EngineState
 
+HOLD_BEAT_S = 15  # how soon a closed tab's held event ends (see _hold_the_stream)
 HEAD = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
 
@@ -60,10 +62,13 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
             show_progress="hidden", api_name=False,
         ).then(h.on_poll, inputs=[c["session"], c["job"]], outputs=poll_out,
                concurrency_limit=None, show_progress="hidden", api_name=False)
+        page.blocks.load(_hold_the_stream, outputs=[], concurrency_limit=None,
+                         show_progress="hidden", api_name=False)
 
         c["language"].input(h.on_language, inputs=[c["session"], c["language"]],
                             outputs=_unique([c["session"], c["browser"], *reword_out,
-                                             *videos_out]),
+                                             *videos_out, c["picked_style"],
+                                             c["style_preview"], c["use_style"]]),
                             show_progress="hidden", api_name=False)
 
         # A chat message gets the agent's reply; what it asks for (generate, draw again,
@@ -134,6 +139,22 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
             outputs=_unique([*videos_out, c["video_detail"], c["picked_video"], c["chat"],
                              *actions_out]), api_name=False)
     return page.blocks
+
+
+async def _hold_the_stream():
+    """An event that lasts as long as the page, so the page's event stream stays open.
+
+    Gradio's server closes a page's stream when the last pending event completes; if the
+    page sends its next event in that instant (the step chained after a chat message, a
+    click just as a render ends), the page can take the close for the new event's and never
+    show its result: the message or render then seems to vanish. It happened in about one
+    run in three of the browser tests on a loaded 2-core machine. With this event pending
+    the stream closes only with the tab. It holds no thread; it wakes every HOLD_BEAT_S
+    and yields nothing, which is when Gradio ends it once the tab has gone.
+    """
+    while True:
+        await asyncio.sleep(HOLD_BEAT_S)
+        yield
 
 
 def _example_text(evt: gr.SelectData) -> dict:
