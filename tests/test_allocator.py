@@ -15,7 +15,9 @@ pytestmark = pytest.mark.skipif(_glibc() is None,
                                 reason="not glibc: the trimmer does nothing here")
 
 # Four threads fill 200 MB with 2 KiB blocks (above Python's small-object allocator, so
-# glibc's own), then free all but every 50th: the pages are free, yet glibc keeps them.
+# glibc's own) and hold them until all four are full, then free all but every 50th: the
+# pages are free, yet glibc keeps them. (Without the barrier, a thread that started late
+# reused the pages of one that had finished, and "before" was sometimes only 125 MiB.)
 SCRIPT = textwrap.dedent("""
     import sys, threading
     sys.path.insert(0, {root!r})
@@ -28,9 +30,11 @@ SCRIPT = textwrap.dedent("""
     trimmer = MemoryTrimmer(every_s=3600)
     assert trimmer.start()
     kept = []
+    all_full = threading.Barrier(4)
     def churn():
         blocks = [bytes(2048) for _ in range(25_000)]
         kept.extend(blocks[::50])
+        all_full.wait()  # all four hold their blocks at once, so none reuses another's
     threads = [threading.Thread(target=churn) for _ in range(4)]
     for t in threads: t.start()
     for t in threads: t.join()
