@@ -147,8 +147,8 @@ async def _hold_the_stream():
     Gradio's server closes a page's stream when the last pending event completes; if the
     page sends its next event in that instant (the step chained after a chat message, a
     click just as a render ends), the page can take the close for the new event's and never
-    show its result: the message or render then seems to vanish. It happened in about one
-    run in three of the browser tests on a loaded 2-core machine. With this event pending
+    show its result: the message or render then seems to vanish. It happened in 4 of 7
+    runs of the UI tests on two workers on a 2-core machine. With this event pending
     the stream closes only with the tab. It holds no thread; it wakes every HOLD_BEAT_S
     and yields nothing, which is when Gradio ends it once the tab has gone.
     """
