@@ -131,6 +131,19 @@ class FfmpegStandIn:
                 pass
 
 
+def create_key(data: Path, name: str, **limits):
+    """A new API key in the data folder's database: (ApiKey, the secret to send)."""
+    from store.db import Database
+    from store.keys import KeyStore
+    from store.layout import DataLayout
+
+    db = Database(DataLayout(data).ensure().db_path)
+    try:
+        return KeyStore(db).create(name, **limits)
+    finally:
+        db.close()
+
+
 def job_row(data: Path, job_id: str) -> dict:
     """A job's row, read the way a second process would (read-only)."""
     conn = sqlite3.connect(f"file:{data / 'clipwright.db'}?mode=ro", uri=True)

@@ -11,9 +11,8 @@ import pytest
 
 from agent.jobs import INTERRUPTED_TWICE
 from api_support import PREFIX, ApiProcess, result, submit, wait_for, wait_result
-from fault_support import job_row
+from fault_support import create_key, job_row
 from store.db import Database
-from store.keys import KeyStore
 from store.layout import DataLayout
 from video.ffmpeg import probe
 
@@ -21,10 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def make_key(data) -> str:
-    db = Database(DataLayout(data).ensure().db_path)
-    key = KeyStore(db).create("kill test", submits_per_minute=100, max_in_flight=10)[1]
-    db.close()
-    return key
+    return create_key(data, "kill test", submits_per_minute=100, max_in_flight=10)[1]
 
 
 def running(data, job_id: str, attempts: int) -> bool:

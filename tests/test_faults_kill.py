@@ -22,12 +22,11 @@ import pytest
 from agent.director import RenderOptions
 from agent.jobs import INTERRUPTED_TWICE
 from api_support import result, submit, wait_for, wait_result
-from fault_support import (ROOT, AppProcess, FfmpegStandIn, half_written, integrity, job_row,
-                           studio_on, wait_running)
+from fault_support import (ROOT, AppProcess, FfmpegStandIn, create_key, half_written, integrity,
+                           job_row, studio_on, wait_running)
 from store.creations import CreationStore
 from store.db import Database
 from store.jobs import JobStore
-from store.keys import KeyStore
 from store.layout import DataLayout
 from ui.studio import ShotEdits
 from video.ffmpeg import probe
@@ -36,10 +35,7 @@ pytestmark = pytest.mark.slow
 
 
 def make_key(data, in_flight: int = 50) -> str:
-    db = Database(DataLayout(data).ensure().db_path)
-    key = KeyStore(db).create("faults", submits_per_minute=600, max_in_flight=in_flight)[1]
-    db.close()
-    return key
+    return create_key(data, "faults", submits_per_minute=600, max_in_flight=in_flight)[1]
 
 
 def test_kill_while_generating_in_the_browser_app(tmp_path, shared_cache, engine_settings):

@@ -26,7 +26,7 @@ from agent.jobs import JobQueue, encode_options, encode_spec
 from agent.shot import ShotSpec
 from api_support import PREFIX, result, submit, wait_for, wait_result
 from errors import InputError
-from fault_support import AppProcess, studio_on
+from fault_support import AppProcess, create_key, studio_on
 from store.creations import CreationStore
 from store.db import Database
 from store.keys import KeyStore
@@ -191,17 +191,9 @@ def photo_task(key_url: str, key: str) -> str:
     return answer.json()["id"]
 
 
-def api_key(layout: DataLayout, name: str):
-    db = Database(layout.ensure().db_path)
-    try:
-        return KeyStore(db).create(name)
-    finally:
-        db.close()
-
-
 def test_an_api_photo_goes_when_its_task_ends(served):
     server, studio = served
-    key_info, key = api_key(studio.layout, "photos")
+    key_info, key = create_key(studio.layout.root, "photos")
     folder = studio.layout.uploads / f"key-{key_info.id}"
     task = photo_task(server.url, key)
     assert len(list(folder.iterdir())) == 1  # kept while the task waits or runs
@@ -213,7 +205,7 @@ def test_an_api_photo_goes_when_its_task_fails(tmp_path, shared_cache):
     """A server told to render with CogVideoX where it has no GPU (or, on a GPU machine, no
     weights offline) takes the task, fails it with the reason, and lets go of the photo."""
     layout = DataLayout(tmp_path / "data")
-    key_info, key = api_key(layout, "photos")
+    key_info, key = create_key(layout.root, "photos")
     server = AppProcess("serve", layout.root, shared_cache, "--engine", "cogvideox")
     try:
         task = photo_task(server.url, key)
