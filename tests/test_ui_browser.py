@@ -45,7 +45,8 @@ class AppServer:
 
     def start(self, port: int = 0) -> None:
         env = dict(os.environ, CLIPWRIGHT_CACHE_DIR=str(self.cache_dir), HF_HUB_OFFLINE="1",
-                   CLIPWRIGHT_DATA_DIR=str(self.data_dir), GRADIO_ANALYTICS_ENABLED="False")
+                   CLIPWRIGHT_DATA_DIR=str(self.data_dir), GRADIO_ANALYTICS_ENABLED="False",
+                   CLIPWRIGHT_LOG="INFO")  # what the page was refused shows in the log
         log = open(self.log_path, "a", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), "serve", "--engine", "tiny",
@@ -135,6 +136,8 @@ def open_page(browser, server, request, tmp_path_factory):
                 path = folder / f"{request.node.name}-{i}-{j}.png"
                 page.screenshot(path=str(path), full_page=True)
                 print(f"screenshot: {path}")
+                print("toasts:", page.evaluate(
+                    "() => [...document.querySelectorAll('.toast-body')].map(t => t.innerText)"))
         print("browser console (last 40):", *console[-40:], sep="\n  ")
         log = server.log_path.read_text(encoding="utf-8", errors="replace")
         print(f"server log ({server.log_path}), last 4000 characters:\n{log[-4000:]}")

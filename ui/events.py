@@ -15,7 +15,7 @@ import gradio as gr
 
 from agent.director import RenderOptions
 from errors import EngineUnavailable, InputError
-from ui.gallery_events import GalleryEvents, Updates
+from ui.gallery_events import GalleryEvents, Updates, refused
 from ui.i18n import LANGUAGES
 from ui.live_preview import PreviewImages
 from ui.page import (Catalog, Page, aspect_choices, duration_choices, model_choices,
@@ -121,7 +121,7 @@ class Handlers(GalleryEvents):
         try:
             self.studio.change_music(session, creation_id, None if remove else track_id)
         except InputError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise refused(exc) from None
         updates = Updates()
         updates.set(self.c["chat"], value=self.chat_view(session))
         self.actions_view(updates, session, creation_id)
@@ -188,7 +188,7 @@ class Handlers(GalleryEvents):
         try:
             turn = self.studio.say(session, message.get("text") or "", photo, style or None)
         except InputError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise refused(exc) from None
         updates = Updates()
         updates.set(self.c["session"], value=session)
         updates.set(self.c["chat"], value=self.chat_view(session))
@@ -222,7 +222,7 @@ class Handlers(GalleryEvents):
         try:
             self.studio.retrack(session, creation_id, action.partition(":")[2])
         except InputError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise refused(exc) from None
         updates = Updates()
         updates.set(c["chat"], value=self.chat_view(session))
         updates.set(c["chat_action"], value=None)
@@ -246,7 +246,7 @@ class Handlers(GalleryEvents):
                 seed=int(seed) if seed is not None else None,
                 duration=float(seconds) if seconds else None, aspect=aspect or AUTO), options)
         except (InputError, EngineUnavailable) as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise refused(exc) from None
         return self._started(session, job.id)
 
     def on_again(self, session, job_id, creation_id, engine, model, steps, guidance, seconds,
@@ -262,7 +262,7 @@ class Handlers(GalleryEvents):
                                          duration=float(seconds) if seconds else None,
                                          aspect=aspect if aspect and aspect != AUTO else None)
         except (InputError, EngineUnavailable) as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise refused(exc) from None
         return self._started(session, job.id)
 
     def _refuse_if_busy(self, session: SessionInfo, job_id: str | None) -> None:
@@ -306,7 +306,7 @@ class Handlers(GalleryEvents):
             try:
                 outcome = self.studio.collect(session, status.job)
             except InputError as exc:  # e.g. a full disk: the render is kept for later
-                raise gr.Error(str(exc), print_exception=False) from None
+                raise refused(exc) from None
             if not isinstance(outcome, str):
                 self.actions_view(updates, session, outcome.id)
                 self.videos_view(updates, session)

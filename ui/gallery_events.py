@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 
 import gradio as gr
@@ -14,6 +15,8 @@ import gradio as gr
 from errors import InputError
 from ui.studio import SessionInfo
 from ui.views import creation_details, share_html
+
+log = logging.getLogger(__name__)
 
 
 class Updates:
@@ -28,6 +31,14 @@ class Updates:
 
     def result(self) -> dict:
         return {component: gr.update(**props) for component, props in self._props.items()}
+
+
+def refused(exc: Exception) -> gr.Error:
+    """The toast for a user's mistake (InputError, EngineUnavailable): its message as it
+    is, no traceback; logged at INFO so an operator (or a failing browser test) sees what
+    the page was told."""
+    log.info("refused on the page: %s", exc)
+    return gr.Error(str(exc), print_exception=False)
 
 
 def base_url(request: gr.Request | None) -> str:
@@ -47,7 +58,7 @@ class GalleryEvents:
         try:
             share = self.studio.share(session, creation_id or "")
         except InputError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise refused(exc) from None
         url = self.studio.share_url(share, base_url(request))
         return gr.update(visible=True, value=share_html(self.strings, session.language, url))
 
@@ -110,7 +121,7 @@ class GalleryEvents:
         try:
             share = self.studio.share(session, creation_id or "")
         except InputError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise refused(exc) from None
         url = self.studio.share_url(share, base_url(request))
         return {self.c["v_share_box"]: share_html(self.strings, session.language, url),
                 self.c["v_revoke"]: gr.update(visible=True)}
