@@ -10,6 +10,9 @@ clip (render + our post-production) against the 30-second headline.
     python -m bench gpu                                   # all models and variants (long)
     python -m bench gpu --models cogvideox-5b --variants baseline,compile-blocks,preset-fast
     python -m bench gpu --tiny                            # the same code on a CPU, in seconds
+
+On a device lease, bench/gpu_session.sh runs the plan in order of importance inside a time
+budget (`--deadline-s`); each result is printed and saved the moment it is measured.
 """
 
 from __future__ import annotations
@@ -102,7 +105,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--post-seconds", type=float,
                         help="post-production time to add in the headline rows, measured "
                              "elsewhere (`python -m bench director`); default: measure it here")
-    parser.add_argument("--json", type=Path, help="append one JSON object per result to this file")
+    parser.add_argument("--json", type=Path,
+                        help="append one JSON object per result to this file as it is measured")
+    parser.add_argument("--deadline-s", type=float,
+                        help="start no model or variant (after the first baseline) that would "
+                             "end past this many seconds from now (a device lease is short); "
+                             "it is skipped, and said so")
     args = parser.parse_args(argv)
     args.models = (args.models or ("tiny" if args.tiny else
                                    "cogvideox-2b,cogvideox-5b,cogvideox1.5-5b")).split(",")
@@ -110,6 +118,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.size = (int(width), int(height), int(frames))
     args.steps = args.steps or (4 if args.tiny else 50)
     args.device = "cpu" if args.tiny else "cuda"
+    args.ends_at = None if args.deadline_s is None else time.monotonic() + args.deadline_s
     return args
 
 
@@ -134,25 +143,56 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown model or variant {unknown}; see bench/gpu_models.toml", file=sys.stderr)
         return 2
     chosen = ["baseline", *[v for v in chosen if v != "baseline"]]  # ratios need the baseline
-    rows, results = [], []
-    for name in args.models:
-        model_rows, model_results = run_model(specs[name], [variants[v] for v in chosen], args)
-        rows += model_rows
-        results += model_results
     print(f"Clipwright GPU benchmarks, {time.strftime('%Y-%m-%d')}, {describe_machine(args.device)}")
     print(f"{args.weights} weights, {args.size[0]}×{args.size[1]}, {args.size[2]} frames, "
-          f"{args.steps} steps, median of {args.repeats}\n")
-    print(table(rows))
-    skipped = [r for r in results if r.skipped]
-    for r in skipped:
-        print(f"skipped: {r.model} {r.variant}: {r.skipped}")
-    if args.json:
-        with args.json.open("a", encoding="utf-8") as handle:
-            for r in results:
-                handle.write(json.dumps({"date": time.strftime("%Y-%m-%d"), "size": args.size,
-                                         "steps": args.steps, "weights": args.weights,
-                                         **asdict(r)}) + "\n")
+          f"{args.steps} steps, median of {args.repeats}", flush=True)
+    report = Reporter(args)
+    rows, results = [], []
+    for name in args.models:
+        # The first baseline always runs: the deadline is judged by its time. A bigger model's
+        # baseline takes at least as long as the last one's did.
+        floor = max((expected_seconds(r, args) for r in results if r.variant == "baseline"
+                     and not r.skipped), default=0.0)
+        if results and out_of_time(args, floor):
+            results.append(report(VariantResult(name, "baseline", "", skipped=OUT_OF_TIME)))
+            continue
+        model_rows, model_results = run_model(specs[name], [variants[v] for v in chosen], args,
+                                              report)
+        print(f"\n{table(model_rows)}", flush=True)  # each model's table as soon as it is done
+        rows += model_rows
+        results += model_results
+    print()
+    for r in results:
+        if r.skipped:
+            print(f"skipped: {r.model} {r.variant}: {r.skipped}")
     return 1 if any(m.verdict == "SLOW" for m in rows) else 0
+
+
+class Reporter:
+    """Hands on each result the moment it is measured: one line on stderr, and one JSON line
+    appended (and flushed) to --json, so a run cut short by its lease keeps what it took."""
+
+    def __init__(self, args):
+        self.args = args
+
+    def __call__(self, result: VariantResult) -> VariantResult:
+        done = f"skipped: {result.skipped}" if result.skipped else result.note()
+        print(f"[{time.strftime('%H:%M:%S')}] {result.model} {result.variant}: {done}",
+              file=sys.stderr, flush=True)
+        if self.args.json:
+            record = {"date": time.strftime("%Y-%m-%d"), "size": self.args.size,
+                      "steps": self.args.steps, "weights": self.args.weights, **asdict(result)}
+            with self.args.json.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record) + "\n")
+        return result
+
+
+OUT_OF_TIME = "out of time: it would end past --deadline-s"
+
+
+def out_of_time(args, needs_s: float) -> bool:
+    """Whether work expected to take `needs_s` seconds would end past the deadline."""
+    return args.ends_at is not None and time.monotonic() + needs_s > args.ends_at
 
 
 def describe_machine(device: str) -> str:
@@ -163,9 +203,10 @@ def describe_machine(device: str) -> str:
     return f"CPU only ({machine()}), torch {torch.__version__}"
 
 
-def run_model(spec: PipelineSpec, variants: list[Variant],
-              args) -> tuple[list[Measurement], list[VariantResult]]:
-    """Every variant of one model against its baseline, in this process."""
+def run_model(spec: PipelineSpec, variants: list[Variant], args,
+              report=lambda result: result) -> tuple[list[Measurement], list[VariantResult]]:
+    """Every variant of one model against its baseline, in this process; `report` gets each
+    result as soon as it is final."""
     import torch
 
     from video.engines.speed import (Machine, SpeedupUnavailable, adapt_to_machine,
@@ -182,6 +223,10 @@ def run_model(spec: PipelineSpec, variants: list[Variant],
                                                 len(pipe.transformer.transformer_blocks))
         result = VariantResult(spec.name, variant.name, options.describe(), dropped=dropped)
         results.append(result)
+        if baseline is not None and out_of_time(args, expected_seconds(results[0], args)):
+            result.skipped = OUT_OF_TIME
+            report(result)
+            continue
         try:
             if variant.name != "baseline":  # fresh transformer and VAE: nothing carries over
                 _replace(pipe, transformer=None, vae=None)
@@ -194,13 +239,16 @@ def run_model(spec: PipelineSpec, variants: list[Variant],
                        for _ in range(args.repeats)]
         except SpeedupUnavailable as exc:
             result.skipped = str(exc)
+            report(result)
             continue
         except torch.cuda.OutOfMemoryError:
             result.skipped = "out of GPU memory"
+            report(result)
             continue
         finally:
             torch._dynamo.reset()  # compiled graphs of one variant must not serve the next
         summarise(result, renders, baseline)
+        report(result)
         if variant.name == "baseline":
             baseline = renders[-1]
             rows += baseline_rows(spec.name, result, source.label)
@@ -209,6 +257,12 @@ def run_model(spec: PipelineSpec, variants: list[Variant],
                                 len(renders), note=result.note()))
     rows += headline_rows(spec.name, results, baseline, args)
     return rows, results
+
+
+def expected_seconds(baseline: VariantResult, args) -> float:
+    """A floor for one more variant: the baseline's warm-up and timed renders (a compiled or
+    quantised variant takes longer the first time, so the deadline is kept loosely)."""
+    return baseline.first_call_s + args.repeats * baseline.total_s
 
 
 def component_source(spec: PipelineSpec, args):

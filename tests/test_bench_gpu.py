@@ -1,6 +1,7 @@
 """The GPU benchmark's code, run on the CPU: specs, random-weight builds, the suite itself."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +109,52 @@ def test_tiny_run_reports_ratios_memory_and_picture_distance(tmp_path, capsys, m
     assert "post-production 2.5 s (given)" in printed and "≤ 30 s" in printed
     assert "skipped: tiny attention-efficient" in printed
     assert code in (0, 1)  # 1 only if a budget row is SLOW on a busy machine
+
+
+def test_a_deadline_skips_what_would_not_fit_and_says_so(tmp_path, capsys, monkeypatch,
+                                                         shared_cache):
+    from bench.gpu import OUT_OF_TIME, main
+
+    monkeypatch.setenv("CLIPWRIGHT_CACHE_DIR", str(shared_cache))
+    out = tmp_path / "results.jsonl"
+    # The baseline always runs (the deadline needs its time to judge the rest); after it,
+    # neither one more variant nor a second model fits in 0.5 s.
+    main(["--tiny", "--steps", "2", "--models", "tiny,tiny", "--variants", "fused-qkv",
+          "--deadline-s", "0.5", "--json", str(out)])
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["variant"], r["skipped"]) for r in rows] == [
+        ("baseline", ""), ("fused-qkv", OUT_OF_TIME), ("baseline", OUT_OF_TIME)]
+    assert rows[0]["total_s"] > 0
+    printed = capsys.readouterr()
+    assert "tiny baseline: per denoising step" in printed.out
+    assert f"skipped: tiny fused-qkv: {OUT_OF_TIME}" in printed.out
+    assert "tiny baseline: 0." in printed.err  # each result on stderr as it lands
+
+
+def _lease_script(out: Path, budget: int, cache: Path, *extra: str):
+    env = {**os.environ, "OUT": str(out), "BUDGET": str(budget), "CLIPWRIGHT_CACHE_DIR": str(cache)}
+    result = subprocess.run(["bash", "bench/gpu_session.sh", "--tiny", "--models", "tiny",
+                             "--steps", "2", *extra], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return (out / "gpu.md").read_text()
+
+
+def test_the_lease_script_runs_its_phases_and_keeps_each_result(tmp_path, shared_cache):
+    """bench/gpu_session.sh runs blind on a short GPU lease: here, its plan on the tiny
+    pipeline (the baseline of each phase only, to keep it short)."""
+    log = _lease_script(tmp_path, 300, shared_cache, "--variants", "baseline")
+    assert [line.split(":")[0] for line in log.splitlines() if line.startswith("== phase")] == [
+        "== phase headline", "== phase headline ended with 0", "== phase options",
+        "== phase options ended with 0", "== phase caches", "== phase caches ended with 0"]
+    assert "1 s clip at 192×128, end to end (tiny, baseline)" in log  # only the headline's
+    rows = [json.loads(line) for line in (tmp_path / "gpu.jsonl").read_text().splitlines()]
+    assert [(r["model"], r["variant"], r["steps"]) for r in rows] == [
+        ("tiny", "baseline", 2)] * 3
+    assert all(r["total_s"] > 0 and not r["skipped"] for r in rows)
+
+
+def test_the_lease_script_starts_no_phase_it_has_no_time_for(tmp_path, shared_cache):
+    log = _lease_script(tmp_path, 20, shared_cache)
+    assert log.count("not started") == 3 and "done in" in log
+    assert not (tmp_path / "gpu.jsonl").exists()
