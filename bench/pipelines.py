@@ -9,10 +9,10 @@ to judge how far caching moves a picture worth looking at.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from files import read_toml
 from video.engines.speed import SpeedOptions, preset_options
 
 SPEC_FILE = Path(__file__).with_name("gpu_models.toml")
@@ -53,7 +53,7 @@ class Variant:
 
 def load_specs(path: Path = SPEC_FILE) -> tuple[dict[str, PipelineSpec], dict[str, Variant]]:
     """The pipelines and variants of the spec file, checked; SpecError names the bad entry."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data = read_toml(path, SpecError, shown=path.name)
     encoders = data.get("text_encoder", {})
     pipelines = {}
     required = {"dtype", "text_encoder", "scheduler", "use_dynamic_cfg", "transformer", "vae",

@@ -158,3 +158,10 @@ def test_the_lease_script_starts_no_phase_it_has_no_time_for(tmp_path, shared_ca
     log = _lease_script(tmp_path, 20, shared_cache)
     assert log.count("not started") == 3 and "done in" in log
     assert not (tmp_path / "gpu.jsonl").exists()
+
+
+def test_a_spec_file_that_is_not_toml_is_named(tmp_path):
+    path = tmp_path / "gpu_models.toml"
+    path.write_text("[model.x\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"gpu_models.toml: not valid TOML"):
+        load_specs(path)
