@@ -4,7 +4,8 @@
 #
 #   device command (carry [".whl"], after `bash bench/gpu_wheels.sh` here; timeout_s 560):
 #     bash bench/gpu_session.sh
-#   here, the same plan on the CPU with the tiny pipeline (tests/test_bench_gpu.py does this):
+#   here, the same plan on the CPU with the tiny pipeline (tests/test_bench_gpu.py runs it
+#   with the baselines only, and with no time left):
 #     OUT=/tmp/gpu bash bench/gpu_session.sh --tiny --models tiny --steps 4
 #
 # Extra arguments go to every `python -m bench gpu` call (the last of a repeated flag wins).
