@@ -10,6 +10,15 @@ class InputError(ValueError):
     """Bad input from a user or caller; the message is shown to them as is."""
 
 
+class NotUnderstood(InputError):
+    """The idea's key words (what to show, or where) could not be read: the message is one
+    short question back to the user, in their language; `words` are the words not read."""
+
+    def __init__(self, question: str, words: tuple[str, ...] = ()):
+        super().__init__(question)
+        self.words = tuple(words)
+
+
 class EngineUnavailable(RuntimeError):
     """No engine can serve the request here; the message says what to set up."""
 

@@ -16,6 +16,7 @@ from typing import Callable
 from agent.glossary import has_cjk
 from agent.intents import Intents, load_intents, scan_refinement
 from agent.reading import Brief
+from agent.replies import label
 from agent.rewriter import FormulaRewriter, Rewrite, StyleHints
 from agent.shot import ShotSpec
 from errors import InputError
@@ -298,9 +299,14 @@ class Conversation:
         request = {**request, "photo": spec.source_image is not None,
                    "language": session.language}
         request.setdefault("current", {part: getattr(session.spec, part) for part in PARTS})
+        # Only an answer that takes the message as a new idea is held to that idea's facts:
+        # a refinement may change what the first idea named ("at dawn" → "make it night").
+        guard = (self.llm.guard(spec.with_changes(idea=request["message"]), new_idea_only=True)
+                 if allow_new and request.get("message") else None)
         try:
             fields, notes = self.llm.exchange(request, self.hints_for(session.style),
-                                              style=session.style, history=session.history[:-1])
+                                              style=session.style, history=session.history[:-1],
+                                              guard=guard)
         except LLMUnavailable as exc:
             return None, self.formula.replies.say(session.language, "fallback",
                                                   reason=str(exc))
@@ -344,12 +350,22 @@ class Conversation:
             affected.add("scene")
         if "subject" in slots:
             affected.add("details")
-        if style:
+        if style:  # the new style's hints shape this very turn, camera and light alike
             session.style = style
             spec = spec.with_changes(style=style)
+            hints = self.hints_for(style)
+            affected.add("scene")
+        # Every choice the message did not name stays as it was wherever it still fits.
+        keep = {slot: entry_id for slot, entry_id in picks.items() if slot not in slots}
         rewrite = self.formula.compose(spec.with_changes(**{p: "" for p in affected}),
-                                       new_brief, hints)
+                                       new_brief, hints, keep=keep)
         session.spec, session.brief = rewrite.spec, new_brief
+        # A choice that no longer fits what changed (a 24mm lens on a closer shot, sunlight at
+        # night) had to change too: say so, so that "everything else stays" is true.
+        followed = [label(self.formula.vocabulary, slot, entry_id, lang, rewrite.composition)
+                    for slot, entry_id in rewrite.composition.picks
+                    if slot in keep and keep[slot] != entry_id and slot not in ("pace",)]
+        items = [*items, *followed]
         parts = replies.join(lang, [replies.say(lang, p).lower() for p in PARTS if p in affected])
         head = replies.say(lang, "refined", parts=parts, items=replies.join(lang, items))
         rewrite = replace(rewrite, warnings=tuple(n for n in notes if n) + rewrite.warnings)

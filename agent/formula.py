@@ -9,6 +9,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from agent.consistency import Rules
+from agent.fidelity import mentions
 from agent.reading import Brief, article
 from agent.vocabulary import Entry, Vocabulary
 
@@ -91,8 +93,10 @@ def match_hints(camera: tuple[str, ...], lighting: tuple[str, ...], vocabulary: 
 class _Picker:
     """Per-slot choices: user pins first, then the style's hints, then weighted by the seed."""
 
-    def __init__(self, brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints):
+    def __init__(self, brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints,
+                 salt: int = 0):
         self.brief, self.vocabulary, self.seed, self.hints = brief, vocabulary, seed, hints
+        self.salt = salt
         self.picks: dict[str, Entry] = {}
         self.hinted: list[str] = []
 
@@ -100,7 +104,9 @@ class _Picker:
         # One generator per slot, so changing one choice leaves the others as they were; the
         # kind is mixed in so that one seed does not give every subject the same mood. A
         # string seed is hashed the same way in every process (unlike hash()).
-        return random.Random(f"{self.seed}:{self.brief.kind}:{name}")
+        salted = f":{self.salt}" if self.salt and name not in ("shot", "angle", "movement",
+                                                                "lens", "pace") else ""
+        return random.Random(f"{self.seed}:{self.brief.kind}:{name}{salted}")
 
     def choose(self, slot: str, fits=lambda e: True, *, auto: bool = True) -> Entry | None:
         entries = self.vocabulary.entries[slot]
@@ -130,10 +136,26 @@ def _weighted(rng: random.Random, entries: list[Entry]) -> Entry:
 
 
 def compose(brief: Brief, vocabulary: Vocabulary, *, seed: int, hints: Hints = Hints(),
-            photo: bool = False, token_budget: int = TOKEN_BUDGET) -> Composition:
+            photo: bool = False, token_budget: int = TOKEN_BUDGET,
+            rules: Rules | None = None) -> Composition:
     """Write the three parts for a Brief. With `photo`, describe motion for image-to-video:
-    the camera movement, what moves and how — never a new scene."""
-    p = _Picker(brief, vocabulary, seed, hints)
+    the camera movement, what moves and how — never a new scene. With `rules`, everything
+    added agrees with the idea (its place, the action's energy, the subject), and a prompt
+    whose light words clash (night and midday) is written again with other choices."""
+    composition = _compose(brief, vocabulary, seed, hints, photo, token_budget, rules, 0)
+    for salt in range(1, _RETRIES + 1):
+        if rules is None or not rules.clashes_in(composition.prompt):
+            break
+        composition = _compose(brief, vocabulary, seed, hints, photo, token_budget, rules, salt)
+    return composition
+
+
+_RETRIES = 6
+
+
+def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, photo: bool,
+             token_budget: int, rules: Rules | None, salt: int) -> Composition:
+    p = _Picker(brief, vocabulary, seed, hints, salt)
     kind = vocabulary.kinds[brief.kind]
     noun = vocabulary.nouns.get(brief.noun)
     pos = "their" if brief.plural else ((noun.pronoun if noun else "") or kind.pronoun)
@@ -165,10 +187,28 @@ def compose(brief: Brief, vocabulary: Vocabulary, *, seed: int, hints: Hints = H
     pace = p.choose("pace") if movement.paced else None
     speed = p.choose("speed", auto=False)
 
-    # Scene: setting, time, weather, lighting, atmosphere. A photo keeps its own scene.
-    setting_ids = (noun.settings if noun and noun.settings else kind.settings)
-    setting = p.choose("setting", lambda e: e.id in setting_ids, auto=not photo)
-    env = setting.env if setting else "outdoor"
+    # Scene: setting, time, weather, lighting, atmosphere. A photo keeps its own scene; the
+    # user's own place is never replaced, only lit and timed as that kind of space.
+    space = rules.space_of(brief.place) if rules is not None and brief.place else ""
+    if brief.place:
+        setting = vocabulary.get("setting", brief.place_setting) if brief.place_setting \
+            else None
+        if setting is not None:
+            p.picks["setting"] = setting
+    else:
+        setting_ids = (noun.settings if noun and noun.settings else kind.settings)
+        setting = p.choose("setting", lambda e: e.id in setting_ids, auto=not photo)
+    env = setting.env if setting else ({"indoor": "indoor", "underwater": "underwater",
+                                        "space": "space"}.get(space, "outdoor"))
+    if space and _space(env) != space:
+        env = space  # "a windowsill in Venice": the sill is indoors, whatever the city is
+    energy = rules.energy_of(brief.action) if rules is not None else ""
+
+    def suits(text: str) -> bool:
+        if any(mentions(text, word) for word in brief.avoid):
+            return False  # never add what the user excluded
+        return rules is None or rules.suits(text, subject=f"{brief.subject} {brief.noun}",
+                                            energy=energy, space=_space(env))
     sky = env in ("outdoor", "indoor")
     lit = [vocabulary.get("lighting", i) for i in brief.pinned("lighting")]
     time = p.choose("time", lambda e: not lit or any(not l.times or e.light in l.times
@@ -180,11 +220,15 @@ def compose(brief: Brief, vocabulary: Vocabulary, *, seed: int, hints: Hints = H
     suited = set(weather.atmospheres or ()) if weather else set()
     if not any(fits(e) and e.id in suited for e in vocabulary.entries["atmosphere"]):
         suited = {e.id for e in vocabulary.entries["atmosphere"]}
-    atmosphere = p.choose("atmosphere", lambda e: fits(e) and e.id in suited)
+    if not any(fits(e) and e.id in suited and suits(e.en)
+               for e in vocabulary.entries["atmosphere"]):
+        suited = {e.id for e in vocabulary.entries["atmosphere"] if suits(e.en)} or suited
+    atmosphere = p.choose("atmosphere", lambda e: fits(e) and e.id in suited and suits(e.en))
 
     action = brief.action
-    if not action and kind.idle and not photo:
-        action = p.rng("action").choice(kind.idle).format(pos=pos, obj="", texture="")
+    idle = [i for i in kind.idle if suits(i.format(pos=pos, obj="", texture=""))]
+    if not action and idle and not photo:
+        action = p.rng("action").choice(idle).format(pos=pos, obj="", texture="")
     movement_np = (f"{article(pace.en)} {pace.en} {movement.noun}" if pace else movement.en)
     user_motions = [d.format(pos=pos, obj="them" if brief.plural else "it", texture="")
                     for d in brief.details]
@@ -192,7 +236,8 @@ def compose(brief: Brief, vocabulary: Vocabulary, *, seed: int, hints: Hints = H
     obj = "them" if brief.plural else "it"
     kind_motions = [m.format(pos=pos, obj=obj, texture=texture) for m in
                     p.rng("motions").sample(list(kind.motions), len(kind.motions))]
-    kind_motions = [m for m in kind_motions if not _overlaps(m, [action, *user_motions])]
+    kind_motions = [m for m in kind_motions if not _overlaps(m, [action, *user_motions])
+                    and suits(m)]
     extra = p.rng("extra").choice(hints.camera_text) if hints.camera_text else ""
     lighting_en = lighting.en
     if not brief.pinned("lighting") and hints.lighting_text and "lighting" not in p.hinted:
@@ -209,14 +254,22 @@ def compose(brief: Brief, vocabulary: Vocabulary, *, seed: int, hints: Hints = H
                        subject=" ".join(filter(None, [brief.subject, action])), lens=lens.en,
                        speed=f", {speed.en}" if speed else "",
                        extra=f", {extra}" if extra and with_extra else "")
-        scene_kind = "scene_noplace" if brief.setting_in_action else "scene_place"
+        scene_kind = "scene_noplace" if brief.setting_in_action or setting is None \
+            else "scene_place"
+        # The user's own place is described by their words alone: a stock backdrop could
+        # contradict it (rice paddies for "a wheat field", a Chinese water town for Venice).
+        backdrops = [b for b in setting.backdrop if suits(b)] if setting is not None and \
+            not brief.place else []
+        backdrop = p.rng("backdrop").choice(backdrops) if backdrops else ""
         scene = _fill(p, scene_kind, vocabulary,
-                      place="" if brief.setting_in_action else setting.en,
+                      place="" if brief.setting_in_action or setting is None else setting.en,
                       time=time.en if time else "", time_noun=time.noun if time else "",
                       weather=f" {weather.en}" if weather else "",
-                      backdrop=p.rng("backdrop").choice(setting.backdrop),
-                      lighting=lighting_en, atmosphere=atmosphere.en)
-        texture_clause = p.rng("texture").choice(kind.textures).format(
+                      backdrop=backdrop, lighting=lighting_en, atmosphere=atmosphere.en)
+        textures = [t for t in kind.textures
+                    if suits(t.format(pos=pos, obj=obj, texture=texture))] or \
+            ["crisp, fine detail in every texture"]
+        texture_clause = p.rng("texture").choice(textures).format(
             pos=pos, obj=obj, texture=texture)
         details = _fill(p, "details", vocabulary, texture=texture_clause,
                         motions=_join(motions), motion_list=", ".join(motions))
@@ -287,7 +340,14 @@ def _photo_parts(vocabulary, p: _Picker, brief: Brief, noun, movement_np: str, s
 
 _OPTIONAL = {"weather", "speed", "extra", "action"}
 # When one of these has text, the template must show it (under one of the group's names).
-_MUST_SHOW = ({"time", "time_noun"}, {"weather"}, {"speed"}, {"extra"}, {"action"}, {"place"})
+_MUST_SHOW = ({"time", "time_noun"}, {"weather"}, {"speed"}, {"extra"}, {"action"}, {"place"},
+              {"backdrop"})
+
+
+def _space(env: str) -> str:
+    """The consistency rules' kind of space for a setting's env."""
+    return {"indoor": "indoor", "studio": "indoor", "underwater": "underwater",
+            "space": "space"}.get(env, "outdoor")
 
 
 def _fill(p: _Picker, name: str, vocabulary: Vocabulary, **values: str) -> str:

@@ -3,27 +3,21 @@ agent/data/glossary_zh.toml. Words it cannot find are reported, never passed on 
 
 from __future__ import annotations
 
-import logging
 import re
-import shutil
-import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent.datafile import (FLAG, TEXT, TEXTS, DataFileError, check_type, display_name,
                             read_toml, reject_unknown_keys)
+from agent.dictionary_zh import LOCATIVES, Dictionary, split_known
 from agent.vocabulary import CAMERA_SLOTS, DATA_DIR, SCENE_SLOTS, Vocabulary
 
 ROLES = ("subject", "count", "adjective", "action", "adverb", "part", "position", "camera",
-         "scene", "look", "cue", "ignore")
+         "scene", "look", "cue", "negation", "ignore")
 CUES = ("change", "add", "make", "more", "remove")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
-# Every glossary word gets the same jieba frequency, so the route with fewer, longer words
-# wins ("窗台上" → "窗台" + "上", "上海" stays whole).
-_GLOSSARY_FREQ = 1000
 
 
 @dataclass(frozen=True)
@@ -47,57 +41,85 @@ def has_cjk(text: str) -> bool:
 
 
 class Glossary:
-    """Chinese → English word lookup with jieba segmentation (loaded on first use)."""
+    """Chinese → English word lookup: the curated glossary first, then the gazetteer of
+    places, then CC-CEDICT (agent/dictionary_zh.py). Segmentation loads on first use."""
 
-    def __init__(self, words: dict[str, Word]):
+    def __init__(self, words: dict[str, Word], places=None, dictionary=None):
         self.words = words
-        self._longest = max(len(w) for w in words)
-        self._tokenizer = None
-        self._lock = threading.Lock()
+        self.places = places  # an agent.places.Gazetteer, or None
+        names = tuple(places.chinese_names()) if places is not None else ()
+        self.dictionary = dictionary or Dictionary(
+            tuple(w for w in words if has_cjk(w) and " " not in w) + names)
 
     def __len__(self) -> int:
         return len(self.words)
 
+    def known(self, word: str) -> bool:
+        """Whether any of the three sources gives the word a meaning."""
+        return word in self.words or self._place(word) is not None or (
+            self.dictionary.meaning(word) is not None)
+
+    def curated(self, word: str) -> bool:
+        """Whether the glossary or the gazetteer lists the word as it is."""
+        return word in self.words or self._place(word) is not None
+
     def segment(self, clause: str) -> list[Word]:
         """The words of one clause (no punctuation inside), each with its role."""
         out: list[Word] = []
-        for token in self._cut(clause):
+        for token in self.dictionary.cut(clause, self.known, self.curated):
             token = token.strip()
             if not token:
                 continue
-            if token in self.words:
-                out.append(self.words[token])
-            elif has_cjk(token):
-                out.extend(self._split_unknown(token))
+            if has_cjk(token):
+                out.extend(self.lookup(token))
             else:
                 out.extend(Word(m.group(0), "english", m.group(0))
                            for m in _LATIN_RUN.finditer(token))
         return _merge_unknown(out)
 
-    def _split_unknown(self, token: str) -> list[Word]:
-        """Forward maximum matching inside a word jieba found but the glossary lacks."""
-        out, i = [], 0
-        while i < len(token):
-            for size in range(min(self._longest, len(token) - i), 0, -1):
-                piece = token[i:i + size]
-                if piece in self.words:
-                    out.append(self.words[piece])
-                    i += size
-                    break
-            else:
-                out.append(Word(token[i], "unknown" if has_cjk(token[i]) else "ignore"))
-                i += 1
-        return out
+    def lookup(self, token: str) -> list[Word]:
+        """The Word(s) for one Chinese token. A token no source knows is split only into
+        known words of two or more characters; failing that it is one unknown word —
+        never read character by character ("牛仔" is not "牛" + "仔")."""
+        found = self._one(token)
+        if found is not None:
+            return [found]
+        pieces = split_known(token, self.known) if len(token) > 2 else None
+        if pieces:
+            return [w for piece in pieces if (w := self._one(piece)) is not None]
+        modified = self._modified_noun(token)
+        return modified or [Word(token, "unknown")]
 
-    def _cut(self, clause: str) -> list[str]:
-        with self._lock:
-            if self._tokenizer is None:
-                self._tokenizer = _make_tokenizer(self.words)
-        return self._tokenizer.lcut(clause, HMM=True)
+    def _modified_noun(self, token: str) -> list[Word] | None:
+        """"白猫" = "白" + "猫": single characters are read only as adjectives or counts
+        in front of a noun the glossary lists — the one pattern where a character inside an
+        unlisted word keeps its own meaning."""
+        words = [self.words.get(char) for char in token]
+        if any(w is None for w in words) or words[-1].role != "subject":
+            return None
+        if not all(w.role in ("adjective", "count") for w in words[:-1]):
+            return None
+        return words
+
+    def _one(self, token: str) -> Word | None:
+        if token in LOCATIVES:
+            return Word(token, "locative", LOCATIVES[token])
+        if token in self.words:
+            return self.words[token]
+        place = self._place(token)
+        if place is not None:
+            return Word(token, "place", place.en, setting=place.setting)
+        meaning = self.dictionary.meaning(token)
+        if meaning is not None:
+            return Word(token, "noun" if meaning.role == "noun" else "action", meaning.en)
+        return None
+
+    def _place(self, token: str):
+        return self.places.chinese(token) if self.places is not None else None
 
 
 def _merge_unknown(words: list[Word]) -> list[Word]:
-    """Join neighbouring unknown characters so the user is told about whole words."""
+    """Join neighbouring unknown words so the user is told about whole words."""
     merged: list[Word] = []
     for word in words:
         if word.role == "unknown" and merged and merged[-1].role == "unknown":
@@ -107,28 +129,8 @@ def _merge_unknown(words: list[Word]) -> list[Word]:
     return merged
 
 
-def _make_tokenizer(words: dict[str, Word]):
-    """A private jieba tokenizer whose dictionary is the glossary itself: its words are all
-    the segmentation needs (jieba's HMM still groups unknown characters into words, which
-    are then reported), and it loads in milliseconds instead of jieba's seconds."""
-    import jieba
-
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    jieba.setLogLevel(logging.WARNING)
-    folder = Path(tempfile.mkdtemp(prefix="clipwright-jieba-"))
-    try:
-        dictionary = folder / "glossary.txt"
-        dictionary.write_text("".join(f"{word} {_GLOSSARY_FREQ}\n" for word in words
-                                      if has_cjk(word) and " " not in word), encoding="utf-8")
-        tokenizer = jieba.Tokenizer(dictionary=str(dictionary))
-        tokenizer.tmp_dir = str(folder)  # its cache goes where we clean up
-        tokenizer.initialize()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return tokenizer
-
-
-def load_glossary(vocabulary: Vocabulary, path: Path = DATA_DIR / "glossary_zh.toml") -> Glossary:
+def load_glossary(vocabulary: Vocabulary, path: Path = DATA_DIR / "glossary_zh.toml",
+                  places=None) -> Glossary:
     """Read and check the glossary; every reference must name a vocabulary entry."""
     raw = read_toml(path)
     reject_unknown_keys(path, "the file", raw, set(ROLES))
@@ -145,7 +147,7 @@ def load_glossary(vocabulary: Vocabulary, path: Path = DATA_DIR / "glossary_zh.t
             if not text.strip() or _CJK_RUN.fullmatch(text.replace("3D", "")) is None:
                 raise DataFileError(f"{display_name(path)}: {where}: keys must be Chinese words")
             words[text] = _word(path, where, role, text, value, vocabulary)
-    return Glossary(words)
+    return Glossary(words, places)
 
 
 def _word(path: Path, where: str, role: str, text: str, value, vocabulary: Vocabulary) -> Word:
@@ -154,6 +156,10 @@ def _word(path: Path, where: str, role: str, text: str, value, vocabulary: Vocab
         if value != "":
             raise DataFileError(f"{file}: {where}: [ignore] values must be \"\"")
         return Word(text, role)
+    if role == "negation":  # "" negates the noun that follows; else the English excluded
+        if not isinstance(value, str):
+            raise DataFileError(f"{file}: {where}: [negation] values must be text")
+        return Word(text, role, value.strip())
     if isinstance(value, dict):
         allowed = {"count": {"en", "plural"}, "adverb": {"en", "pace"},
                    "position": {"en", "setting"}}.get(role)

@@ -164,8 +164,8 @@ class Refinement:
             if brief.pinned(slot) == ids and picks.get(slot) in ids:
                 continue
             brief = brief.with_pin(slot, ids)
-            if slot == "setting":
-                brief = replace(brief, setting_in_action=False)
+            if slot == "setting":  # a new place replaces the one the user had
+                brief = replace(brief, setting_in_action=False, place="", place_setting="")
             if slot == "look":
                 style = vocabulary.get("look", ids[0]).preset or None
             slots.add(slot)
@@ -192,11 +192,25 @@ class Refinement:
                 brief = replace(brief, subject=f"{brief.subject} and {self.subject}",
                                 plural=True)
             else:
-                brief = replace(brief, subject=self.subject, noun=noun.word, kind=noun.kind,
-                                plural=False)
+                brief = replace(brief, subject=_swap_noun(brief, noun, vocabulary, self.subject),
+                                noun=noun.word, kind=noun.kind)
             slots.add("subject")
             items.append(replies.say(language, "subject_changed", subject=brief.subject))
         return brief, slots, items, style
+
+
+def _swap_noun(brief: Brief, new: Noun, vocabulary: Vocabulary, fallback: str) -> str:
+    """The subject with its noun swapped and everything around it kept: "two white cats" →
+    "two white dogs" (the count, the colour and the rest of the phrase stay)."""
+    old = vocabulary.nouns.get(brief.noun)
+    forms = [(old.plural, new.plural), (old.word, new.word)] if old else []
+    for before, after in forms:
+        pattern = rf"\b{re.escape(before)}\b"
+        if re.search(pattern, brief.subject, re.IGNORECASE):
+            swapped = re.sub(pattern, after, brief.subject, count=1, flags=re.IGNORECASE)
+            return re.sub(r"^(a|an)\s+(?=\w)", lambda m: article(swapped.split()[1]) + " ",
+                          swapped) if len(swapped.split()) > 1 else swapped
+    return fallback
 
 
 def scan_refinement(text: str, formula, intents: Intents) -> Refinement:
@@ -245,7 +259,7 @@ def scan_refinement(text: str, formula, intents: Intents) -> Refinement:
     idea = None
     if not relative:
         try:
-            idea = read_idea(text, vocabulary, formula.glossary)
+            idea = read_idea(text, vocabulary, formula.glossary, rules=formula.rules)
             # Unknown words make an idea only when there are enough of them to describe
             # something ("blah" is not an idea; "grandpa fishing by a lake" is).
             if not idea.noun and (has_cjk(text) or len(text.split()) < 3):

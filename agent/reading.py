@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from agent.glossary import CJK, Glossary, has_cjk
 from agent.vocabulary import Noun, Vocabulary
-from errors import InputError
+from errors import InputError, NotUnderstood
 
 MAX_IDEA_WORDS = 60  # more than this is cut (with a note): the encoder reads 226 tokens
 MAX_IDEA_CHARS = 4000
@@ -76,6 +76,11 @@ class Brief:
     language: str = "en"
     untranslated: tuple[str, ...] = ()
     truncated: bool = False
+    place: str = ""  # the user's own place in English ("on a windowsill in Venice"), "" if none
+    place_setting: str = ""  # the scene.toml setting that place is like (its light, its env)
+    avoid: tuple[str, ...] = ()  # what the user excluded ("children"): never in the prompt
+    assumed: str = ""  # for an occasion or a feeling: the scene pictured for it (for replies)
+    mood: str = ""  # a soundtrack mood the idea itself names (an occasion's, a feeling's)
 
     def pinned(self, slot: str) -> tuple[str, ...]:
         """The ids the user allowed for a slot; empty when they named none."""
@@ -96,7 +101,9 @@ class Brief:
                 "plural": self.plural, "action": self.action, "details": list(self.details),
                 "pins": {slot: list(ids) for slot, ids in self.pins},
                 "setting_in_action": self.setting_in_action, "language": self.language,
-                "untranslated": list(self.untranslated)}
+                "untranslated": list(self.untranslated), "place": self.place,
+                "place_setting": self.place_setting, "avoid": list(self.avoid),
+                "assumed": self.assumed, "mood": self.mood}
 
     @classmethod
     def from_state(cls, state: dict) -> "Brief":
@@ -109,13 +116,19 @@ class Brief:
                                      for s, ids in dict(state.get("pins", {})).items() if ids)),
                    setting_in_action=bool(state.get("setting_in_action")),
                    language=str(state.get("language", "en")),
-                   untranslated=tuple(str(w) for w in state.get("untranslated", ())))
+                   untranslated=tuple(str(w) for w in state.get("untranslated", ())),
+                   place=str(state.get("place", "")),
+                   place_setting=str(state.get("place_setting", "")),
+                   avoid=tuple(str(w) for w in state.get("avoid", ())),
+                   assumed=str(state.get("assumed", "")), mood=str(state.get("mood", "")))
 
 
 def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
-              photo: bool = False) -> Brief:
+              photo: bool = False, rules=None) -> Brief:
     """Understand an idea in English or Chinese. InputError when nothing in it says what
-    the video should show (with a photo, camera or scene words alone are enough)."""
+    the video should show (with a photo, camera or scene words alone are enough);
+    NotUnderstood, a question for the user, when its key words cannot be read. `rules`
+    (agent.consistency.Rules) tell a place from other phrases after "in"/"on"/"at"."""
     text = " ".join(idea.replace("{", "(").replace("}", ")").split())[:MAX_IDEA_CHARS]
     if not text:
         raise InputError("the idea is empty; describe what the video should show")
@@ -128,11 +141,47 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
 
         brief = read_chinese(text, vocabulary, glossary, photo=photo)
     else:
+        text, avoid = without_negations(text)
         brief = read_english(f"make the photo move, {text}" if photo else text, vocabulary)
+        brief = with_english_place(brief, vocabulary, rules, glossary.places)
+        if avoid:
+            brief = replace(brief, avoid=avoid)
+    check_understood(brief, glossary, vocabulary)
     if unreadable:  # left out and reported, as the glossary does with Chinese it lacks
         brief = replace(brief, untranslated=tuple(dict.fromkeys((*brief.untranslated,
                                                                  *unreadable))))
     return brief
+
+
+# Subjects that say nothing about the picture: the idea names no subject at all.
+_VAGUE = {"video", "videos", "clip", "clips", "thing", "things", "something", "stuff", "it",
+          "this", "that", "one", "footage", "film", "movie", "content", "shot", "scene",
+          "whatever", "anything", "idea", "ones", "视频", "东西"}
+
+
+def check_understood(brief: Brief, glossary: Glossary, vocabulary: Vocabulary) -> None:
+    """NotUnderstood — one short question, in the user's language — when the subject says
+    nothing ("the thing from yesterday", "做一个那个视频") or its English head word is no
+    word the dictionaries know ("a zorblax dancing"). A made-up subject is never replaced
+    by a default one."""
+    zh = brief.language == "zh"
+    if brief.subject == "the scene" or brief.noun in vocabulary.nouns:
+        return
+    head = re.split(r"\b(?:from|in|on|at|with|for|about|by|near|under|that|who|which)\b",
+                    brief.subject, maxsplit=1, flags=re.IGNORECASE)[0]
+    words = [w for w in _WORDS.findall(head)
+             if w.lower() not in _DETERMINERS | {"of", "and", "with"}]
+    if not words or words[-1].lower() in _VAGUE:
+        raise NotUnderstood("这段视频要拍什么？说说画面里的主角或景色吧。" if zh else
+                            "What should the video show? Tell me the subject in a few words "
+                            "(e.g. \"a cheetah lying in the grass\").")
+    unknown = [w for w in words if w[0].islower() and not glossary.dictionary.knows_english(w)
+               and w.lower() not in vocabulary.nouns]
+    if unknown and words[-1] in unknown:
+        quoted = ", ".join(f"'{w}'" for w in unknown)
+        raise NotUnderstood(f"我不认识 {quoted} 这个词——它是什么？换个说法告诉我吧。" if zh else
+                            f"I don't know the word {quoted} — what is it? Describe it in "
+                            f"other words and I'll write the shot.", tuple(unknown))
 
 
 def without_unreadable(text: str) -> tuple[str, tuple[str, ...]]:
@@ -174,6 +223,86 @@ def _script(char: str) -> str:
 
 
 # --- English --------------------------------------------------------------------------------
+
+_NEGATION = re.compile(
+    r"(?:,\s*)?\b(?:with\s+no|without(?:\s+any)?|with\s+not\s+a\s+single|no|not\s+a\s+single|"
+    r"not\s+any|free\s+of|empty\s+of|devoid\s+of|absent\s+of)\s+"
+    r"((?:[\w'-]+(?:\s*(?:,|or|and|nor)\s*|\s+)){0,5}?[\w'-]+)"
+    r"(?=\s*(?:$|[,.;!?]|\b(?:around|in|on|at|anywhere|nearby|visible|in\s+sight|left|"
+    r"about|to\s+be\s+seen|whatsoever|under|near|by|during|while|just)\b))", re.IGNORECASE)
+_NOBODY = re.compile(r"\b(?:no\s*one|nobody|no-one|not\s+a\s+soul)\b(?:\s+(?:around|in\s+sight|"
+                     r"anywhere|to\s+be\s+seen))?", re.IGNORECASE)
+_NOT_NOUNS = {"music", "sound", "audio", "text", "words", "subtitles", "watermark", "logo"}
+
+
+def without_negations(text: str) -> tuple[str, tuple[str, ...]]:
+    """The text without its "no X" / "without X" phrases, and the X's it excludes: a video
+    model reads "no children" as "children", so they leave the prompt altogether (and go to
+    the negative prompt). "no one" / "nobody" exclude people."""
+    avoid: list[str] = []
+
+    def drop_people(match: re.Match) -> str:
+        avoid.append("people")
+        return " "
+
+    def drop(match: re.Match) -> str:
+        nouns = [n for n in re.split(r"\s*(?:,|\bor\b|\band\b|\bnor\b)\s*", match.group(1))
+                 if n.strip()]
+        if any(n.lower().split()[-1] in _NOT_NOUNS for n in nouns):
+            return match.group(0)  # "no music" is the soundtrack's business
+        avoid.extend(n.strip().lower() for n in nouns)
+        return " "
+
+    text = _NOBODY.sub(drop_people, text)
+    text = _NEGATION.sub(drop, text)
+    words = [w for n in avoid for w in (n, n.split()[-1])]
+    if "people" in words or any(w in _PEOPLE for w in words):
+        words += PEOPLE_WORDS
+    return " ".join(text.split()).strip(" ,"), tuple(dict.fromkeys(words))
+
+
+# Excluding people excludes every word for a person the formula could add.
+PEOPLE_WORDS = ["people", "person", "man", "woman", "child", "crowd", "pedestrian"]
+_PEOPLE = {"people", "person", "humans", "human", "crowds", "crowd", "tourists", "pedestrians",
+           "children", "kids", "passers-by", "passersby", "anyone", "visitors"}
+_PLACE_PP = re.compile(
+    r"\b(in\s+front\s+of|next\s+to|on\s+top\s+of|in|on|at|by|near|under|inside|beside|along|"
+    r"across|over|through|among|atop|around|outside|beneath|underneath|into|onto|above|below|"
+    r"behind|off|toward|towards|past)\s+((?:[\w'-]+\s+){0,4}?[\w'-]+)"
+    r"(?=\s*(?:$|[,.;!?]|\b(?:in|on|at|by|near|under|with|while|and|as|during|beside|along|"
+    r"across|over|through|among|toward|towards|from|of)\b))", re.IGNORECASE)
+
+
+def with_english_place(brief: Brief, vocabulary: Vocabulary, rules, places) -> Brief:
+    """Find the user's own place in their words — a phrase after in/on/at/over… that names a
+    place ("on a windowsill in Venice", "over a wheat field"), or a place the gazetteer
+    knows — so the formula adds no other place and lights it as that kind of space."""
+    said = " , ".join([brief.subject, brief.action, *brief.details])
+    found: list[str] = []
+    settings: list[str] = []
+    if places is not None:
+        for match in places.find_english(said):
+            found.append(match.place.en)
+            settings.append(match.place.setting)
+    phrases = [m.group(0) for m in _PLACE_PP.finditer(said)
+               if rules is not None and rules.names_place(m.group(2))
+               or any(name.lower().removeprefix("the ") in m.group(2).lower() for name in found)]
+    if not phrases and not found and rules is not None and rules.names_place(brief.subject):
+        phrases = [brief.subject]  # "an empty playground at dusk": the place is the subject
+    if not phrases and not found:
+        return brief
+    place = " ".join(dict.fromkeys(phrases)) or " and ".join(found)
+    pinned = brief.pinned("setting")
+    setting = settings[-1] if settings else (pinned[0] if pinned else "")
+    if not settings and pinned and rules is not None:
+        entry = vocabulary.get("setting", pinned[0])
+        if rules.space_of(place) and rules.space_of(place) != _space(entry.env):
+            setting = ""  # "a windowsill in Venice": not the living room the word suggests
+    return replace(brief, place=place, place_setting=setting, setting_in_action=True)
+
+
+def _space(env: str) -> str:
+    return "indoor" if env in ("indoor", "studio") else env
 
 def read_english(text: str, vocabulary: Vocabulary) -> Brief:
     """Keep the user's own words for subject, action and details; take out the camera, time

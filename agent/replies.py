@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.formula import Composition
-from agent.reading import Brief
+from agent.reading import PEOPLE_WORDS, Brief
 from agent.datafile import DataFileError, display_name, read_toml, reject_unknown_keys
 from agent.vocabulary import DATA_DIR, Vocabulary
 
 LANGUAGES = ("en", "zh")
 _KEYS = ("camera", "scene", "details", "style", "list_and", "list_sep", "quote", "new_idea",
-         "kept", "chose", "chose_plain", "photo", "refined", "refined_nothing",
+         "kept", "from_you", "avoided", "unfaithful", "chose", "chose_plain", "photo", "refined", "refined_nothing",
          "subject_changed", "pace_changed", "style_changed", "draw_again", "generate", "share", "music_none",
          "music_next", "music_mood", "need_idea", "unclear", "untranslated", "fallback",
          "too_long", "shortened")
@@ -49,18 +49,31 @@ class Replies:
 
     def explain(self, language: str, brief: Brief, composition: Composition,
                 vocabulary: Vocabulary, photo: bool = False) -> str:
-        """One or two sentences: what the user's words kept, what the formula chose, why."""
+        """What came from the user (their subject, action and place as read, and each choice
+        they named), what was assumed for an occasion or a feeling, what was left out as
+        they asked, and what the formula chose itself — never one passed off as the other."""
+        # The user's own place is in their words; a setting it suggested is not theirs to claim.
+        own = brief.pinned_slots() - {"pace"} - ({"setting"} if brief.place else set())
         kept = [label(vocabulary, slot, entry_id, language, composition)
-                for slot, entry_id in composition.picks
-                if slot in brief.pinned_slots() and slot != "pace"]
+                for slot, entry_id in composition.picks if slot in own]
         chosen = [label(vocabulary, slot, composition.pick(slot), language, composition)
                   for slot in _CHOSEN_ORDER
-                  if composition.pick(slot) and slot not in brief.pinned_slots()][:3]
+                  if composition.pick(slot) and slot not in brief.pinned_slots()
+                  and not (slot == "setting" and brief.place)][:3]
         sentences = []
         if photo:
             sentences.append(self.say(language, "photo"))
+        if brief.assumed:
+            sentences.append(brief.assumed)
+        else:
+            read = " ".join(filter(None, [brief.subject, brief.action]))
+            kept = [read, *kept] if read and brief.subject != "the scene" else kept
         if kept:
-            sentences.append(self.say(language, "kept", items=self.join(language, kept)))
+            sentences.append(self.say(language, "from_you", items=self.join(language, kept)))
+        if brief.avoid:
+            said = [w for w in brief.avoid if w not in PEOPLE_WORDS[1:]]
+            shown = list(dict.fromkeys(said or brief.avoid))[:3]
+            sentences.append(self.say(language, "avoided", items=self.join(language, shown)))
         if chosen:
             mood = composition.pick("atmosphere")
             mood_label = label(vocabulary, "atmosphere", mood, language) if mood else ""

@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping, Protocol
 
 from agent.formula import (MAX_TOKENS, TOKEN_BUDGET, Composition, compose, estimate_tokens,
                            match_hints)
+from agent.consistency import Rules, load_rules
+from agent.fidelity import Facts, facts_of, missing
 from agent.glossary import Glossary, has_cjk, load_glossary
+from agent.places import load_gazetteer
 from agent.reading import Brief, read_idea
 from agent.replies import Replies, load_replies
 from agent.shot import ShotSpec
@@ -104,15 +107,19 @@ class FormulaRewriter:
         self.data_dir = Path(data_dir)
         self.token_budget = token_budget
         self._lock = threading.Lock()
-        self._data: tuple[Vocabulary, Glossary, Replies] | None = None
+        self._data: tuple[Vocabulary, Glossary, Replies, Rules] | None = None
 
-    def _loaded(self) -> tuple[Vocabulary, Glossary, Replies]:
+    def _loaded(self) -> tuple[Vocabulary, Glossary, Replies, Rules]:
         with self._lock:
             if self._data is None:
                 vocabulary = load_vocabulary(self.data_dir)
+                places = load_gazetteer(self.data_dir / "places.toml",
+                                        {e.id for e in vocabulary.entries["setting"]})
                 self._data = (vocabulary,
-                              load_glossary(vocabulary, self.data_dir / "glossary_zh.toml"),
-                              load_replies(self.data_dir / "conversation.toml"))
+                              load_glossary(vocabulary, self.data_dir / "glossary_zh.toml",
+                                            places),
+                              load_replies(self.data_dir / "conversation.toml"),
+                              load_rules(self.data_dir / "consistency.toml"))
             return self._data
 
     @property
@@ -127,11 +134,24 @@ class FormulaRewriter:
     def replies(self) -> Replies:
         return self._loaded()[2]
 
+    @property
+    def rules(self) -> Rules:
+        return self._loaded()[3]
+
     def read(self, idea: str, *, photo: bool = False) -> Brief:
         """The Brief of an idea (InputError when it names nothing to show; with a photo,
-        camera or scene words alone are enough)."""
-        vocabulary, glossary, _ = self._loaded()
-        return read_idea(idea, vocabulary, glossary, photo=photo)
+        camera or scene words alone are enough; NotUnderstood, a question, when its key
+        words cannot be read)."""
+        vocabulary, glossary, _, rules = self._loaded()
+        return read_idea(idea, vocabulary, glossary, photo=photo, rules=rules)
+
+    def facts(self, spec: ShotSpec) -> Facts:
+        """What a faithful prompt for the spec's idea must and must not say (empty Facts
+        when the idea cannot be read offline: then nothing can be checked)."""
+        try:
+            return facts_of(self.read_with_photo(spec), self.vocabulary)
+        except InputError:
+            return Facts()
 
     def rewrite(self, spec: ShotSpec, hints: StyleHints | None = None) -> Rewrite:
         """Fill the parts the spec lacks; keep those it has."""
@@ -154,17 +174,22 @@ class FormulaRewriter:
             except InputError:
                 raise original from None
 
-    def compose(self, spec: ShotSpec, brief: Brief, hints: StyleHints | None = None) -> Rewrite:
+    def compose(self, spec: ShotSpec, brief: Brief, hints: StyleHints | None = None,
+                keep: Mapping[str, str] | None = None) -> Rewrite:
         """Write the prompt for a Brief (the conversation calls this after a refinement).
-        A spec without a seed gets one, so the render and the prompt agree."""
-        vocabulary, _, replies = self._loaded()
+        A spec without a seed gets one, so the render and the prompt agree. `keep` (slot →
+        id: the choices of the shot as it was) is preferred wherever it still fits, so a
+        refinement changes only what it names."""
+        vocabulary, _, replies, rules = self._loaded()
         seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
         hints = hints or StyleHints()
         photo = spec.source_image is not None
-        composition = compose(brief, vocabulary, seed=seed, photo=photo,
-                              hints=match_hints(hints.camera, hints.lighting, vocabulary,
-                                                hints.reserve_tokens),
-                              token_budget=self.token_budget)
+        matched = match_hints(hints.camera, hints.lighting, vocabulary, hints.reserve_tokens)
+        if keep:
+            matched = replace(matched, ids={**{slot: (entry_id,) for slot, entry_id
+                                               in keep.items()}, **matched.ids})
+        composition = compose(brief, vocabulary, seed=seed, photo=photo, hints=matched,
+                              token_budget=self.token_budget, rules=rules)
         language = "zh" if brief.language == "zh" else spec.language
         filled = spec.with_changes(
             subject=brief.subject, action=composition.action,
@@ -173,6 +198,9 @@ class FormulaRewriter:
             style=spec.style or composition.style, title=spec.title or composition.title,
             mood=spec.mood or composition.mood)
         warnings = []
+        lost = missing(facts_of(brief, vocabulary), filled.prompt)
+        if lost:  # only a cut to fit the encoder can do this; the user should know
+            warnings.append(replies.say(language, "unfaithful", problems="; ".join(lost)))
         if brief.untranslated:
             warnings.append(replies.untranslated(language, brief.untranslated))
         if brief.truncated:
@@ -187,21 +215,44 @@ class FormulaRewriter:
 
 def rewriter_from_env(environ: Mapping[str, str] = os.environ,
                       formula: FormulaRewriter | None = None) -> Rewriter:
-    """The rewriter the environment asks for: CLIPWRIGHT_REWRITER=formula|llm|auto (auto:
-    the LLM when one is configured — CLIPWRIGHT_LLM_BASE_URL, ZHIPUAI_API_KEY or
-    OPENAI_API_KEY — else the offline formula)."""
-    from agent.llm import LLMConfig, LLMRewriter
+    """The rewriter the environment asks for.
+
+    CLIPWRIGHT_REWRITER
+      auto     (default) a chat endpoint when one is configured — CLIPWRIGHT_LLM_BASE_URL
+               (+ _MODEL, _API_KEY), ZHIPUAI_API_KEY or OPENAI_API_KEY; else the local model
+               CLIPWRIGHT_LLM_LOCAL names; else, on a CUDA host only, the first model of
+               agent/data/local_llms.toml in the Hugging Face cache; else the offline formula
+      llm      the same choice of model, but an error instead of the formula
+      local    the local model only (CLIPWRIGHT_LLM_LOCAL, else the registry on a CUDA host)
+      formula  the offline formula
+    CLIPWRIGHT_LLM_LOCAL    a hub id (from the HF cache only, never downloaded) or a folder
+    CLIPWRIGHT_LLM_TIMEOUT  seconds for a whole answer, either backend (default 20)
+    Every LLM falls back to the formula, with a note, when it fails. Without CUDA and
+    without settings this imports neither torch nor transformers."""
+    from agent.llm import LLMConfig, LLMRewriter, timeout_from_env
 
     formula = formula or FormulaRewriter()
     mode = environ.get("CLIPWRIGHT_REWRITER", "auto").strip().lower() or "auto"
-    if mode not in ("auto", "formula", "llm"):
-        raise InputError(f"CLIPWRIGHT_REWRITER must be auto, formula or llm; got '{mode}'")
+    if mode not in ("auto", "formula", "llm", "local"):
+        raise InputError(f"CLIPWRIGHT_REWRITER must be auto, formula, llm or local; "
+                         f"got '{mode}'")
     if mode == "formula":
         return formula
-    config = LLMConfig.from_env(environ)
-    if config is None:
-        if mode == "llm":
-            raise InputError("CLIPWRIGHT_REWRITER=llm needs CLIPWRIGHT_LLM_BASE_URL (with "
-                             "CLIPWRIGHT_LLM_MODEL), ZHIPUAI_API_KEY or OPENAI_API_KEY")
-        return formula
-    return LLMRewriter(config, fallback=formula)
+    config = LLMConfig.from_env(environ) if mode != "local" else None
+    if config is not None:
+        return LLMRewriter(config, fallback=formula)
+    timeout = timeout_from_env(environ)
+    from agent.llm_local import LocalChat, local_source
+
+    source = local_source(environ)
+    if source is not None:
+        return LLMRewriter(LocalChat(source), fallback=formula, timeout=timeout)
+    if mode == "llm":
+        raise InputError("CLIPWRIGHT_REWRITER=llm needs CLIPWRIGHT_LLM_BASE_URL (with "
+                         "CLIPWRIGHT_LLM_MODEL), ZHIPUAI_API_KEY, OPENAI_API_KEY or "
+                         "CLIPWRIGHT_LLM_LOCAL")
+    if mode == "local":
+        raise InputError("CLIPWRIGHT_REWRITER=local needs CLIPWRIGHT_LLM_LOCAL (a Hugging "
+                         "Face hub id in the cache, or a model folder), or a CUDA GPU with a "
+                         "model of agent/data/local_llms.toml in the Hugging Face cache")
+    return formula

@@ -34,8 +34,8 @@ SUITES = {
     "load": "bench.load",
 }
 CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter", "styles", "preview")
-# Suites with flags of their own: `python -m bench gpu --help`.
-OWN_FLAGS = {"gpu": "bench.gpu"}
+# Suites with flags of their own: `python -m bench gpu --help`, `python -m bench agent --help`.
+OWN_FLAGS = {"gpu": "bench.gpu", "agent": "bench.agent"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,17 +49,17 @@ def test_rewrite_json_is_deterministic_and_quiet(run_cli):
     assert data["prompt"] == " ".join([data["camera"], data["scene"], data["details"]])
     assert data["subject"] == "a cheetah" and "close-up" in data["camera"]
     assert not has_cjk(data["prompt"]) and estimate_tokens(data["prompt"]) <= MAX_TOKENS
-    assert "保留了你要求的" in data["reply"]
+    assert "来自你的" in data["reply"] and "a cheetah lying on the ground" in data["reply"]
     again = run_cli("rewrite", idea, "--seed", "3", "--json")
     assert json.loads(again.stdout)["prompt"] == data["prompt"]  # same seed, other process
 
 
 def test_rewrite_prints_the_prompt_and_notes(capsys):
-    code, out, err = run_app(capsys, "rewrite", "一只小猫在梦里飞", "--seed", "1")
+    code, out, err = run_app(capsys, "rewrite", "一只小猫在梦里飞，㐅㐆", "--seed", "1")
     assert code == 0, err
     [line] = out.strip().splitlines()
-    assert line.startswith("A") and "kitten" in line
-    assert err.startswith("note: ") and "梦" in err
+    assert line.startswith("A") and "kitten" in line and "dream" in line
+    assert err.startswith("note: ") and "㐅㐆" in err
 
 
 def test_rewrite_passes_the_style_through(capsys):
@@ -71,7 +71,9 @@ def test_rewrite_passes_the_style_through(capsys):
 
 @pytest.mark.parametrize("args,message", [
     (["rewrite", ""], "idea is empty"),
-    (["rewrite", "咕噜咕噜"], "咕噜咕噜"),
+    (["rewrite", "㐅㐆"], "㐅㐆"),
+    (["rewrite", "a zorblax dancing"], "zorblax"),
+    (["rewrite", "做一个那个视频"], "要拍什么"),
     (["rewrite", "close-up, slow motion"], "say what the video should show"),
     (["rewrite", "a cat", "--image", "missing.jpg"], "no photo at"),
     (["rewrite", "a cat", "--seed", "-4"], "--seed must be"),

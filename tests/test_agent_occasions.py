@@ -1,0 +1,272 @@
+"""Occasions and feelings: "a wedding video for my sister", "新年快乐" or "想家了" become a
+concrete English scene with what was assumed; concrete ideas that merely mention an occasion
+are left alone; a broken occasions.toml is reported by file, entry and key."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from agent.datafile import DataFileError
+from agent.llm import MOODS
+from agent.glossary import has_cjk
+from agent.occasions import Scene, load_occasions, read_occasion
+from agent.vocabulary import DATA_DIR
+
+REQUEST_WORDS = ("video for", "video", "祝福", "视频", "给", "make", "something")
+
+
+@pytest.fixture(scope="module")
+def table():
+    return load_occasions()
+
+
+def scene_of(text: str, table) -> Scene:
+    scene = read_occasion(text, table)
+    assert scene is not None, text
+    for part in (scene.subject, scene.action, scene.place, *scene.details):
+        assert part.strip() and not has_cjk(part), (text, part)
+        assert "{" not in part and "}" not in part, (text, part)
+    for part in (scene.subject, scene.action, scene.place):
+        assert not any(w in part.lower() for w in REQUEST_WORDS), (text, part)
+    assert scene.action.split()[0].endswith("ing")
+    assert scene.mood in MOODS
+    assert scene.assumed_en.startswith(("A ", "An "))
+    assert not has_cjk(scene.assumed_en.split(":")[1])
+    assert f"{scene.subject} {scene.action} {scene.place}." in scene.assumed_en
+    assert has_cjk(scene.assumed_zh) and "我设想了" in scene.assumed_zh
+    assert scene.assumed_zh.endswith("的场景。") and "{" not in scene.assumed_zh
+    return scene
+
+
+def test_the_table_is_big_enough(table):
+    kinds = [e.kind for e in table.entries]
+    assert kinds.count("occasion") >= 20 and kinds.count("feeling") >= 20
+    assert len(table.relations) >= 30
+    ids = {e.id for e in table.entries}
+    assert {"wedding", "engagement", "anniversary", "birthday", "birthday_child",
+            "birthday_elder", "graduation", "christmas", "spring_festival", "new_years_eve",
+            "mid_autumn", "dragon_boat", "lantern_festival", "valentines", "qixi",
+            "mothers_day", "fathers_day", "teachers_day", "first_steps", "newborn",
+            "retirement", "farewell", "welcome_home", "halloween", "holiday_greeting",
+            "pet_birthday", "housewarming"} <= ids
+    assert {"homesick", "childhood", "summer", "loneliness", "freedom", "hope", "healing",
+            "first_love", "heartbreak", "youth", "friendship", "gratitude",
+            "growing_old_together", "missing_someone", "adventure", "relaxation", "joy",
+            "dreams", "rainy_melancholy", "winter_cozy", "city_night", "autumn_sadness",
+            "new_beginnings"} <= ids
+    for key in ("sister", "姐姐", "妹妹", "mom", "妈妈", "母亲", "dad", "爸爸", "grandma", "奶奶",
+                "外婆", "姥姥", "grandpa", "爷爷", "外公", "姥爷", "wife", "老婆", "husband", "老公",
+                "girlfriend", "女朋友", "boyfriend", "daughter", "女儿", "son", "儿子", "baby",
+                "宝宝", "friend", "朋友", "闺蜜", "兄弟", "teacher", "老师", "best friend",
+                "parents", "父母", "family", "家人", "classmates", "同学", "colleagues", "同事",
+                "dog", "狗狗", "cat"):
+        assert key in table.relations, key
+
+
+SCENES = [
+    ("a wedding video for my sister", "occasion", "wedding", "my sister"),
+    ("my parents' 30th anniversary", "occasion", "anniversary", "my parents"),
+    ("make something for graduation", "occasion", "graduation", ""),
+    ("I miss my grandma", "feeling", "missing_someone", "my grandma"),
+    ("the feeling of summer holidays as a kid", "feeling", "summer", ""),
+    ("Merry Christmas to my family!", "occasion", "christmas", "my family"),
+    ("a birthday video for my daughter", "occasion", "birthday_child", "my daughter"),
+    ("happy anniversary", "occasion", "anniversary", ""),
+    ("my dog's birthday", "occasion", "pet_birthday", "my dog"),
+    ("a farewell video for my colleagues", "occasion", "farewell", "my colleagues"),
+    ("something about loneliness", "feeling", "loneliness", ""),
+    ("I want a video about freedom", "feeling", "freedom", ""),
+    ("给妈妈的生日祝福视频", "occasion", "birthday", "妈妈"),
+    ("新年快乐", "occasion", "spring_festival", ""),
+    ("想家了", "feeling", "homesick", ""),
+    ("孤独的感觉", "feeling", "loneliness", ""),
+    ("中秋节快乐", "occasion", "mid_autumn", ""),
+    ("端午安康", "occasion", "dragon_boat", ""),
+    ("奶奶八十大寿", "occasion", "birthday_elder", "奶奶"),
+    ("给我女朋友做一个七夕的视频", "occasion", "qixi", "女朋友"),
+    ("我想做一个关于童年的视频", "feeling", "childhood", ""),
+    ("想念外婆", "feeling", "missing_someone", "外婆"),
+    ("爷爷奶奶结婚五十周年", "occasion", "anniversary", "爷爷奶奶"),
+    ("节日祝福", "occasion", "holiday_greeting", ""),
+    ("毕业快乐", "occasion", "graduation", ""),
+]
+
+
+@pytest.mark.parametrize("text,kind,entry,person", SCENES)
+def test_an_occasion_or_feeling_becomes_a_scene(table, text, kind, entry, person):
+    scene = scene_of(text, table)
+    assert (scene.kind, scene.id, scene.person) == (kind, entry, person)
+
+
+@pytest.mark.parametrize("text,subject", [
+    ("a wedding video for my sister", "a bride in a white wedding dress"),
+    ("my brother's wedding", "a groom in a dark tailored suit"),
+    ("a birthday video for my mom", "a middle-aged woman wearing a paper party hat"),
+    ("给奶奶的生日视频", "an elderly woman surrounded by family"),
+    ("my parents' 30th anniversary", "an older couple"),
+    ("I miss my grandma", "a faded photograph of an elderly woman"),
+    ("我儿子三周岁生日", "a little boy in a paper crown"),
+    ("a birthday video for Lily", "Lily wearing a paper party hat"),
+    ("生日快乐", "a smiling young woman wearing a paper party hat"),
+])
+def test_the_person_goes_into_the_subject(table, text, subject):
+    assert scene_of(text, table).subject == subject
+
+
+def test_what_was_assumed_is_said_in_both_languages(table):
+    scene = scene_of("a wedding video for my sister", table)
+    assert scene.assumed_en == ("A wedding video for your sister: I pictured a bride in a white "
+                                "wedding dress walking down a flower-lined aisle in a sunlit "
+                                "garden chapel.")
+    assert scene.assumed_zh == "给姐姐的婚礼视频：我设想了姐姐走过鲜花小道的场景。"
+    assert scene_of("想家了", table).assumed_zh.startswith("关于乡愁的视频：")
+    assert scene_of("给爸爸的退休视频", table).assumed_en.startswith(
+        "A retirement video for your dad:")
+
+
+@pytest.mark.parametrize("text,detail,title", [
+    ("my parents' 30th anniversary", "a banner celebrating their 30th anniversary",
+     "A 30th anniversary video"),
+    ("我们结婚十周年", "a banner celebrating their 10th anniversary", "A 10th anniversary video"),
+    ("奶奶八十大寿", "a cake topped with a number 80 candle", "An 80th birthday video"),
+    ("my son's first birthday", "a number 1 candle on top of the cake", "A first birthday"),
+])
+def test_numbers_are_kept(table, text, detail, title):
+    scene = scene_of(text, table)
+    assert scene.details[0] == detail and scene.assumed_en.startswith(title)
+
+
+def test_a_chinese_name_keeps_the_default_picture_and_is_mentioned(table):
+    for text in ("给小明的生日视频", "小明生日快乐", "生日快乐，小明"):
+        scene = scene_of(text, table)
+        assert scene.person == "小明" and scene.subject.startswith("a smiling young woman")
+        assert "小明" in scene.assumed_en and "小明" in scene.assumed_zh
+    assert scene_of("教师节快乐，王老师", table).subject == "a kind teacher with reading glasses"
+
+
+def test_a_latin_name_is_kept_as_written(table):
+    for text in ("a birthday video for Lily", "Lily's wedding", "Happy birthday, Lily!"):
+        scene = scene_of(text, table)
+        assert scene.person == "Lily" and scene.subject.startswith("Lily")
+
+
+def test_an_occasion_wins_over_a_feeling_and_the_last_occasion_is_the_head(table):
+    assert scene_of("happy halloween", table).id == "halloween"
+    assert scene_of("新年快乐，妈妈", table).id == "spring_festival"
+    assert scene_of("爷爷奶奶结婚五十周年", table).id == "anniversary"
+
+
+CONCRETE = [
+    "a birthday cake with candles on a table",
+    "a bride and groom dancing at a wedding",
+    "a lonely wolf howling at the moon",
+    "a cat sleeping on a windowsill",
+    "a wedding in Paris",
+    "fireworks exploding over a harbor on new year's eve",
+    "a family eating dumplings at chinese new year",
+    "a graduate throwing her cap in the air",
+    "a happy dog running on a beach",
+    "Christmas lights on a house",
+    "Birthday Cake",
+    "一只猫在窗台上睡觉",
+    "新娘和新郎在婚礼上跳舞",
+    "生日蛋糕上插着蜡烛",
+    "春节时一家人围坐在桌边包饺子",
+    "中秋节的夜晚一轮圆月挂在湖面上",
+    "孩子们在圣诞树下拆礼物",
+    "一个女孩在雨中孤独地走着",
+    "七夕节两个人在桥上看星星",
+    "老人在公园里一个人下棋",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", CONCRETE)
+def test_a_concrete_idea_is_left_alone(table, text):
+    assert read_occasion(text, table) is None
+
+
+def test_every_match_phrase_alone_is_read(table):
+    for entry in table.entries:
+        for phrase in entry.match_en + entry.match_zh:
+            scene = scene_of(phrase, table)
+            assert scene.id == entry.id or entry.ages, (entry.id, phrase, scene.id)
+
+
+def test_reading_is_fast(table):
+    texts = [t for t, *_ in SCENES] + CONCRETE
+    start = time.perf_counter()
+    for _ in range(20):
+        for text in texts:
+            read_occasion(text, table)
+    assert (time.perf_counter() - start) / (20 * len(texts)) < 0.001
+
+
+@pytest.fixture
+def broken(tmp_path) -> Path:
+    path = tmp_path / "agent" / "data" / "occasions.toml"
+    path.parent.mkdir(parents=True)
+    shutil.copy(DATA_DIR / "occasions.toml", path)
+    return path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ('id = "wedding"\n', 'id = "wedding"\ncolour = "white"\n',
+     "entry 'wedding': unknown key 'colour'"),
+    ('mood = "romantic"\nscene_zh = "{person}走过', 'mood = "sad"\nscene_zh = "{person}走过',
+     "entry 'wedding': key 'mood' must be one of"),
+    ('subject = "{person} in wedding clothes"', 'subject = "a couple in wedding clothes"',
+     "entry 'wedding': key 'subject' must hold {person}, since 'person_default' is given"),
+    ('person_default = "a bride and groom"\n', '',
+     "entry 'wedding': key 'person_default' is needed"),
+    ('match_zh = ["婚礼",', 'match_zh = ["wedding",',
+     "entry 'wedding': key 'match_zh' must hold Chinese words"),
+    ('match_zh = ["婚礼",', 'match_zh = ["婚",', "entry 'wedding': key 'match_zh'"),
+    ('match_en = ["wedding",', 'match_en = ["Wedding",', "entry 'wedding': key 'match_en'"),
+    ('action = "walking down a flower-lined aisle"', 'action = "walks down an aisle"',
+     "entry 'wedding': key 'action' must start with an -ing word"),
+    ('place = "in a sunlit garden chapel"', 'place = "在花园里"',
+     "entry 'wedding': key 'place' must be English"),
+    ('subject_female = "a bride in a white wedding dress"',
+     'subject_female = "{name} in a white wedding dress"',
+     "entry 'wedding': key 'subject_female': unknown placeholder '{name}'"),
+    ('person_default_zh = "一对新人"\n', '', "entry 'wedding': key 'person_default_zh' is needed"),
+    ('details = ["petals drifting through the air",',
+     'details = ["a", "b", "c", "d", "petals drifting through the air",',
+     "entry 'wedding': key 'details' must hold 2 to 4"),
+    ('ages = ["elder"]', 'ages = ["ancient"]', "entry 'birthday_elder': key 'ages'"),
+    ('id = "engagement"', 'id = "wedding"', "entry 'wedding': the id is used twice"),
+    ('match_en = ["engagement",', 'match_en = ["wedding", "engagement",',
+     "entry 'engagement': match phrase 'wedding' is also in 'wedding'"),
+    ('zh = "婚礼"\n', 'zh = "wedding"\n', "entry 'wedding': key 'zh' must be Chinese"),
+    ('sister = { en = "a young woman", gender = "female"',
+     'sister = { en = "a young woman", gender = "woman"', "[relations] 'sister': gender"),
+    ('"姐姐" = { en = "a young woman", gender = "female", age = "adult", say = "your sister" }',
+     '"姐姐" = { en = "a young woman", gender = "female", age = "adult", say = "姐姐" }',
+     "[relations] '姐姐': say must be in the other language"),
+    ('sister = {', 'Sister = {', "[relations] 'Sister': an English key must be lower-case"),
+    ('name_after_en =', 'names_after_en =', "[filler]: unknown key 'names_after_en'"),
+    ('[[feeling]]\nid = "homesick"', '[[feelings]]\nid = "homesick"',
+     "the file: unknown key 'feelings'"),
+])
+def test_a_broken_file_is_reported_by_entry_and_key(broken, old, new, message):
+    edit(broken, old, new)
+    with pytest.raises(DataFileError) as error:
+        load_occasions(broken)
+    assert "agent/data/occasions.toml" in str(error.value) and message in str(error.value)
+
+
+def test_a_file_that_is_not_toml_is_reported(broken):
+    broken.write_text("[[occasion]\nid = ", encoding="utf-8")
+    with pytest.raises(DataFileError, match="occasions.toml"):
+        load_occasions(broken)
