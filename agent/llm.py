@@ -1,7 +1,10 @@
-"""The LLM rewriter: any OpenAI-compatible chat endpoint (OpenAI, Zhipu GLM, a local server)
-writes the formula prompt as JSON; the answer is checked, asked for once more when it is
-not usable, and on a timeout or a second bad answer the offline formula takes over — and the
-user is told so."""
+"""The LLM rewriter: a chat model writes the formula prompt as JSON; the answer is checked —
+its form (`parse_answer`) and its fidelity to the idea (agent/fidelity.py) — asked for once
+more when it is not usable, and on a timeout, an error or a second bad answer the offline
+formula takes over, and the user is told so.
+
+The chat model is a `ChatModel`: `EndpointChat`, any OpenAI-compatible endpoint (OpenAI, Zhipu
+GLM, a local server), or `agent.llm_local.LocalChat`, a model run here through transformers."""
 
 from __future__ import annotations
 
@@ -10,13 +13,15 @@ import json
 import logging
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Protocol
 
+from agent.fidelity import missing
 from agent.formula import MAX_TOKENS, estimate_tokens
 from agent.glossary import has_cjk
 from agent.limits import first_bad_character
+from agent.llm_endpoint import (DEFAULT_TIMEOUT, OPENAI_MODEL, ZHIPU_BASE_URL,  # noqa: F401
+                                ZHIPU_MODEL, EndpointChat, LLMConfig, timeout_from_env)
 from agent.rewriter import FormulaRewriter, Rewrite, StyleHints, given, parts_given
 from agent.shot import ShotSpec
 from agent.vocabulary import DATA_DIR, MOTION_PHRASES
@@ -24,10 +29,6 @@ from errors import InputError
 
 log = logging.getLogger("clipwright.llm")
 
-ZHIPU_BASE_URL = "https://open.bigmodel.cn/api/paas/v4/"
-ZHIPU_MODEL = "glm-4-flash"
-OPENAI_MODEL = "gpt-4o-mini"
-DEFAULT_TIMEOUT = 20.0
 # The soundtrack moods of music/moods.toml (the selector takes one as a hint).
 MOODS = ("calm", "dreamy", "uplifting", "epic", "tense", "playful", "romantic", "melancholic",
          "lo-fi", "corporate-bright", "chinese-traditional", "nature-ambient")
@@ -48,53 +49,20 @@ class LLMUnavailable(RuntimeError):
     """The model gave no usable answer (timeout, error, two bad answers); says why."""
 
 
-@dataclass(frozen=True)
-class LLMConfig:
-    """Where the chat model is and how long to wait for it."""
+class ChatModelError(RuntimeError):
+    """A chat model that cannot answer at all (it cannot be loaded…); the message says why,
+    in words for the user."""
 
-    base_url: str | None  # None: OpenAI's own endpoint
-    api_key: str
-    model: str
-    timeout: float = DEFAULT_TIMEOUT
-    provider: str = "custom"  # "custom", "zhipu" or "openai"
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "LLMConfig | None":
-        """CLIPWRIGHT_LLM_BASE_URL (+ _API_KEY, _MODEL) for any endpoint; else
-        ZHIPUAI_API_KEY → Zhipu GLM; else OPENAI_API_KEY → OpenAI; else None."""
-        get = lambda name: (environ.get(name) or "").strip()  # noqa: E731
-        timeout_text = get("CLIPWRIGHT_LLM_TIMEOUT") or str(DEFAULT_TIMEOUT)
-        try:
-            timeout = float(timeout_text)
-        except ValueError:
-            timeout = -1.0
-        if not 0 < timeout <= 600:
-            raise InputError(f"CLIPWRIGHT_LLM_TIMEOUT must be seconds between 0 and 600; "
-                             f"got '{timeout_text}'")
-        base_url, key, model = (get("CLIPWRIGHT_LLM_BASE_URL"), get("CLIPWRIGHT_LLM_API_KEY"),
-                                get("CLIPWRIGHT_LLM_MODEL"))
-        if base_url:
-            if not re.match(r"https?://", base_url):
-                raise InputError(f"CLIPWRIGHT_LLM_BASE_URL must start with http:// or "
-                                 f"https://; got '{base_url}'")
-            if not model:
-                raise InputError("CLIPWRIGHT_LLM_BASE_URL is set; set CLIPWRIGHT_LLM_MODEL "
-                                 "to the model name the endpoint serves")
-            # Local servers often need no key; the client insists on one.
-            return cls(base_url, key or "not-needed", model, timeout, "custom")
-        if get("ZHIPUAI_API_KEY"):
-            return cls(ZHIPU_BASE_URL, key or get("ZHIPUAI_API_KEY"), model or ZHIPU_MODEL,
-                       timeout, "zhipu")
-        if get("OPENAI_API_KEY"):
-            return cls(None, key or get("OPENAI_API_KEY"), model or OPENAI_MODEL, timeout,
-                       "openai")
-        return None
+class ChatModel(Protocol):
+    """What LLMRewriter asks: a chat endpoint (EndpointChat) or a local model (LocalChat)."""
 
-    @property
-    def where(self) -> str:
-        """The endpoint's host, for messages (never the key)."""
-        host = re.sub(r"^https?://", "", self.base_url or "api.openai.com").split("/")[0]
-        return f"{self.model} at {host}"
+    name: str  # the model's name
+    where: str  # the model and where it runs, for messages (never a key)
+
+    def complete(self, messages: list[dict]) -> str:
+        """The answer's text ("" when there is none); raises on any failure."""
+        ...
 
 
 def system_prompt(path: Path = DATA_DIR / "llm_system.md") -> str:
@@ -125,18 +93,27 @@ def user_turn(text: str) -> str:
     return json.dumps({"earlier_message": text[:2000]}, ensure_ascii=False)
 
 
+# An answer's fidelity problems ("lost the place 'Venice'"); () when it keeps the idea.
+Guard = Callable[[dict[str, str]], tuple[str, ...]]
+
+
 class LLMRewriter:
     """Rewrites through a chat model; the formula rewriter stands by as the fallback."""
 
     name = "llm"
 
-    def __init__(self, config: LLMConfig, fallback: FormulaRewriter | None = None):
-        self.config = config
+    def __init__(self, chat: ChatModel | LLMConfig, fallback: FormulaRewriter | None = None,
+                 *, timeout: float | None = None):
+        """chat: the model to ask (an LLMConfig means its endpoint). timeout: seconds for a
+        whole answer (default: the config's, else 20)."""
+        if isinstance(chat, LLMConfig):
+            timeout = timeout or chat.timeout
+            chat = EndpointChat(chat)
+        self.chat: ChatModel = chat
+        self.timeout = timeout or DEFAULT_TIMEOUT
         self.fallback = fallback or FormulaRewriter()
         self._system = system_prompt()
         self._echo = instruction_runs(self._system)
-        self._client = None
-        self._lock = threading.Lock()
 
     def rewrite(self, spec: ShotSpec, hints: StyleHints | None = None) -> Rewrite:
         """Fill the spec's parts with the model's prompt (the formula's when it fails)."""
@@ -148,10 +125,27 @@ class LLMRewriter:
         request = {"task": "new_idea", "idea": spec.idea,
                    "photo": spec.source_image is not None, "language": language}
         try:
-            fields, notes = self.exchange(request, hints, style=spec.style)
+            fields, notes = self.exchange(request, hints, style=spec.style,
+                                          guard=self.guard(spec))
         except LLMUnavailable as exc:
             return self.fall_back(spec, hints, str(exc), language)
         return self.filled(spec, fields, notes, language)
+
+    def guard(self, spec: ShotSpec, *, new_idea_only: bool = False) -> Guard | None:
+        """The fidelity check of answers for the spec's idea: what the formula reads in it
+        (`FormulaRewriter.facts`) must stay in the prompt (agent/fidelity.py). None when the
+        idea names nothing the formula can check. new_idea_only: check only answers that
+        take the message as a new idea (a refinement may change what the idea named)."""
+        facts = self.fallback.facts(spec)
+        if not facts:
+            return None
+
+        def check(fields: dict[str, str]) -> tuple[str, ...]:
+            if new_idea_only and fields.get("intent") != "new_idea":
+                return ()
+            return missing(facts, " ".join(fields[k] for k in ("camera", "scene", "details")))
+
+        return check
 
     def filled(self, spec: ShotSpec, fields: dict[str, str], notes: tuple[str, ...],
                language: str) -> Rewrite:
@@ -164,11 +158,12 @@ class LLMRewriter:
         return Rewrite(spec=spec, backend=self.name, reply=fields["reply"], warnings=notes)
 
     def exchange(self, request: dict, hints: StyleHints | None = None, *,
-                 style: str | None = None,
-                 history: list[tuple[str, str]] = ()) -> tuple[dict[str, str], tuple[str, ...]]:
+                 style: str | None = None, history: list[tuple[str, str]] = (),
+                 guard: Guard | None = None) -> tuple[dict[str, str], tuple[str, ...]]:
         """Send one request (a JSON-able dict: task, idea or message, current parts…) and
-        return the checked answer and notes for the user. A second unusable answer, a timeout
-        or a transport error raises LLMUnavailable with the reason."""
+        return the checked answer and notes for the user. An answer the guard finds problems
+        with (it lost what the user asked for) is unusable too. A second unusable answer, a
+        timeout or a transport error raises LLMUnavailable with the reason."""
         if hints and (hints.camera or hints.lighting):
             request = {**request, "style": style,
                        "style_hints": {"camera": list(hints.camera),
@@ -182,29 +177,47 @@ class LLMRewriter:
         # The user's words travel inside JSON: data to depict, not instructions.
         messages.append({"role": "user", "content": json.dumps(request, ensure_ascii=False)})
         notes: list[str] = []
+        lost: tuple[str, ...] = ()  # what an answer left out, for the user if all fails
         # The style's template takes its words from the 226 the encoder reads.
         token_limit = MAX_TOKENS - (hints.reserve_tokens if hints else 0)
         for attempt in (1, 2):
+            answer = self._answer(messages)
+            unusable, problems = "", ()
             try:
-                answer = self._complete(messages)
-            except Exception as exc:  # noqa: BLE001 - any transport failure means: fall back
-                reason = _describe_failure(exc, self.config)
-                log.warning("LLM rewrite failed: %s", reason)
-                raise LLMUnavailable(reason) from exc
-            try:
-                return parse_answer(answer, photo=bool(request.get("photo")),
-                                    token_limit=token_limit, echo=self._echo), tuple(notes)
+                fields = parse_answer(answer, photo=bool(request.get("photo")),
+                                      token_limit=token_limit, echo=self._echo)
+                problems = guard(fields) if guard else ()
             except LLMOutputError as exc:
-                log.info("LLM answer %d unusable: %s", attempt, exc)
-                if attempt == 2:
-                    raise LLMUnavailable(f"twice an unusable answer: {exc}") from exc
-                notes.append(f"the language model's first answer was unusable ({exc}); it "
-                             f"was asked again")
-                messages += [{"role": "assistant", "content": answer[:4000]},
-                             {"role": "user", "content":
-                              f"That answer was not usable: {exc}. Answer again with only "
-                              f"the JSON object described in the instructions."}]
+                unusable = str(exc)
+            if not unusable and not problems:
+                return fields, tuple(notes)
+            log.info("LLM answer %d unusable: %s", attempt, unusable or "; ".join(problems))
+            lost = problems or lost
+            if attempt == 2:
+                raise LLMUnavailable(self._gave_up(lost, unusable))
+            if problems:
+                notes.append(f"the language model's first answer lost what you asked for "
+                             f"({'; '.join(problems)}); it was asked again")
+                # Quoted as JSON strings: the labels hold the user's words.
+                retry = (f"Your prompt lost what the user asked for: "
+                         f"{'; '.join(json.dumps(p, ensure_ascii=False) for p in problems)}; "
+                         f"keep every one of them. Answer again with only the JSON object "
+                         f"described in the instructions.")
+            else:
+                notes.append(f"the language model's first answer was unusable ({unusable}); "
+                             f"it was asked again")
+                retry = (f"That answer was not usable: {unusable}. Answer again with only "
+                         f"the JSON object described in the instructions.")
+            messages = [*messages, {"role": "assistant", "content": answer[:4000]},
+                        {"role": "user", "content": retry}]  # a new list: the first was sent
         raise AssertionError("unreachable")
+
+    def _gave_up(self, lost: tuple[str, ...], unusable: str) -> str:
+        """Why the second answer is not used either, for the user."""
+        if lost:
+            then = f", then gave an unusable answer ({unusable})" if unusable else ""
+            return f"{self.chat.where} left out what you asked for: {'; '.join(lost)}{then}"
+        return f"twice an unusable answer from {self.chat.where}: {unusable}"
 
     def fall_back(self, spec: ShotSpec, hints: StyleHints | None, reason: str,
                   language: str) -> Rewrite:
@@ -216,60 +229,53 @@ class LLMRewriter:
                        untranslated=rewrite.untranslated, warnings=(note, *rewrite.warnings),
                        brief=rewrite.brief, composition=rewrite.composition)
 
+    def _answer(self, messages: list[dict]) -> str:
+        """The model's answer; LLMUnavailable, saying why, when there is none."""
+        try:
+            return self._complete(messages)
+        except Exception as exc:  # noqa: BLE001 - any transport failure means: fall back
+            reason = _describe_failure(exc, self.chat, self.timeout)
+            log.warning("LLM rewrite failed: %s", reason)
+            raise LLMUnavailable(reason) from exc
+
     def _complete(self, messages: list[dict]) -> str:
-        """The model's answer within `config.timeout` in all. The client's own timeout is per
-        read, so a server that trickles a byte now and then would hold it for hours; the
-        request runs in a helper thread, left to finish on its own if the time runs out."""
+        """The model's answer within `timeout` in all. An endpoint client's own timeout is
+        per read, so a server that trickles a byte now and then would hold it for hours, and
+        a local generate cannot be interrupted at all: the request runs in a helper thread,
+        left to finish on its own if the time runs out."""
         outcome: dict = {}
 
         def ask() -> None:
             try:
-                outcome["answer"] = self._ask(messages)
+                outcome["answer"] = self.chat.complete(messages)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller below
                 outcome["error"] = exc
 
         helper = threading.Thread(target=ask, name="clipwright-llm", daemon=True)
         helper.start()
-        helper.join(self.config.timeout)
+        helper.join(self.timeout)
         if helper.is_alive():
-            raise TimeoutError(f"no whole answer within {self.config.timeout:g} s")
+            raise TimeoutError(f"no whole answer within {self.timeout:g} s")
         if "error" in outcome:
             raise outcome["error"]
         return outcome["answer"]
 
-    def _ask(self, messages: list[dict]) -> str:
-        client = self._get_client()
-        response = client.chat.completions.create(model=self.config.model, messages=messages,
-                                                  temperature=0.7, max_tokens=900)
-        choices = getattr(response, "choices", None)
-        if not isinstance(choices, list) or not choices:
-            return ""
-        content = getattr(getattr(choices[0], "message", None), "content", None)
-        return content if isinstance(content, str) else ""  # a server may send anything
 
-    def _get_client(self):
-        with self._lock:
-            if self._client is None:
-                from openai import OpenAI  # imported on first use: it is slow to import
-
-                self._client = OpenAI(api_key=self.config.api_key,
-                                      base_url=self.config.base_url or None,
-                                      timeout=self.config.timeout, max_retries=0)
-            return self._client
-
-
-def _describe_failure(exc: Exception, config: LLMConfig) -> str:
-    name = type(exc).__name__
+def _describe_failure(exc: Exception, chat: ChatModel, timeout: float) -> str:
+    if isinstance(exc, ChatModelError):
+        return str(exc)  # already says what is wrong, in the user's terms
+    where, name = chat.where, type(exc).__name__
     if "Timeout" in name:
-        return f"no answer from {config.where} within {config.timeout:g} s"
+        busy = "; it is still loading" if getattr(chat, "loading", False) else ""
+        return f"no answer from {where} within {timeout:g} s{busy}"
     if "Connection" in name:
-        return f"could not reach {config.where}"
+        return f"could not reach {where}"
     status = getattr(exc, "status_code", None)
     if status in (401, 403):
-        return f"{config.where} refused the API key (HTTP {status})"
+        return f"{where} refused the API key (HTTP {status})"
     if status is not None:
-        return f"{config.where} answered HTTP {status}"
-    return f"{config.where} failed ({name})"
+        return f"{where} answered HTTP {status}"
+    return f"{where} failed ({name})"
 
 
 def parse_answer(text: str, *, photo: bool = False, token_limit: int = MAX_TOKENS,

@@ -147,6 +147,29 @@ def test_two_bad_answers_fall_back_to_the_formula(server, formula):
     assert not has_cjk(result.spec.prompt) and "cat" in result.spec.camera
 
 
+def test_an_answer_that_drops_the_place_is_asked_again_then_falls_back(server, formula):
+    server.script = [GOOD, GOOD]  # a fine prompt, but of a cat anywhere, twice
+    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping in Venice", seed=1))
+    assert result.backend == "formula" and len(server.requests) == 2
+    retry = server.requests[1]["messages"][-1]["content"]
+    assert retry.startswith("Your prompt lost what the user asked for:") and "Venice" in retry
+    assert "keep every one of them" in retry
+    note = result.warnings[0]
+    assert "test-model at 127.0.0.1" in note and "left out what you asked for" in note
+    assert "Venice" in note and "offline formula" in note
+    assert "Venice" in result.prompt
+
+
+def test_a_place_kept_on_the_second_answer_is_used(server, formula):
+    venice = dict(GOOD, scene="The scene is set in a small apartment in Venice in the late "
+                  "afternoon, soft light from the canal falling across the cushions.")
+    server.script = [GOOD, venice]
+    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping in Venice", seed=1))
+    assert result.backend == "llm" and "Venice" in result.spec.scene
+    assert any("lost what you asked for" in w and "asked again" in w
+               for w in result.warnings)
+
+
 def test_a_timeout_falls_back_to_the_formula(server, formula):
     server.script = [("sleep", 4)]
     result = llm(server, formula, timeout=1).rewrite(ShotSpec(idea="一只猫在沙发上睡觉",
@@ -223,7 +246,7 @@ def test_rewriter_from_env(formula):
     assert isinstance(rewriter_from_env({"ZHIPUAI_API_KEY": "z"}, formula), LLMRewriter)
     with pytest.raises(InputError, match="needs CLIPWRIGHT_LLM_BASE_URL"):
         rewriter_from_env({"CLIPWRIGHT_REWRITER": "llm"}, formula)
-    with pytest.raises(InputError, match="auto, formula or llm"):
+    with pytest.raises(InputError, match="auto, formula, llm or local"):
         rewriter_from_env({"CLIPWRIGHT_REWRITER": "gpt"}, formula)
 
 
@@ -257,8 +280,36 @@ def test_the_llm_can_say_a_message_is_a_new_idea(server, formula):
     chat = Conversation(llm(server, formula))
     session = Session()
     server.script = [GOOD, dict(GOOD, intent="new_idea", subject="a dog",
-                                camera=GOOD["camera"].replace("cat", "dog"))]
+                                camera=GOOD["camera"].replace("cat", "dog"), scene=BEACH)]
     chat.turn(session, "a cat sleeping on a sofa")
     reply = chat.turn(session, "actually, a dog running on the beach")
     assert reply.intent == "new_idea" and "dog" in reply.spec.camera
     assert reply.spec.idea == "actually, a dog running on the beach"
+    assert len(server.requests) == 2 and reply.rewrite.backend == "llm"
+
+
+BEACH = ("The scene is set on a sandy beach in the late afternoon, low sun glittering on the "
+         "waves, with a bright, playful mood.")
+
+
+def test_a_new_idea_in_the_chat_is_held_to_its_facts_a_refinement_is_not(server, formula):
+    chat = Conversation(llm(server, formula))
+    session = Session()
+    server.script = [GOOD]
+    chat.turn(session, "a cat sleeping on a sofa")
+    dog = dict(GOOD, intent="new_idea", subject="a dog",
+               camera=GOOD["camera"].replace("cat", "dog"), scene=BEACH)
+    # The new idea is in Venice; the answer forgets it twice as a refinement, and twice
+    # more when the rules, seeing a new idea, ask for one.
+    server.script = [dog] * 4
+    reply = chat.turn(session, "now a dog running on the beach in Venice")
+    assert len(server.requests) == 5 and reply.intent == "new_idea"
+    assert "lost the place 'Venice'" in reply.text and "offline formula" in reply.text
+    assert "Venice" in reply.spec.prompt and reply.rewrite.backend == "formula"
+    # A refinement may drop what the idea named: the user asked for the change.
+    elsewhere = dict(dog, intent="refine", scene=BEACH.replace("a sandy beach", "a quiet "
+                                                               "pebble shore"))
+    server.script = [elsewhere]
+    refined = chat.turn(session, "put it on a pebble shore instead")
+    assert len(server.requests) == 6 and refined.intent == "refine"
+    assert "pebble shore" in refined.spec.scene

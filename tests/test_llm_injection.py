@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from agent.conversation import Conversation, Session
+from agent.fidelity import Facts
 from agent.formula import MAX_TOKENS
 from agent.llm import (LLMConfig, LLMOutputError, LLMRewriter, instruction_runs, parse_answer,
                        system_prompt)
@@ -86,6 +87,13 @@ def formula():
 
 
 @pytest.fixture
+def unguarded(monkeypatch):
+    """No facts to keep: these tests are about what is sent, and GOOD (a cat) is not a
+    faithful answer to most hostile ideas (the fidelity guard has tests of its own)."""
+    monkeypatch.setattr(FormulaRewriter, "facts", lambda self, spec: Facts())
+
+
+@pytest.fixture
 def serve():
     servers = []
 
@@ -107,7 +115,7 @@ def test_the_system_prompt_says_user_text_is_data_and_names_every_field():
 
 
 @pytest.mark.parametrize("idea", HOSTILE_IDEAS, ids=range(len(HOSTILE_IDEAS)))
-def test_a_hostile_idea_travels_only_as_json_data(serve, formula, idea):
+def test_a_hostile_idea_travels_only_as_json_data(serve, formula, idea, unguarded):
     server = serve(completion(GOOD))
     result = server.rewriter(formula).rewrite(ShotSpec(idea=idea, seed=1))
     assert result.backend == "llm"  # the model's (good) answer is used as usual
@@ -118,7 +126,8 @@ def test_a_hostile_idea_travels_only_as_json_data(serve, formula, idea):
     assert json.loads(rest[0]["content"])["idea"] == idea  # exactly the idea, as one string
 
 
-def test_earlier_turns_are_data_too_and_the_system_prompt_stays_the_same(serve, formula):
+def test_earlier_turns_are_data_too_and_the_system_prompt_stays_the_same(serve, formula,
+                                                                         unguarded):
     night = dict(GOOD, intent="refine", scene="The scene is set in a dark living room at night, "
                  "lit by a single warm lamp, with a hushed, calm mood.")
     server = serve(completion(GOOD), completion(night))
