@@ -42,6 +42,8 @@ class Rules:
     fits: tuple[Fit, ...]
     clashes: tuple[tuple[re.Pattern, re.Pattern], ...]
     indoor_not: re.Pattern
+    excludes: dict[str, tuple[str, ...]]
+    action_settings: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = ()
 
     def space_of(self, phrase: str) -> str:
         """"indoor", "outdoor", "underwater" or "space" for a place phrase; "" when it names no known
@@ -75,6 +77,21 @@ class Rules:
         return not any(fit.subject.search(subject) and fit.detail.search(text)
                        for fit in self.fits)
 
+    def settings_for(self, action: str) -> tuple[str, ...]:
+        """The settings an action belongs in ("surfing" → ocean, beach); () for any."""
+        return next((ids for pattern, ids in self.action_settings if pattern.search(action)),
+                    ())
+
+    def excluded(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        """Every word that the user's "no X" keeps out: X itself and, when X is one of the
+        [excludes] groups (or a word in one), the whole group."""
+        out = list(words)
+        for word in words:
+            for head, group in self.excludes.items():
+                if word == head or word in group or word.rstrip("s") == head:
+                    out += [head, *group]
+        return tuple(dict.fromkeys(out))
+
     def clashes_in(self, text: str) -> list[tuple[str, str]]:
         """Pairs of words in a text that cannot both be true (night / midday …)."""
         out = []
@@ -89,7 +106,8 @@ def load_rules(path: Path = DATA_DIR / "consistency.toml") -> Rules:
     """Read and check the rules; a bad key or list is reported by file and table."""
     raw = read_toml(path)
     reject_unknown_keys(path, "the file", raw, {"places", "not_place", "energy",
-                                                "not_for_energy", "fit", "clash", "indoor_not"})
+                                                "not_for_energy", "fit", "clash", "indoor_not",
+                                                "excludes", "action_settings"})
 
     def table(name: str, keys: set[str]) -> dict[str, tuple[str, ...]]:
         value = raw.get(name)
@@ -126,4 +144,14 @@ def load_rules(path: Path = DATA_DIR / "consistency.toml") -> Rules:
         not_for_energy={k: _pattern(v) for k, v in not_for.items()},
         fits=tuple(Fit(_pattern(s), _pattern(d)) for s, d in pairs("fit", "subject", "detail")),
         clashes=tuple((_pattern(a), _pattern(b)) for a, b in pairs("clash", "one", "other")),
-        indoor_not=_pattern(table("indoor_not", {"words"})["words"]))
+        indoor_not=_pattern(table("indoor_not", {"words"})["words"]),
+        excludes=_excludes(path, raw.get("excludes")),
+        action_settings=tuple((_pattern((word,)), ids) for word, ids in
+                              _excludes(path, raw.get("action_settings")).items()))
+
+
+def _excludes(path: Path, value) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict) or not value:
+        raise DataFileError(f"{display_name(path)}: needs an [excludes] table")
+    return {key: check_type(path, "[excludes]", key, words, TEXTS)
+            for key, words in value.items()}

@@ -27,16 +27,27 @@ LOCATIVES = {"上": "on", "上面": "on", "里": "in", "里面": "in", "中": "i
              "外面": "outside", "附近": "near", "之间": "between", "中间": "in the middle of",
              "对面": "across from", "周围": "around"}
 _ASPECT = ("着", "了", "过")
+_NEW_WORD_FREQ = 2000  # enough to beat splitting off a frequent particle ("草地上")
 _ENTRY = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.*)/$", re.MULTILINE)
 _CJK_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 # Glosses that are no translation: cross-references, surnames, measure words, variants.
-_NOT_A_MEANING = re.compile(r"^(?:CL:|surname |(?:archaic |old |Japanese |erroneous )?variant of|"
+_NOT_A_MEANING = re.compile(r"^(?:CL:|surname |prefix|suffix|particle|interjection|"
+                            r"\(used |(?:archaic |old |Japanese |erroneous )?variant of|"
                             r"old variant|see |abbr\.|"
                             r"used in |classifier|\(Tw\)|\(dialect\)|\(old\)|\(archaic\)|"
                             r"\(literary\)|\(slang\)|\(Internet slang\)|\(coll\.\)|also written)",
                             re.IGNORECASE)
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 _PARENS = re.compile(r"\s*\([^)]*\)\s*")
+# Where a long gloss stops naming the thing ("a pottery figurine buried with the dead").
+_GLOSS_TAIL = re.compile(r"\s+(?:buried|used|with|for|that|which|who|made|worn|found|of a kind)\b.*$")
+
+
+def _short(gloss: str) -> str:
+    """A gloss as a prompt can use it: no parentheses, no trailing explanation, no article."""
+    text = " ".join(_PARENS.sub(" ", gloss).split())
+    text = _GLOSS_TAIL.sub("", text) if len(text.split()) > 3 else text
+    return re.sub(r"^(?:a|an|the)\s+(?=\w)", "", text) if not text.startswith("to ") else text
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class Meaning:
     word: str
     role: str  # "action" or "noun"
     en: str
+    verb: str = ""  # for a noun with a verb sense too: that sense as an -ing phrase
 
 
 class Dictionary:
@@ -70,24 +82,37 @@ class Dictionary:
         return word in self.entries()
 
     def meaning(self, word: str) -> Meaning | None:
-        """The word's most useful English sense, or None when CC-CEDICT lacks it."""
+        """The word's most useful English sense, or None when CC-CEDICT lacks it. A word
+        with a verb sense and another one ("靠近" near / to approach) carries both: the
+        reader decides from the words around it."""
         glosses = [g for g in self.entries().get(word, ()) if not _NOT_A_MEANING.match(g)]
-        cleaned = [" ".join(_PARENS.sub(" ", g).split()) for g in glosses]
+        cleaned = [_short(g) for g in glosses]
         cleaned = [g for g in cleaned if g and len(g.split()) <= 4 and "..." not in g]
         if not cleaned:
             return None
         from agent.reading import ing_form  # reading imports the glossary, which imports this
 
         verbs = [g[3:] for g in cleaned if g.startswith("to ")]
+        verb = ""
+        if verbs:  # the first sense is the common one; "to hang or suspend" → hanging
+            head, _, rest = verbs[0].split(" or ")[0].partition(" ")
+            verb = " ".join(filter(None, [ing_form(head), rest]))
         if verbs and cleaned[0].startswith("to "):
-            # "to go to bed/to sleep": the one-word sense is the plain one
-            verb = next((v for v in verbs if " " not in v), verbs[0])
-            head, _, rest = verb.partition(" ")
-            return Meaning(word, "action", " ".join(filter(None, [ing_form(head), rest])))
+            return Meaning(word, "action", verb)
         noun = next((g for g in cleaned if not g.startswith("to ")), None)
         if noun is None:
             return None
-        return Meaning(word, "noun", noun.lower() if not noun[:1].isupper() else noun)
+        # "cow's milk/milk": a plainer later sense that the first one contains wins
+        noun = next((g for g in cleaned[1:] if not g.startswith("to ") and g != noun
+                     and noun.endswith(" " + g)), noun)
+        noun = re.sub(r"^\w+'s\s+(?=\w)", "", noun)  # "cow's milk" is milk
+        return Meaning(word, "noun", noun.lower() if not noun[:1].isupper() else noun, verb)
+
+    def listed(self, word: str) -> bool:
+        """Whether jieba's own dictionary lists the word (its parts can then be read one by
+        one: "坐在" sit at, "下象棋" play chess); a word it lacks too is unknown."""
+        self._ensure_tokenizer()
+        return self._tokenizer.FREQ.get(word, 0) > 0
 
     def knows_english(self, word: str) -> bool:
         """Whether an English word appears in any gloss (about 25,000 words: a check that
@@ -109,11 +134,16 @@ class Dictionary:
         """The words of a clause. `known(word)` says whether a word has a meaning anywhere
         (glossary, gazetteer, this dictionary) and `curated(word)` whether the glossary or
         gazetteer lists it as it is (never split again); they decide the repairs below."""
+        self._ensure_tokenizer()
+        # jieba's HMM keeps a run of characters no dictionary lists together (a name, a new
+        # word), so that it is reported whole instead of read character by character.
+        tokens = [t for t in self._tokenizer.lcut(clause, HMM=True) if t.strip()]
+        return _repair(tokens, known, curated)
+
+    def _ensure_tokenizer(self) -> None:
         with self._lock:
             if self._tokenizer is None:
                 self._tokenizer = _make_tokenizer(self._extra)
-        tokens = [t for t in self._tokenizer.lcut(clause, HMM=False) if t.strip()]
-        return _repair(tokens, known, curated)
 
 
 def _read_cedict() -> dict[str, tuple[str, ...]]:
@@ -132,7 +162,8 @@ def _read_cedict() -> dict[str, tuple[str, ...]]:
 
 def _make_tokenizer(extra: tuple[str, ...]):
     """jieba with its own dictionary (real word frequencies) plus our words (glossary,
-    gazetteer), each given enough weight to be cut out whole."""
+    gazetteer): a word jieba lacks gets enough weight to be cut out whole; one it has keeps
+    its frequency, so that "太极" does not break "太极拳" apart."""
     import jieba
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -140,7 +171,8 @@ def _make_tokenizer(extra: tuple[str, ...]):
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     for word in extra:
-        tokenizer.add_word(word, freq=max(tokenizer.FREQ.get(word, 0), 50_000))
+        if not tokenizer.FREQ.get(word):
+            tokenizer.add_word(word, freq=_NEW_WORD_FREQ)
     return tokenizer
 
 
@@ -151,6 +183,11 @@ def _repair(tokens: list[str], known, curated) -> list[str]:
     - an aspect particle stuck to a verb ("骑着" → "骑")."""
     out: list[str] = []
     for token in tokens:
+        if out and out[-1] in _NUMERALS and token[0] in _MEASURES:
+            out[-1] += token[0]  # "一" + "朵(玫瑰)" → "一朵", a count
+            token = token[1:]
+            if not token:
+                continue
         if curated(token):
             out.append(token)
             continue
@@ -173,14 +210,74 @@ def _repair(tokens: list[str], known, curated) -> list[str]:
     return out
 
 
-def split_known(text: str, known) -> list[str] | None:
-    """The fewest words of two or more characters, each known, that make up the text."""
+def split_known(text: str, known, shortest: int = 2, prefer=lambda word: False
+                ) -> list[str] | None:
+    """The fewest known words, each at least `shortest` characters long, that make up the
+    text (None when there are none); among as few, the one with most `prefer`red words
+    ("北京城" → "北京" "城", not "北" "京城")."""
+    def cost(words: list[str]) -> tuple[int, int]:
+        return len(words), -sum(1 for w in words if prefer(w))
+
     best: list[list[str] | None] = [None] * (len(text) + 1)
     best[0] = []
-    for end in range(2, len(text) + 1):
-        for start in range(0, end - 1):
+    for end in range(shortest, len(text) + 1):
+        for start in range(0, end - shortest + 1):
             if best[start] is not None and known(text[start:end]):
                 candidate = best[start] + [text[start:end]]
-                if best[end] is None or len(candidate) < len(best[end]):
+                if best[end] is None or cost(candidate) < cost(best[end]):
                     best[end] = candidate
-    return best[len(text)]
+    return best[len(text)] if best[len(text)] else None
+
+
+# A verb and where it goes ("落进" falls into, "飞起" flies up): the verb's own sense with an
+# English particle.
+DIRECTIONS = {"进": "into", "进去": "into", "进来": "in", "入": "into", "出": "out of",
+              "出来": "out", "出去": "out", "上": "up onto", "上去": "up", "上来": "up",
+              "下": "down", "下来": "down", "下去": "down", "起": "up", "起来": "up",
+              "过": "past", "过去": "past", "过来": "over", "回": "back", "回来": "back",
+              "回去": "back", "到": "to", "开": "open", "满": "all over", "向": "toward",
+              "往": "toward"}
+
+
+_NUMERALS = set("一二两三四五六七八九十百千万几")
+_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+           "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_MEASURES = "只个位名头条匹辆艘架棵朵座片群对张本杯碗盘块排串束双把台间所幅颗粒根支枝盏道件套队尾"
+_COUNT = re.compile(rf"^([零一二两三四五六七八九十百千万几数0-9]+)([{_MEASURES}])(\2)?$")
+_ENGLISH_NUMBERS = ("", "a", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                    "ten", "eleven", "twelve")
+_GROUPS = {"排": "rows of", "串": "strings of", "群": "groups of", "队": "lines of"}
+
+
+def read_count(token: str) -> tuple[str, bool] | None:
+    """A number and a measure word ("五个", "一千只", "一排排") as an English determiner and
+    whether the noun after it is plural; None when the token is not one."""
+    match = _COUNT.match(token)
+    if match is None:
+        return None
+    number, measure, repeated = match.groups()
+    if repeated:  # "一排排": rows and rows
+        return _GROUPS.get(measure, "rows of"), True
+    if number in ("几", "数"):
+        return "a few" if number == "几" else "several", True
+    value = int(number) if number.isdigit() else _chinese_number(number)
+    if value is None:
+        return None
+    return (_ENGLISH_NUMBERS[value] if value < len(_ENGLISH_NUMBERS) else f"{value:,}",
+            value != 1)
+
+
+def _chinese_number(text: str) -> int | None:
+    """"三" 3, "十二" 12, "一千" 1000, "两百五十" 250; None for what is no number."""
+    total, current = 0, 0
+    for char in text:
+        if char in _DIGITS:
+            current = _DIGITS[char]
+        elif char in _UNITS:
+            unit = _UNITS[char]
+            total += (current or 1) * unit
+            current = 0
+        else:
+            return None
+    return total + current

@@ -86,7 +86,7 @@ _SMALL = {"a", "an", "the", "of", "some", "empty", "old", "little", "big", "smal
 _FACT_SLOTS = ("shot", "angle", "movement", "lens", "speed", "look", "time", "weather")
 
 
-def facts_of(brief, vocabulary) -> Facts:
+def facts_of(brief, vocabulary, rules=None) -> Facts:
     """The Facts of a reading (agent.reading.Brief): its subject noun, counts, colours, the
     place words, every camera, time, weather and look choice the user named, and what they
     excluded."""
@@ -126,4 +126,5 @@ def facts_of(brief, vocabulary) -> Facts:
                                  tuple(dict.fromkeys(alternatives))))
     seen: set[tuple[str, ...]] = set()
     unique = [f for f in required if not (f.alternatives in seen or seen.add(f.alternatives))]
-    return Facts(required=tuple(unique), forbidden=tuple(brief.avoid))
+    forbidden = rules.excluded(brief.avoid) if rules is not None else brief.avoid
+    return Facts(required=tuple(unique), forbidden=tuple(forbidden))

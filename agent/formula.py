@@ -195,8 +195,9 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
             else None
         if setting is not None:
             p.picks["setting"] = setting
-    else:
-        setting_ids = (noun.settings if noun and noun.settings else kind.settings)
+    else:  # where the action happens (surfing: at sea), else where the subject lives
+        setting_ids = (rules.settings_for(brief.action) if rules is not None else ()) or (
+            noun.settings if noun and noun.settings else kind.settings)
         setting = p.choose("setting", lambda e: e.id in setting_ids, auto=not photo)
     env = setting.env if setting else ({"indoor": "indoor", "underwater": "underwater",
                                         "space": "space"}.get(space, "outdoor"))
@@ -204,8 +205,10 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
         env = space  # "a windowsill in Venice": the sill is indoors, whatever the city is
     energy = rules.energy_of(brief.action) if rules is not None else ""
 
+    excluded = rules.excluded(brief.avoid) if rules is not None else brief.avoid
+
     def suits(text: str) -> bool:
-        if any(mentions(text, word) for word in brief.avoid):
+        if any(mentions(text, word) for word in excluded):
             return False  # never add what the user excluded
         return rules is None or rules.suits(text, subject=f"{brief.subject} {brief.noun}",
                                             energy=energy, space=_space(env))
@@ -220,6 +223,9 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
     suited = set(weather.atmospheres or ()) if weather else set()
     if not any(fits(e) and e.id in suited for e in vocabulary.entries["atmosphere"]):
         suited = {e.id for e in vocabulary.entries["atmosphere"]}
+    if brief.mood:  # an occasion or a feeling names its own mood
+        suited = {e.id for e in vocabulary.entries["atmosphere"] if e.mood == brief.mood} or \
+            suited
     if not any(fits(e) and e.id in suited and suits(e.en)
                for e in vocabulary.entries["atmosphere"]):
         suited = {e.id for e in vocabulary.entries["atmosphere"] if suits(e.en)} or suited

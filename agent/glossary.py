@@ -4,19 +4,25 @@ agent/data/glossary_zh.toml. Words it cannot find are reported, never passed on 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from agent.datafile import (FLAG, TEXT, TEXTS, DataFileError, check_type, display_name,
                             read_toml, reject_unknown_keys)
-from agent.dictionary_zh import LOCATIVES, Dictionary, split_known
+from agent.dictionary_zh import DIRECTIONS, LOCATIVES, Dictionary, read_count, split_known
 from agent.vocabulary import CAMERA_SLOTS, DATA_DIR, SCENE_SLOTS, Vocabulary
 
-ROLES = ("subject", "count", "adjective", "action", "adverb", "part", "position", "camera",
-         "scene", "look", "cue", "negation", "ignore")
+ROLES = ("subject", "noun", "count", "adjective", "action", "adverb", "part", "position",
+         "camera", "scene", "look", "cue", "negation", "ignore")
 CUES = ("change", "add", "make", "more", "remove")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# A personal name as people write one: 小明, 老王, 阿花, or a common surname and a given name.
+_NAME = re.compile(r"^(?:[小老阿][\u4e00-\u9fff]{1,2}|[王李张刘陈杨赵吴周徐孙朱胡郭何罗郑梁谢宋唐"
+                   r"许韩冯邓曹彭曾肖董袁潘蒋蔡余杜魏吕丁沈姚卢姜崔钟谭陆汪廖贾韦邹孟秦邱"
+                   r"薛闫段侯郝龚邵覃][\u4e00-\u9fff]{1,2})$")
+_COLOUR = re.compile(r"[a-z]+(?:[ -][a-z]+)? colou?r")
+_COLOUR_WORDS = {"gold": "golden", "golden-yellow": "golden", "light": "pale"}
 _LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 
 
@@ -33,6 +39,8 @@ class Word:
     plural: bool = False
     pace: str = ""
     setting: str = ""
+    verb: str = ""  # a dictionary noun's verb sense ("靠近": near / approaching)
+    gloss: str = ""  # a scene word's plain English noun ("篝火": campfire), for objects
 
 
 def has_cjk(text: str) -> bool:
@@ -88,7 +96,29 @@ class Glossary:
         if pieces:
             return [w for piece in pieces if (w := self._one(piece)) is not None]
         modified = self._modified_noun(token)
-        return modified or [Word(token, "unknown")]
+        if modified:
+            return modified
+        moved = self._directed(token)
+        if moved is not None:
+            return [moved]
+        # A word jieba lists, or a run its HMM grouped that is no name, is read by its known
+        # parts ("坐在" sit + at, "北京城" Beijing + city); a name stays whole and unknown.
+        if self.dictionary.listed(token) or not _NAME.match(token):
+            parts = split_known(token, self.known, shortest=1, prefer=self.curated)
+            if parts and (len(parts) < len(token) or self.dictionary.listed(token)
+                          or any(self.curated(p) for p in parts)):
+                return [w for piece in parts if (w := self._one(piece)) is not None]
+        return [Word(token, "unknown")]
+
+    def _directed(self, token: str) -> Word | None:
+        """A verb with a direction after it ("落进" falling into, "飞起" flying up)."""
+        for size in (2, 1):
+            verb, direction = token[:-size], token[-size:]
+            if len(verb) >= 1 and direction in DIRECTIONS:
+                found = self._found(verb)
+                if found is not None and found.role == "action":
+                    return Word(token, "action", f"{found.en} {DIRECTIONS[direction]}")
+        return None
 
     def _modified_noun(self, token: str) -> list[Word] | None:
         """"白猫" = "白" + "猫": single characters are read only as adjectives or counts
@@ -102,16 +132,33 @@ class Glossary:
         return words
 
     def _one(self, token: str) -> Word | None:
+        word = self._found(token)
+        if word is not None and word.role == "scene" and not word.gloss:
+            meaning = self.dictionary.meaning(token)
+            if meaning is not None and meaning.role == "noun":
+                word = replace(word, gloss=meaning.en)
+        return word
+
+    def _found(self, token: str) -> Word | None:
         if token in LOCATIVES:
             return Word(token, "locative", LOCATIVES[token])
-        if token in self.words:
-            return self.words[token]
-        place = self._place(token)
+        if token == "们":
+            return Word(token, "plural")
+        place = self._place(token)  # "故宫" is the Forbidden City before it is "a palace"
         if place is not None:
             return Word(token, "place", place.en, setting=place.setting)
+        if token in self.words:
+            return self.words[token]
+        count = read_count(token)
+        if count is not None:
+            return Word(token, "count", count[0], plural=count[1])
         meaning = self.dictionary.meaning(token)
+        if meaning is not None and meaning.role == "noun" and _COLOUR.fullmatch(meaning.en):
+            return Word(token, "adjective", _COLOUR_WORDS.get(
+                meaning.en.split()[0], meaning.en.split()[0]))  # "金黄色" gold color → golden
         if meaning is not None:
-            return Word(token, "noun" if meaning.role == "noun" else "action", meaning.en)
+            return Word(token, "noun" if meaning.role == "noun" else "action", meaning.en,
+                        verb=meaning.verb)
         return None
 
     def _place(self, token: str):

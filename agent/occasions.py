@@ -1,6 +1,8 @@
 """Occasions and feelings: a request that names a wedding, a birthday, 想家 or "the feeling of
 summer" instead of a picture becomes the concrete scene people would film for it, from the
-editable table agent/data/occasions.toml, with one sentence saying what was assumed."""
+editable table agent/data/occasions.toml, with one sentence saying what was assumed. Tone words
+("make it warm", "搞笑一点") shade that scene; a second occasion or feeling named beside the
+first ("春节回家", "a summer birthday") adds its own detail to it."""
 
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.datafile import (TEXT, TEXTS, DataFileError, check_placeholders, check_type,
+from agent.datafile import (FLAG, TEXT, TEXTS, DataFileError, check_placeholders, check_type,
                             display_name, read_toml, reject_unknown_keys)
 from agent.vocabulary import DATA_DIR
 
-AGES = ("baby", "child", "adult", "elder", "pet")
+AGES = ("baby", "child", "adult", "elder", "pet", "work")  # work: clients, colleagues, a boss
 GENDERS = ("female", "male", "any")
 _CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -27,14 +29,20 @@ _VOWEL = re.compile(r"[aeiou]|8|1[18](?!\d)", re.IGNORECASE)
 _NOT_A_NAME = re.compile(r"[0-9一二两三四五六七八九十百几这那每]")
 _KEYS = {"id": TEXT, "en": TEXT, "zh": TEXT, "match_en": TEXTS, "match_zh": TEXTS,
          "subject": TEXT, "action": TEXT, "place": TEXT, "details": TEXTS, "mood": TEXT,
-         "scene_zh": TEXT}
+         "scene_zh": TEXT, "key_en": TEXTS}
 _OPTIONAL = {"person_default": TEXT, "subject_female": TEXT, "subject_male": TEXT,
-             "with_number": TEXT, "ages": TEXTS, "person_default_zh": TEXT}
+             "subject_group": TEXT, "with_number": TEXT, "ages": TEXTS,
+             "person_default_zh": TEXT, "aside": TEXT}
 _PLACEHOLDERS = {"subject": {"person"}, "subject_female": {"person"}, "subject_male": {"person"},
-                 "scene_zh": {"person"}, "with_number": {"n", "nth"}, "action": set(),
-                 "place": set(), "person_default": set()}
+                 "subject_group": {"person"}, "scene_zh": {"person"}, "aside": set(),
+                 "with_number": {"n", "nth"}, "action": set(), "place": set(),
+                 "person_default": set()}
 _FILLER_KEYS = {"en": TEXTS, "zh": TEXTS, "name_after_en": TEXTS, "name_after_zh": TEXTS}
 _RELATION_KEYS = {"en": TEXT, "gender": TEXT, "age": TEXT, "say": TEXT}
+_RELATION_OPTIONAL = {"group": FLAG}
+_TONE_KEYS = {"id": TEXT, "match_en": TEXTS, "match_zh": TEXTS, "detail": TEXT}
+_TONE_OPTIONAL = {"mood": TEXT}
+_SUBJECTS = ("subject", "subject_female", "subject_male", "subject_group")
 
 
 @dataclass(frozen=True)
@@ -53,12 +61,15 @@ class Entry:
     details: tuple[str, ...]
     mood: str
     scene_zh: str
+    key_en: tuple[str, ...]  # one of these words names the occasion or feeling in the scene
     person_default: str = ""
     subject_female: str = ""
     subject_male: str = ""
+    subject_group: str = ""
     with_number: str = ""
     ages: tuple[str, ...] = ()
     person_default_zh: str = ""
+    aside: str = ""  # a detail bringing this one into another's scene when both are named
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,19 @@ class Relation:
     gender: str
     age: str
     say: str
+    group: bool = False  # more than one person: picks an entry's subject_group
+
+
+@dataclass(frozen=True)
+class Tone:
+    """One [[tone]] of occasions.toml: words that say how a scene should feel ("funny",
+    "温馨一点"), never what it shows; they add `detail` and may set the soundtrack `mood`."""
+
+    id: str
+    match_en: tuple[str, ...]
+    match_zh: tuple[str, ...]
+    detail: str
+    mood: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +108,8 @@ class Occasions:
     phrase_re: re.Pattern
     relation_re: re.Pattern
     filler_zh_re: re.Pattern
+    tones: dict[str, Tone]  # normalised tone phrase → its tone
+    tone_re: re.Pattern
 
 
 @dataclass(frozen=True)
@@ -119,7 +145,8 @@ def load_occasions(path: Path = DATA_DIR / "occasions.toml") -> Occasions:
     """Read and check occasions.toml; a DataFileError names the file, the entry and the key."""
     from agent.llm import MOODS  # imported here: agent.llm imports the reader, which uses us
     raw, shown = read_toml(path), display_name(path)
-    reject_unknown_keys(path, "the file", raw, {"occasion", "feeling", "relations", "filler"})
+    reject_unknown_keys(path, "the file", raw, {"occasion", "feeling", "tone", "relations",
+                                                "filler"})
     entries: list[Entry] = []
     for kind in ("occasion", "feeling"):
         if not isinstance(raw.get(kind), list) or not raw[kind]:
@@ -141,8 +168,11 @@ def load_occasions(path: Path = DATA_DIR / "occasions.toml") -> Occasions:
     reject_unknown_keys(path, "[filler]", filler, set(_FILLER_KEYS))
     fill = {k: check_type(path, "[filler]", k, filler.get(k), t) for k, t in _FILLER_KEYS.items()}
     relations = _load_relations(path, raw.get("relations"))
+    tones = _load_tones(path, raw.get("tone", []), MOODS)
     en_keys = [k for k in relations if not _CJK.fullmatch(k)]
     zh_keys = [k for k in relations if _CJK.fullmatch(k)]
+    tone_en = [p for t in set(tones.values()) for p in t.match_en]
+    tone_zh = [p for t in set(tones.values()) for p in t.match_zh]
     en_phrases = [p for e in entries for p in e.match_en]
     zh_phrases = [p for e in entries for p in e.match_zh]
     return Occasions(
@@ -154,8 +184,10 @@ def load_occasions(path: Path = DATA_DIR / "occasions.toml") -> Occasions:
                              rf"{_alternation(zh_phrases)}", re.IGNORECASE),
         relation_re=re.compile(rf"(?<![A-Za-z])(?P<words>(?:(?:my|our|your|his|her|their)\s+)?"
                                rf"(?P<en>{_alternation(en_keys)}))(?:['’]s|s['’]|['’])?"
-                               rf"(?![A-Za-z])|(?P<zh>{_alternation(zh_keys)})", re.IGNORECASE),
-        filler_zh_re=re.compile(_alternation(fill["zh"])))
+                               rf"(?![A-Za-z])|(?P<zh>{_alternation(zh_keys)})们?", re.IGNORECASE),
+        filler_zh_re=re.compile(_alternation(fill["zh"])), tones=tones,
+        tone_re=re.compile(rf"(?<![A-Za-z0-9])(?:{_alternation(tone_en) or '(?!)'})"
+                           rf"(?![A-Za-z0-9])|{_alternation(tone_zh) or '(?!)'}", re.IGNORECASE))
 
 
 def _load_entry(path: Path, kind: str, index: int, table, moods) -> Entry:
@@ -193,12 +225,57 @@ def _load_entry(path: Path, kind: str, index: int, table, moods) -> Entry:
     for key, allowed in _PLACEHOLDERS.items():
         if key in v:
             check_placeholders(path, f"{where}: key '{key}'", v[key], allowed)
+    subjects = [v[k].replace("{person}", "") for k in _SUBJECTS if k in v]
+    need(any(_names(word, text) for word in v["key_en"] for text in (
+        v["action"], v["place"], *v["details"])) or all(
+        any(_names(word, text) for word in v["key_en"]) for text in subjects), "key_en",
+        f"must name the {kind} in the scene: none of {list(v['key_en'])} is in the action, "
+        f"the place or the details, nor in every subject (without {{person}})")
     for key, default in (("subject", "person_default"), ("scene_zh", "person_default_zh")):
         need(default not in v or "{person}" in v[key], key,
              f"must hold {{person}}, since '{default}' is given")
         need(default in v or "{person}" not in v[key], default,
              f"is needed: '{key}' holds {{person}}")
     return Entry(kind=kind, **v)
+
+
+def _names(word: str, text: str) -> bool:
+    """Whether `text` holds `word` at the start of a word, in any case ("New Year" in "a New
+    Year's toast", "melanchol" in "melancholy")."""
+    return bool(re.search(rf"(?<![A-Za-z]){re.escape(word)}", text, re.IGNORECASE))
+
+
+def _load_tones(path: Path, raw, moods) -> dict[str, Tone]:
+    """The [[tone]] tables, by normalised phrase: { id, match_en, match_zh, detail, mood? }."""
+    if not isinstance(raw, list):
+        raise DataFileError(f"{display_name(path)}: [[tone]] must be a list of tables")
+    tones: dict[str, Tone] = {}
+    for index, table in enumerate(raw):
+        name = table.get("id") if isinstance(table, dict) else None
+        where = "[[tone]] entry " + (f"'{name}'" if isinstance(name, str) else str(index + 1))
+        if not isinstance(table, dict):
+            raise DataFileError(f"{display_name(path)}: {where} is not a table")
+        reject_unknown_keys(path, where, table, set(_TONE_KEYS) | set(_TONE_OPTIONAL))
+        v = {k: check_type(path, where, k, table.get(k), t) for k, t in _TONE_KEYS.items()}
+        v.update({k: check_type(path, where, k, table[k], t)
+                  for k, t in _TONE_OPTIONAL.items() if k in table})
+        problem = next((why for bad, why in (
+            (not all(len(w) >= 2 and _CJK.fullmatch(w) for w in v["match_zh"]),
+             "key 'match_zh' must hold Chinese words of 2 or more characters"),
+            (not all(w == w.lower() and not _CJK.search(w) for w in v["match_en"]),
+             "key 'match_en' must hold lower-case English phrases"),
+            (_CJK.search(v["detail"]), "key 'detail' must be English"),
+            (v.get("mood", "calm") not in moods, f"key 'mood' must be one of {', '.join(moods)}"))
+            if bad), "")
+        if problem:
+            raise DataFileError(f"{display_name(path)}: {where}: {problem}")
+        tone = Tone(**v)
+        for phrase in {_norm(p) for p in tone.match_en + tone.match_zh}:
+            if phrase in tones:
+                raise DataFileError(f"{display_name(path)}: {where}: match phrase '{phrase}' "
+                                    f"is also in '{tones[phrase].id}'")
+            tones[phrase] = tone
+    return tones
 
 
 def _load_relations(path: Path, raw) -> dict[str, Relation]:
@@ -211,9 +288,11 @@ def _load_relations(path: Path, raw) -> dict[str, Relation]:
         if not isinstance(table, dict):
             raise DataFileError(f"{display_name(path)}: {where} must be a table "
                                 f"{{ en = …, gender = …, age = …, say = … }}")
-        reject_unknown_keys(path, where, table, set(_RELATION_KEYS))
+        reject_unknown_keys(path, where, table, set(_RELATION_KEYS) | set(_RELATION_OPTIONAL))
         r = relations[key] = Relation(**{k: check_type(path, where, k, table.get(k), t)
-                                         for k, t in _RELATION_KEYS.items()})
+                                         for k, t in _RELATION_KEYS.items()}, **{
+            k: check_type(path, where, k, table[k], t)
+            for k, t in _RELATION_OPTIONAL.items() if k in table})
         problem = next((why for bad, why in (
             (not zh and not re.fullmatch(r"[a-z]+(?: [a-z]+)*", key),
              "an English key must be lower-case English words"),
@@ -239,14 +318,25 @@ def read_occasion(text: str, table: Occasions) -> Scene | None:
     "给小明", "小明的", "Happy birthday, Lily"). Any other word is a picture of the user's own
     ("a birthday cake with candles", "新娘和新郎在婚礼上跳舞"), which the normal reading keeps.
     When an occasion and a feeling are both named the occasion wins; of several, the last
-    (the head of "wedding anniversary", "结婚五十周年")."""
+    (the head of "wedding anniversary", "结婚五十周年"); each other one named adds its `aside`
+    detail ("春节回家": a homecoming with red Spring Festival couplets). [[tone]] words ("make
+    it warm", "搞笑一点", "surprise") count as filler, add their detail and may set the mood."""
     spans = [(m.start(), m.end(), table.phrases[_norm(m.group())])
              for m in table.phrase_re.finditer(text)]
     if not spans:
         return None
-    mask = bytearray(len(text))  # 1: phrase, 2: person or number
+    mask = bytearray(len(text))  # 1: phrase, 2: person or number, 3: tone
     for start, end, _ in spans:
         mask[start:end] = b"\1" * (end - start)
+    tones: list[Tone] = []
+    toned: list[tuple[int, int]] = []
+    for m in table.tone_re.finditer(text):
+        if any(a <= m.start() and m.end() <= b and b - a > len(m.group()) for a, b, _ in spans):
+            continue  # part of a longer phrase: "grand opening", "moving away"
+        mask[m.start():m.end()] = bytes(b or 3 for b in mask[m.start():m.end()])
+        toned.append(m.span())
+        tone = table.tones[_norm(m.group())]
+        tones += [tone] if tone not in tones else []
     relation, words, key = None, "", ""
     for m in table.relation_re.finditer(text):
         if not mask[m.start()]:
@@ -267,12 +357,21 @@ def read_occasion(text: str, table: Occasions) -> Scene | None:
     name = _name(text, mask, content, table) if content else ""
     if content and not name:
         return None
+    # a feeling named only by a tone word ("温馨一点的生日视频") shades the scene as a tone
+    spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in toned)] or spans
     occasions = [s for s in spans if s[2][0].kind == "occasion"]
     found = (occasions or spans)[-1][2]  # the last: the head noun ("结婚五十周年")
-    entry = next((e for e in found if relation and relation.age in e.ages), None) or next(
-        (e for e in found if not e.ages), found[0])
+
+    def pick(found: tuple[Entry, ...]) -> Entry:
+        return next((e for e in found if relation and relation.age in e.ages), None) or next(
+            (e for e in found if not e.ages), found[0])
+
+    entry = pick(found)
+    asides = list(dict.fromkeys(e.aside for e in (pick(s[2]) for s in spans)
+                                if e.aside and e.id != entry.id))
     if relation:
-        subject = {"female": entry.subject_female, "male": entry.subject_male}.get(
+        subject = (relation.group and entry.subject_group) or {
+            "female": entry.subject_female, "male": entry.subject_male}.get(
             relation.gender) or entry.subject
         subject = subject.replace("{person}", relation.en)
         said = (relation.say, words) if _CJK.fullmatch(key) else (
@@ -280,9 +379,11 @@ def read_occasion(text: str, table: Occasions) -> Scene | None:
     else:
         who = name if name.isascii() and name else entry.person_default
         subject, said = entry.subject.replace("{person}", who), (name, name)
-    details = entry.details
-    if number and entry.with_number:
-        details = (entry.with_number.format(n=number[0], nth=number[1]),) + details
+    extras = [entry.with_number.format(n=number[0], nth=number[1])] if (
+        number and entry.with_number) else []
+    extras += asides + [t.detail for t in tones]
+    details = tuple(extras) + entry.details[:max(1, 5 - len(extras))]
+    mood = next((t.mood for t in reversed(tones) if t.mood), entry.mood)
     label = f"{number[1]} {entry.en}" if number and entry.with_number else entry.en
     article = "An" if _VOWEL.match(label) else "A"
     title = (f"{article} {label} video" if entry.kind == "occasion"
@@ -291,7 +392,7 @@ def read_occasion(text: str, table: Occasions) -> Scene | None:
                 if entry.kind == "occasion" else f"关于{entry.zh}的视频")
     scene_zh = entry.scene_zh.replace("{person}", said[1] or entry.person_default_zh)
     return Scene(kind=entry.kind, id=entry.id, subject=subject, action=entry.action,
-                 place=entry.place, details=details, mood=entry.mood, person=words or name,
+                 place=entry.place, details=details, mood=mood, person=words or name,
                  assumed_en=f"{title}{f' for {said[0]}' if said[0] else ''}: I pictured "
                             f"{subject} {entry.action} {entry.place}.",
                  assumed_zh=f"{title_zh}：我设想了{scene_zh}的场景。")

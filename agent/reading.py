@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from agent.glossary import CJK, Glossary, has_cjk
+from agent.occasions import read_occasion
 from agent.vocabulary import Noun, Vocabulary
 from errors import InputError, NotUnderstood
 
@@ -124,7 +125,7 @@ class Brief:
 
 
 def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
-              photo: bool = False, rules=None) -> Brief:
+              photo: bool = False, rules=None, occasions=None) -> Brief:
     """Understand an idea in English or Chinese. InputError when nothing in it says what
     the video should show (with a photo, camera or scene words alone are enough);
     NotUnderstood, a question for the user, when its key words cannot be read. `rules`
@@ -136,16 +137,21 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
     if not text:
         raise InputError(f"I cannot read {', '.join(unreadable)}: the offline rewriter reads "
                          f"English and Chinese words; write the idea in one of them")
+    scene = None if photo or occasions is None else read_occasion(text, occasions)
+    if scene is not None:
+        return occasion_brief(scene, text, vocabulary)
     if has_cjk(text):
         from agent.reading_zh import read_chinese
 
         brief = read_chinese(text, vocabulary, glossary, photo=photo)
     else:
-        text, avoid = without_negations(text)
+        text, avoid = without_negations(without_chatter(text))
         brief = read_english(f"make the photo move, {text}" if photo else text, vocabulary)
         brief = with_english_place(brief, vocabulary, rules, glossary.places)
         if avoid:
             brief = replace(brief, avoid=avoid)
+    if rules is not None and brief.avoid:
+        brief = _clear_sky_for(brief, rules, vocabulary)
     check_understood(brief, glossary, vocabulary)
     if unreadable:  # left out and reported, as the glossary does with Chinese it lacks
         brief = replace(brief, untranslated=tuple(dict.fromkeys((*brief.untranslated,
@@ -156,7 +162,42 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
 # Subjects that say nothing about the picture: the idea names no subject at all.
 _VAGUE = {"video", "videos", "clip", "clips", "thing", "things", "something", "stuff", "it",
           "this", "that", "one", "footage", "film", "movie", "content", "shot", "scene",
-          "whatever", "anything", "idea", "ones", "视频", "东西"}
+          "whatever", "anything", "idea", "ones", "same", "before", "better", "again",
+          "视频", "东西"}
+
+
+def occasion_brief(scene, text: str, vocabulary: Vocabulary) -> Brief:
+    """The Brief of an occasion or a feeling (agent/occasions.py): the concrete scene it
+    stands for, with what was assumed said in the reply and the mood it names."""
+    found = vocabulary.find_nouns(scene.subject)
+    noun = found[0][0] if found else None
+    zh = has_cjk(text)
+    person = scene.kind == "occasion" or bool(scene.person)
+    return Brief(subject=scene.subject, noun=noun.word if noun else "",
+                 kind=noun.kind if noun else ("person" if person else "generic"), plural=bool(found and found[0][3]),
+                 action=" ".join(filter(None, [scene.action, scene.place])),
+                 details=tuple(scene.details), setting_in_action=bool(scene.place),
+                 language="zh" if zh else "en", place=scene.place,
+                 assumed=scene.assumed_zh if zh else scene.assumed_en, mood=scene.mood)
+
+
+def _clear_sky_for(brief: Brief, rules, vocabulary: Vocabulary) -> Brief:
+    """"Without a single cloud", "不要下雨": excluding the weather asks for a clear sky; an
+    empty place ("no people" on a street) is said to be empty."""
+    said = " ".join(brief.avoid)
+    weather = [t for t in vocabulary.find_terms(said) if t.slot == "weather"]
+    if re.search(r"\bclouds?\b|\brain\b|\bsnow\b|\bfog\b|\bmist\b", said) or weather:
+        clear = next((e.id for e in vocabulary.entries["weather"] if e.id == "clear"), None)
+        if clear and brief.pinned("weather") != (clear,):
+            brief = brief.with_pin("weather", (clear,))
+    people = rules.excluded(("people",))
+    if any(w in people for w in brief.avoid) and (brief.place or brief.kind in (
+            "landscape", "city", "building", "generic")) and not re.search(
+            r"\b(?:empty|deserted|quiet|abandoned)\b", brief.subject):
+        brief = replace(brief, subject=re.sub(r"^(a|an|the)\s+", lambda m: (
+            "an " if m.group(1) != "the" else "the ") + "empty ", brief.subject, count=1)
+            if re.match(r"^(a|an|the)\s", brief.subject) else f"an empty {brief.subject}")
+    return brief
 
 
 def check_understood(brief: Brief, glossary: Glossary, vocabulary: Vocabulary) -> None:
@@ -224,15 +265,42 @@ def _script(char: str) -> str:
 
 # --- English --------------------------------------------------------------------------------
 
+# How people chat to an app, around the idea itself: "can u make my dog surfing lol".
+_CHATTER_LEAD = re.compile(
+    r"^\s*(?:(?:so|ok|okay|hey|hi|hello|um+|well)\b[\s,]*)*(?:basically\s+)?(?:"
+    r"(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+|plz\s+)?|"
+    r"i\s*(?:'d|would)\s+like\s+(?:you\s+to\s+)?|i\s+want\s+(?:you\s+to\s+)?|"
+    r"i\s+need\s+|let'?s\s+(?:see|have)\s+|there'?s\s+this\s+)+", re.IGNORECASE)
+_CHATTER_WORDS = re.compile(r"\s*\b(?:lol|lmao|haha+|pls|plz|please|thx|thanks|thank\s+you|"
+                            r"kthx|ty|xd|omg)\b[!.]*|\s*[:;]-?[)(DP]", re.IGNORECASE)
+_MINE = re.compile(r"\b(?:my|our|your)\s+(?=(\w+))", re.IGNORECASE)
+_STILL = re.compile(r"\b(?:that\s+|who\s+)?(?:doesn'?t|does\s+not|don'?t|do\s+not|never)\s+"
+                    r"moves?(?:\s+at\s+all)?", re.IGNORECASE)
+
+
+def without_chatter(text: str) -> str:
+    """The idea without what is said to the app around it ("can u make", "pls", "lol"),
+    with "my dog" as "a dog" (the model draws a dog, not the user's), and "doesn't move at
+    all" as "perfectly still" (a video model reads "move" as moving)."""
+    text = _CHATTER_WORDS.sub("", _CHATTER_LEAD.sub("", text))
+    text = _MINE.sub(lambda m: "the " if m.group(1).lower().endswith("s") and
+                     not m.group(1).lower().endswith("ss") else "a ", text)
+    text = _STILL.sub(" perfectly still", text)
+    text = re.sub(r"(^|[,;.]\s*)(?:just|only|simply)\s+", r"\1", " ".join(text.split()),
+                  flags=re.IGNORECASE)
+    return text.strip(" ,")
+
+
 _NEGATION = re.compile(
     r"(?:,\s*)?\b(?:with\s+no|without(?:\s+any)?|with\s+not\s+a\s+single|no|not\s+a\s+single|"
     r"not\s+any|free\s+of|empty\s+of|devoid\s+of|absent\s+of)\s+"
     r"((?:[\w'-]+(?:\s*(?:,|or|and|nor)\s*|\s+)){0,5}?[\w'-]+)"
+    r"(?:\s+(?:in\s+the\s+(?:sky|frame|shot|picture|scene|background)|in\s+sight|around|"
+    r"anywhere|nearby|at\s+all|to\s+be\s+seen|visible|whatsoever))?"
     r"(?=\s*(?:$|[,.;!?]|\b(?:around|in|on|at|anywhere|nearby|visible|in\s+sight|left|"
     r"about|to\s+be\s+seen|whatsoever|under|near|by|during|while|just)\b))", re.IGNORECASE)
 _NOBODY = re.compile(r"\b(?:no\s*one|nobody|no-one|not\s+a\s+soul)\b(?:\s+(?:around|in\s+sight|"
                      r"anywhere|to\s+be\s+seen))?", re.IGNORECASE)
-_NOT_NOUNS = {"music", "sound", "audio", "text", "words", "subtitles", "watermark", "logo"}
 
 
 def without_negations(text: str) -> tuple[str, tuple[str, ...]]:
@@ -248,23 +316,17 @@ def without_negations(text: str) -> tuple[str, tuple[str, ...]]:
     def drop(match: re.Match) -> str:
         nouns = [n for n in re.split(r"\s*(?:,|\bor\b|\band\b|\bnor\b)\s*", match.group(1))
                  if n.strip()]
-        if any(n.lower().split()[-1] in _NOT_NOUNS for n in nouns):
-            return match.group(0)  # "no music" is the soundtrack's business
-        avoid.extend(n.strip().lower() for n in nouns)
+        avoid.extend(re.sub(r"^(?:a\s+single|a|an|any|the|single)\s+", "", n.strip().lower())
+                     for n in nouns)  # "no music" turns the music off
         return " "
 
     text = _NOBODY.sub(drop_people, text)
     text = _NEGATION.sub(drop, text)
-    words = [w for n in avoid for w in (n, n.split()[-1])]
-    if "people" in words or any(w in _PEOPLE for w in words):
-        words += PEOPLE_WORDS
-    return " ".join(text.split()).strip(" ,"), tuple(dict.fromkeys(words))
+    return " ".join(text.split()).strip(" ,"), tuple(dict.fromkeys(avoid))
 
 
-# Excluding people excludes every word for a person the formula could add.
-PEOPLE_WORDS = ["people", "person", "man", "woman", "child", "crowd", "pedestrian"]
-_PEOPLE = {"people", "person", "humans", "human", "crowds", "crowd", "tourists", "pedestrians",
-           "children", "kids", "passers-by", "passersby", "anyone", "visitors"}
+# "no music" turns the soundtrack off rather than describing a picture.
+SILENCE = {"music", "sound", "audio", "soundtrack", "background music", "bgm"}
 _PLACE_PP = re.compile(
     r"\b(in\s+front\s+of|next\s+to|on\s+top\s+of|in|on|at|by|near|under|inside|beside|along|"
     r"across|over|through|among|atop|around|outside|beneath|underneath|into|onto|above|below|"
@@ -311,7 +373,7 @@ def read_english(text: str, vocabulary: Vocabulary) -> Brief:
     truncated = len(words) > MAX_IDEA_WORDS
     text = " ".join(words[:MAX_IDEA_WORDS])
     text = _SHOW_ME.sub("", _LEAD.sub("", text))
-    text = _make_to_ing(text)
+    text = _make_to_ing(_adverb_first(text))
 
     pins: dict[str, tuple[str, ...]] = {}
     removed = [False] * len(text)
@@ -319,6 +381,10 @@ def read_english(text: str, vocabulary: Vocabulary) -> Brief:
     for term in vocabulary.find_terms(text):
         start, end = term.start, term.end
         slot = term.slot
+        if slot == "angle" and re.match(r"from\s+(?:high\s+)?(?:above|below)$",
+                                        text[start:end], re.IGNORECASE) and \
+                re.match(r"\s+(?:the|a|an|his|her|their|its|\w+'s)\b", text[end:]):
+            continue  # "watching birds from below the window": a place, not an angle
         if slot == "movement" and (pace := vocabulary.pace_before(text[:start])):
             pins["pace"] = (pace[0],)
             start = pace[1]
@@ -355,12 +421,47 @@ def read_english(text: str, vocabulary: Vocabulary) -> Brief:
                  setting_in_action=setting_in_action, language="en", truncated=truncated)
 
 
+_MOVE_THEN_HOW = re.compile(
+    r"\b((?:zoom|pan|tilt|dolly|push|pull|track|orbit|crane|truck|follow|circle)(?:s|es|ing|ed)?"
+    r"(?:\s+(?:in|out|left|right|up|down|back|around|forward))?)\s+((?:very\s+)?(?:slowly|gently|"
+    r"smoothly|steadily|quickly|swiftly|rapidly|fast|softly))\b", re.IGNORECASE)
+_CAMERA_THEN_HOW = re.compile(r"\b((?:the\s+)?camera)\s+((?:very\s+)?(?:slowly|gently|smoothly|"
+                              r"steadily|quickly|swiftly|rapidly|softly))\s+", re.IGNORECASE)
+
+
+# A clause that opens with the camera's verb and no subject is a camera move: ", tracking
+# the runner", ", following him".
+_CAMERA_CLAUSE = re.compile(r"(^|[,;]\s*)(?:the\s+camera\s+(?:is\s+)?)?(tracking|following|circling|"
+                            r"orbiting)\s+(?:(?:it|him|her|them)\b|(?=(?:the|a|an)\s))",
+                            re.IGNORECASE)
+_MOVES = {"tracking": "tracking shot", "following": "tracking shot",
+          "circling": "orbit shot", "orbiting": "orbit shot"}
+# "slow pan", "a gentle zoom": a bare move after a pace word ("pan" alone is a cooking pan).
+_BARE_MOVE = re.compile(r"\b(very\s+slow|slow|gentle|smooth|steady|quick|fast|brisk)\s+"
+                        r"(pan|zoom|tilt)\b(?!\s*(?:-|left|right|in|out|up|down|across|of))",
+                        re.IGNORECASE)
+_BARE = {"pan": "pan left", "zoom": "zoom in", "tilt": "tilt up"}
+
+
+def _adverb_first(text: str) -> str:
+    """"zoom in slowly on X" → "slowly zoom in on X", "the camera slowly follows" → "slowly
+    the camera follows": the pace stands before the move, where the vocabulary reads it.
+    Also names the camera's own clauses ("…, tracking the runner") and bare moves ("slow
+    pan") in the words the vocabulary knows."""
+    text = _MOVE_THEN_HOW.sub(lambda m: f"{m.group(2)} {m.group(1)}", text)
+    text = _CAMERA_THEN_HOW.sub(lambda m: f"{m.group(2)} {m.group(1)} ", text)
+    text = _CAMERA_CLAUSE.sub(lambda m: f"{m.group(1)}{_MOVES[m.group(2).lower()]} of ", text)
+    return _BARE_MOVE.sub(lambda m: f"{m.group(1)} {_BARE[m.group(2).lower()]}", text)
+
+
 def _make_to_ing(text: str) -> str:
     """"make her hair move in the wind" → "her hair moving in the wind"."""
     m = _MAKE.match(text)
     if not m:
         return text
     rest = text[m.end():]
+    if re.search(r"\b\w{3,}ing\b", rest):
+        return rest  # "make a dog surfing": the -ing is already there
     words = list(_WORDS.finditer(rest))
     for w in words[1:]:
         if w.group(0).lower() in _BASE_VERBS:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.formula import Composition
-from agent.reading import PEOPLE_WORDS, Brief
+from agent.reading import Brief
 from agent.datafile import DataFileError, display_name, read_toml, reject_unknown_keys
 from agent.vocabulary import DATA_DIR, Vocabulary
 
@@ -71,8 +71,7 @@ class Replies:
         if kept:
             sentences.append(self.say(language, "from_you", items=self.join(language, kept)))
         if brief.avoid:
-            said = [w for w in brief.avoid if w not in PEOPLE_WORDS[1:]]
-            shown = list(dict.fromkeys(said or brief.avoid))[:3]
+            shown = list(dict.fromkeys(brief.avoid))[:4]
             sentences.append(self.say(language, "avoided", items=self.join(language, shown)))
         if chosen:
             mood = composition.pick("atmosphere")

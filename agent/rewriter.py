@@ -19,8 +19,9 @@ from agent.formula import (MAX_TOKENS, TOKEN_BUDGET, Composition, compose, estim
 from agent.consistency import Rules, load_rules
 from agent.fidelity import Facts, facts_of, missing
 from agent.glossary import Glossary, has_cjk, load_glossary
+from agent.occasions import Occasions, load_occasions
 from agent.places import load_gazetteer
-from agent.reading import Brief, read_idea
+from agent.reading import SILENCE, Brief, read_idea
 from agent.replies import Replies, load_replies
 from agent.shot import ShotSpec
 from agent.vocabulary import DATA_DIR, Vocabulary, load_vocabulary
@@ -107,9 +108,9 @@ class FormulaRewriter:
         self.data_dir = Path(data_dir)
         self.token_budget = token_budget
         self._lock = threading.Lock()
-        self._data: tuple[Vocabulary, Glossary, Replies, Rules] | None = None
+        self._data: tuple[Vocabulary, Glossary, Replies, Rules, Occasions] | None = None
 
-    def _loaded(self) -> tuple[Vocabulary, Glossary, Replies, Rules]:
+    def _loaded(self) -> tuple[Vocabulary, Glossary, Replies, Rules, Occasions]:
         with self._lock:
             if self._data is None:
                 vocabulary = load_vocabulary(self.data_dir)
@@ -119,7 +120,8 @@ class FormulaRewriter:
                               load_glossary(vocabulary, self.data_dir / "glossary_zh.toml",
                                             places),
                               load_replies(self.data_dir / "conversation.toml"),
-                              load_rules(self.data_dir / "consistency.toml"))
+                              load_rules(self.data_dir / "consistency.toml"),
+                              load_occasions(self.data_dir / "occasions.toml"))
             return self._data
 
     @property
@@ -142,14 +144,15 @@ class FormulaRewriter:
         """The Brief of an idea (InputError when it names nothing to show; with a photo,
         camera or scene words alone are enough; NotUnderstood, a question, when its key
         words cannot be read)."""
-        vocabulary, glossary, _, rules = self._loaded()
-        return read_idea(idea, vocabulary, glossary, photo=photo, rules=rules)
+        vocabulary, glossary, _, rules, occasions = self._loaded()
+        return read_idea(idea, vocabulary, glossary, photo=photo, rules=rules,
+                         occasions=occasions)
 
     def facts(self, spec: ShotSpec) -> Facts:
         """What a faithful prompt for the spec's idea must and must not say (empty Facts
         when the idea cannot be read offline: then nothing can be checked)."""
         try:
-            return facts_of(self.read_with_photo(spec), self.vocabulary)
+            return facts_of(self.read_with_photo(spec), self.vocabulary, self.rules)
         except InputError:
             return Facts()
 
@@ -180,7 +183,7 @@ class FormulaRewriter:
         A spec without a seed gets one, so the render and the prompt agree. `keep` (slot →
         id: the choices of the shot as it was) is preferred wherever it still fits, so a
         refinement changes only what it names."""
-        vocabulary, _, replies, rules = self._loaded()
+        vocabulary, _, replies, rules, _ = self._loaded()
         seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
         hints = hints or StyleHints()
         photo = spec.source_image is not None
@@ -196,9 +199,10 @@ class FormulaRewriter:
             camera=spec.camera or composition.camera, scene=spec.scene or composition.scene,
             details=spec.details or composition.details, seed=seed, language=language,
             style=spec.style or composition.style, title=spec.title or composition.title,
-            mood=spec.mood or composition.mood)
+            mood=spec.mood or brief.mood or composition.mood,
+            music="none" if SILENCE & set(brief.avoid) else spec.music)
         warnings = []
-        lost = missing(facts_of(brief, vocabulary), filled.prompt)
+        lost = missing(facts_of(brief, vocabulary, rules), filled.prompt)
         if lost:  # only a cut to fit the encoder can do this; the user should know
             warnings.append(replies.say(language, "unfaithful", problems="; ".join(lost)))
         if brief.untranslated:

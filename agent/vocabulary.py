@@ -19,7 +19,8 @@ SLOTS = CAMERA_SLOTS + SCENE_SLOTS
 ENVS = ("outdoor", "indoor", "studio", "underwater", "space")
 LIGHTS = ("day", "golden", "blue", "night")
 # The camera moves the photo-motion engine reads from a prompt.
-MOTION_PHRASES = ("push in", "pull out", "pan left", "pan right", "tilt up", "tilt down",
+MOTION_PHRASES = ("push in", "pull out", "zoom in", "zoom out", "pan left", "pan right",
+                  "tilt up", "tilt down",
                   "orbit", "handheld", "static")
 TEMPLATE_FIELDS = {
     "camera": {"shot", "angle", "movement", "prep", "subject", "lens", "speed", "extra"},

@@ -52,19 +52,24 @@ def test_the_table_is_big_enough(table):
             "mid_autumn", "dragon_boat", "lantern_festival", "valentines", "qixi",
             "mothers_day", "fathers_day", "teachers_day", "first_steps", "newborn",
             "retirement", "farewell", "welcome_home", "halloween", "holiday_greeting",
-            "pet_birthday", "housewarming"} <= ids
+            "pet_birthday", "housewarming", "annual_party", "new_year_business", "full_month",
+            "childrens_day", "national_day", "grand_opening"} <= ids
     assert {"homesick", "childhood", "summer", "loneliness", "freedom", "hope", "healing",
             "first_love", "heartbreak", "youth", "friendship", "gratitude",
             "growing_old_together", "missing_someone", "adventure", "relaxation", "joy",
             "dreams", "rainy_melancholy", "winter_cozy", "city_night", "autumn_sadness",
-            "new_beginnings"} <= ids
+            "new_beginnings", "everyday_peace", "insomnia", "anxiety", "lazy_sunday", "love",
+            "spring"} <= ids
     for key in ("sister", "姐姐", "妹妹", "mom", "妈妈", "母亲", "dad", "爸爸", "grandma", "奶奶",
                 "外婆", "姥姥", "grandpa", "爷爷", "外公", "姥爷", "wife", "老婆", "husband", "老公",
                 "girlfriend", "女朋友", "boyfriend", "daughter", "女儿", "son", "儿子", "baby",
                 "宝宝", "friend", "朋友", "闺蜜", "兄弟", "teacher", "老师", "best friend",
                 "parents", "父母", "family", "家人", "classmates", "同学", "colleagues", "同事",
-                "dog", "狗狗", "cat"):
+                "dog", "狗狗", "cat", "clients", "客户", "customers", "顾客", "colleague", "同事们",
+                "team", "团队", "students", "学生", "kids at school", "孩子们", "class", "同学们",
+                "boss", "老板", "领导", "teacher", "老婆", "老公", "宝宝", "company", "公司"):
         assert key in table.relations, key
+    assert len({t.id for t in table.tones.values()}) >= 6
 
 
 SCENES = [
@@ -270,3 +275,168 @@ def test_a_file_that_is_not_toml_is_reported(broken):
     broken.write_text("[[occasion]\nid = ", encoding="utf-8")
     with pytest.raises(DataFileError, match="occasions.toml"):
         load_occasions(broken)
+
+
+def words_of(scene: Scene) -> str:
+    return " ".join((scene.subject, scene.action, scene.place, *scene.details))
+
+
+def test_every_scene_names_its_occasion_or_feeling(table):
+    """The video model is told what the scene is for: every entry's scene, with or without a
+    person, carries one of its key_en words."""
+    people = [None, "my sister", "my brother", "my friends", "my grandma", "my son", "my dog"]
+    for entry in table.entries:
+        assert entry.key_en, entry.id
+        phrase = (entry.match_en or entry.match_zh)[0]
+        for who in people:
+            scene = read_occasion(f"{phrase} for {who}" if who else phrase, table)
+            if scene is None or scene.id != entry.id:
+                continue
+            assert any(w.lower() in words_of(scene).lower() for w in entry.key_en), (
+                entry.id, who, words_of(scene))
+
+
+@pytest.mark.parametrize("text,words", [
+    ("新年快乐", ["Spring Festival", "Chinese New Year"]),
+    ("过年", ["Spring Festival", "Chinese New Year"]),
+    ("happy new year", ["New Year"]),
+    ("跨年夜", ["New Year", "countdown"]),
+    ("中秋节快乐", ["Mid-Autumn", "moon"]),
+    ("the feeling of summer holidays as a kid", ["summer"]),
+    ("a birthday video for my mom", ["birthday"]),
+    ("happy anniversary", ["anniversary"]),
+    ("毕业快乐", ["graduation", "cap and gown"]),
+    ("给同学们的毕业视频", ["graduation", "caps and gowns"]),
+    ("Merry Christmas to my family!", ["Christmas"]),
+    ("满月酒", ["celebration", "family", "red", "cake"]),
+    ("宝宝满月", ["celebration", "red", "cake"]),
+    ("想家了", ["home"]),
+    ("龙舟比赛", ["dragon boat", "race"]),
+    ("公司年会开场视频", ["annual", "gala", "stage"]),
+])
+def test_the_scene_says_what_it_is_for(table, text, words):
+    said = words_of(scene_of(text, table))
+    for word in words:
+        assert word.lower() in said.lower(), (text, word, said)
+
+
+NEW_SCENES = [
+    ("公司年会开场视频", "occasion", "annual_party", ""),
+    ("annual party opening", "occasion", "annual_party", ""),
+    ("a year-end gala video for our team", "occasion", "annual_party", "our team"),
+    ("跨年", "occasion", "new_years_eve", ""),
+    ("毕业季，和同学们的最后一天", "occasion", "graduation", "同学们"),
+    ("last day with classmates", "occasion", "graduation", "classmates"),
+    ("结婚纪念日给老婆一个惊喜", "occasion", "anniversary", "老婆"),
+    ("满月酒", "occasion", "full_month", ""),
+    ("龙舟比赛", "occasion", "dragon_boat", ""),
+    ("给孩子们的儿童节视频", "occasion", "childrens_day", "孩子们"),
+    ("给客户的新年祝福视频", "occasion", "new_year_business", "客户"),
+    ("a new year greeting for our clients", "occasion", "new_year_business", "our clients"),
+    ("happy new year to my colleagues", "occasion", "new_year_business", "my colleagues"),
+    ("a graduation video for the kids at school", "occasion", "graduation", "kids at school"),
+    ("分手后的失落", "feeling", "heartbreak", ""),
+    ("失恋", "feeling", "heartbreak", ""),
+    ("失眠的夜晚", "feeling", "insomnia", ""),
+    ("a sleepless night", "feeling", "insomnia", ""),
+    ("岁月静好", "feeling", "everyday_peace", ""),
+    ("anxiety before an exam", "feeling", "anxiety", ""),
+    ("考前焦虑", "feeling", "anxiety", ""),
+    ("a lazy Sunday morning", "feeling", "lazy_sunday", ""),
+    ("想家了", "feeling", "homesick", ""),
+    ("missing someone", "feeling", "missing_someone", ""),
+    ("我想念我的老师", "feeling", "missing_someone", "老师"),
+    ("make it warm, a birthday video for my mom", "occasion", "birthday", "my mom"),
+    ("温馨一点的生日视频", "occasion", "birthday", ""),
+    ("搞笑一点的生日视频", "occasion", "birthday", ""),
+    ("an emotional wedding video", "occasion", "wedding", ""),
+    ("感人的毕业视频", "occasion", "graduation", ""),
+    ("春节回家", "occasion", "welcome_home", ""),
+]
+
+
+@pytest.mark.parametrize("text,kind,entry,person", NEW_SCENES)
+def test_more_occasions_and_feelings_become_scenes(table, text, kind, entry, person):
+    scene = scene_of(text, table)
+    assert (scene.kind, scene.id, scene.person) == (kind, entry, person)
+
+
+def test_homesickness_shows_a_person(table):
+    scene = scene_of("想家了", table)
+    assert any(w in scene.subject for w in ("woman", "man", "traveller", "person"))
+    assert "photo" in scene.action or "window" in scene.place
+
+
+@pytest.mark.parametrize("text,subject", [
+    ("给同学们的毕业视频", "a group of classmates in caps and gowns"),
+    ("我女儿毕业了", "a little girl in a cap and gown"),
+    ("给客户的新年祝福视频", "a smiling team in smart office clothes"),
+    ("宝宝满月", "a baby in a little red outfit"),
+    ("happy birthday to my colleagues", "a group of coworkers in paper party hats"),
+])
+def test_several_people_and_work_relations_pick_their_subject(table, text, subject):
+    assert scene_of(text, table).subject == subject
+
+
+def test_tone_words_shade_the_scene_without_stopping_it(table):
+    plain = scene_of("a birthday video for my mom", table)
+    funny = scene_of("a funny birthday video for my mom", table)
+    assert funny.id == plain.id and funny.mood == "playful"
+    assert "laughing" in funny.details[0] and funny.subject == plain.subject
+    warm = scene_of("温馨一点的生日视频", table)
+    assert warm.id == "birthday" and "warmth" in warm.details[0]
+    assert not any("snow" in d for d in warm.details)  # 温馨 is a tone here, not winter
+    grand = scene_of("我们公司年会开场视频，大气一点", table)
+    assert grand.id == "annual_party" and grand.mood == "epic"
+    surprise = scene_of("结婚纪念日给老婆一个惊喜", table)
+    assert "surprise" in surprise.details[0]
+    assert scene_of("温馨", table).id == "winter_cozy"  # alone, the word is the feeling
+    assert read_occasion("make it funny", table) is None  # a tone alone names nothing
+    assert not any("tears" in d for d in scene_of("moving away", table).details)
+    assert scene_of("grand opening", table).mood == scene_of("开业", table).mood
+
+
+def test_a_second_occasion_or_feeling_adds_its_detail(table):
+    home = scene_of("春节回家", table)
+    assert home.id == "welcome_home" and "Spring Festival" in home.details[0]
+    summer = scene_of("a summer birthday party for my son", table)
+    assert summer.id == "birthday_child" and "summer" in summer.details[0]
+    assert scene_of("新年快乐", table).details == scene_of("春节快乐", table).details
+
+
+NEW_CONCRETE = [
+    "a student studying for an exam in a library",
+    "a funny dog chasing its tail in the garden",
+    "a warm fireplace in a log cabin",
+    "a sleepless man walking through the city at night",
+    "龙舟比赛，队员们奋力划桨",
+    "毕业生在校园里把帽子抛向天空",
+    "温馨的客厅里有一只猫",
+    "孩子们在操场上跑步",
+    "公司年会上大家在台上跳舞",
+]
+
+
+@pytest.mark.parametrize("text", NEW_CONCRETE)
+def test_a_concrete_idea_with_tone_or_relation_words_is_left_alone(table, text):
+    assert read_occasion(text, table) is None
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ('key_en = ["wedding"]\n', 'key_en = ["elopement"]\n',
+     "entry 'wedding': key 'key_en' must name the occasion in the scene"),
+    ('key_en = ["wedding"]\n', '', "entry 'wedding': key 'key_en' must be a list of texts"),
+    ('id = "funny"\n', 'id = "funny"\ncolour = "red"\n', "[[tone]] entry 'funny': unknown key"),
+    ('detail = "a comic mishap that sets everyone laughing"\nmood = "playful"',
+     'detail = "a comic mishap that sets everyone laughing"\nmood = "silly"',
+     "[[tone]] entry 'funny': key 'mood' must be one of"),
+    ('match_zh = ["搞笑",', 'match_zh = ["笑",', "[[tone]] entry 'funny': key 'match_zh'"),
+    ('match_en = ["funny",', 'match_en = ["warm", "funny",',
+     "[[tone]] entry 'funny': match phrase 'warm' is also in 'warm'"),
+    ('group = true }', 'group = "yes" }', "key 'group' must be"),
+])
+def test_new_keys_are_checked(broken, old, new, message):
+    edit(broken, old, new)
+    with pytest.raises(DataFileError) as error:
+        load_occasions(broken)
+    assert "agent/data/occasions.toml" in str(error.value) and message in str(error.value)
