@@ -40,10 +40,15 @@ class Clause:
     place_names: list[str] = field(default_factory=list)
     key_unknown: list[str] = field(default_factory=list)  # unknown words where a noun goes
     verb_first: bool = False  # a verb came before any subject in the clause
+    scene_nouns: list[Word] = field(default_factory=list)  # scene words, as nouns (星空)
+    look_words: str = ""  # a style's own name (宫崎骏 → Miyazaki Hayao)
 
 
 # Words that open a place: the noun phrase after them says where ("在火车站台上").
-_AT = {"在", "于", "从", "到", "往", "朝", "向", "沿着", "穿过", "越过", "经过", "来到"}
+# Words that open a place, and the English preposition each one means ("" : by the place).
+_AT = {"在": "", "于": "", "从": "from", "到": "to", "往": "toward", "朝": "toward",
+       "向": "toward", "沿着": "along", "穿过": "through", "越过": "over", "经过": "past",
+       "来到": "to", "飞过": "over", "掠过": "over"}
 _ROLE_NOUNS = ("subject", "noun", "place")
 
 
@@ -57,20 +62,26 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
     adverbs: list[str] = []
     pending: list[Word] = []  # the nouns of the phrase being read
     at = False  # a 在 came before the phrase being read
+    through = ""  # the English preposition of the word that opened the place (穿过: through)
+    owner = ""  # "一个人的脸": the owner before 的, for the noun after it
     negated = False
     plural = False  # 们 followed the nouns
     relative = ""  # a verb phrase before 的, for the noun after it
     meaningful = [w for w in words if w.role != "ignore" or w.text in _AT or w.text in "的地"]
 
     def flush(locative: str = "") -> None:
-        nonlocal det, adjectives, pending, at, negated, plural, relative
+        nonlocal det, adjectives, pending, at, negated, plural, relative, through, owner
         if not pending:
             if locative:
                 at = False  # "在竹林里": the place was a scene word, already pinned
             return
         if plural and (det is None or not det.plural):
             det = Word("", "count", det.en if det and det.en != "a" else "", plural=True)
-        phrase = Phrase(det, adjectives, _compound(pending, vocabulary), post=relative)
+        noun = _compound(pending, vocabulary)
+        if owner:  # "一个人的脸" → "a person's face"
+            noun = replace(noun, word=f"{owner}'s {noun.word}", plural=f"{owner}'s {noun.plural}",
+                           name=f"{owner}'s {noun.word}")
+        phrase = Phrase(det, adjectives, noun, post=relative)
         places = [w for w in pending if w.role == "place" or w.setting]
         if negated:
             c.avoid += [phrase.noun.word, phrase.noun.plural]
@@ -78,7 +89,7 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
             c.verbs[-1] += f" the {one_phrase(phrase).split(' ', 1)[-1]}" if \
                 phrase.det is None and not phrase.noun.name else f" {one_phrase(phrase)}"
         elif locative or at:
-            preposition = locative or _place_preposition(pending[-1])
+            preposition = locative or through or _place_preposition(pending[-1])
             c.positions.append(f"{preposition} {one_phrase(phrase)}")
             c.position_setting = True
             c.place_settings += [w.setting for w in places if w.setting]
@@ -89,8 +100,8 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
             c.phrases.append(phrase)
             c.place_settings += [w.setting for w in places if w.setting]
             c.place_names += [w.en for w in places if w.role == "place"]
-        det, adjectives, pending, at, negated, plural, relative = (None, [], [], False, False,
-                                                                  False, "")
+        det, adjectives, pending, at, negated, plural, relative, through, owner = (
+            None, [], [], False, False, False, "", "", "")
 
     skip: Word | None = None  # a word already read with the one before it
     for i, w in enumerate(meaningful):
@@ -108,15 +119,28 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
                 pins[term.slot] = term.ids
             c.had_terms = True
             continue
-        if w.role == "noun" and w.verb and (adverbs or (c.phrases or pending) and not c.verbs):
+        object_next = following is not None and following.role in (
+            "subject", "noun", "place", "count", "adjective")
+        if w.role == "noun" and w.verb and (adverbs or (c.phrases or pending) and not c.verbs
+                                            and object_next):
             w = Word(w.text, "action", w.verb)  # "慢慢靠近": the verb sense, not "near"
         if w.text == "的":
+            if negated and pending:  # "没有车的高速公路": the negation ends at 的
+                kept = det
+                flush()
+                det = kept
+                continue
             if c.verbs and not c.phrases and not relative and (c.verb_first or not pending):
                 # "穿白衬衫的男人": the verb phrase describes the man (a man wearing …)
                 obj = one_phrase(Phrase(None, adjectives, _compound(pending, vocabulary))) \
                     if pending else ""
                 relative = " ".join(filter(None, [c.verbs.pop(), obj]))
                 pending, adjectives = [], []
+            elif pending and following is not None and following.role in (
+                    "subject", "noun", "part") and all(p.role != "place" for p in pending):
+                # "一个人的脸": the owner of what follows ("a person's face")
+                owner = one_phrase(Phrase(det, adjectives, _compound(pending, vocabulary)))
+                det, adjectives, pending = None, [], []
             continue
         if w.text in DIRECTIONS and c.verbs and i and meaningful[i - 1].role == "action":
             c.verbs[-1] += f" {DIRECTIONS[w.text]}"  # "落" "进" → falling into
@@ -126,9 +150,12 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
                 how = adjectives.pop() if adjectives else pending.pop().en
                 adverbs.append(_adverb(how))
             continue
-        if w.text in _AT and w.role in ("ignore", "action", "noun"):
+        if w.text in _AT and w.role in ("ignore", "action", "noun", "position"):
             flush()
-            at = True
+            at, through = True, _AT[w.text]
+        elif w.role == "cue" and w.en == "remove":  # "不要人物": nothing of it in the shot
+            flush()
+            negated = True
         elif w.role == "plural":
             plural = True
         elif w.role == "negation":
@@ -164,38 +191,64 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
                 adverbs.append(w.en)
         elif w.role == "action":
             flush()
+            at = False  # "老人在喝茶": 在 before a verb is "is doing", not a place
             if not c.phrases and not c.verbs:
                 c.verb_first = True  # no subject before it: a camera's move, or a 的-clause
             c.verbs.append(" ".join([*adverbs, w.en]))
             adverbs = []
+        elif w.role == "part" and owner:
+            pending.append(Word(w.text, "noun", w.en))  # "一个人的脸": a person's face
         elif w.role == "part":
             flush()
             c.parts.append(w.en)
         elif w.role in ("camera", "scene"):
-            flush()
-            at = at and w.role == "camera"  # "在竹林": a scene word is the place itself
             refs = [ref.partition(":") for ref in w.en.split(",")]
             for slot, _, entry_id in refs:
                 pins[slot] = (entry_id,)
             c.had_terms = True
             setting = next((vocabulary.get("setting", i) for slot, _, i in refs
                             if slot == "setting"), None)
-            place_next = at or adjectives or (following is not None and
-                                              following.role == "locative")
-            light = any(slot in ("lighting", "weather") for slot, _, _ in refs)
-            if w.gloss and light and c.verbs and following is not None and \
+            lit = any(slot in ("lighting", "weather") for slot, _, _ in refs)
+            if negated and any(slot == "weather" for slot, _, _ in refs):
+                pins["weather"] = ("clear",)  # "不要下雨": a clear sky, and no rain
+                c.avoid += [w.gloss or next(i for slot, _, i in refs if slot == "weather")]
+                negated = False
+                continue
+            if w.gloss and negated and any(slot == "lighting" for slot, _, _ in refs):
+                c.avoid.append(w.gloss)  # "没有灯光的房间": a dark room
+                del pins["lighting"]
+                adjectives.append("dark")
+                negated = False
+                continue
+            if w.gloss and (setting is not None or lit) and (adjectives or pending) and \
+                    w.role == "scene":  # "红色灯笼", "沙漠公路": the user's words are the noun
+                pending.append(Word(w.text, "noun", w.gloss,
+                                    setting=setting.id if setting else ""))
+                continue
+            flush()
+            place_next = at or (following is not None and (
+                following.role in ("locative", "noun", "subject") or (
+                    following.role == "scene" and "setting:" in following.en)))
+            at = at and w.role == "camera"  # "在竹林": a scene word is the place itself
+            if w.gloss and (setting is not None or lit):
+                c.scene_nouns.append(Word(w.text, "noun", w.gloss,
+                                          setting=setting.id if setting else ""))
+            if w.gloss and lit and c.verbs and following is not None and \
                     following.role == "locative":
                 c.verbs[-1] += f" {following.en} the {w.gloss}"  # "躺在阳光下"
                 skip = following
             elif w.gloss and setting is not None and place_next:
-                # "蓝色的大海", "在麦田里": the user's own words for the place stay
+                # "在麦田里", "沙漠公路": the user's own words for the place stay
                 pending.append(Word(w.text, "noun", w.gloss, setting=setting.id))
-                at = at or not adjectives
-            elif w.gloss and c.verbs and meaningful[i - 1].role == "action":
+                at = at or (following is not None and following.role == "locative")
+            elif w.gloss and c.verbs and _after_verb(meaningful, i):
                 c.verbs[-1] += f" {article(w.gloss)} {w.gloss}"  # "围着篝火": around a campfire
         elif w.role == "look":
             flush()
-            pins["look"] = (w.en,)
+            if not ("look" in pins and w.en in _GENERIC_LOOKS):  # "黑白电影": black and white
+                pins["look"] = (w.en,)
+            if w.gloss:
+                c.look_words = w.gloss  # "宫崎骏风格": in the style of Miyazaki Hayao
             c.had_terms = True
         elif w.role == "unknown":
             c.unknown.append(w.text)
@@ -203,9 +256,10 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
                     not c.phrases and not c.verbs and not c.positions):
                 c.key_unknown.append(w.text)  # it stands where the subject or place goes
     flush()
-    if adverbs:
-        c.verbs = c.verbs[:-1] + [c.verbs[-1] + " " + " ".join(adverbs)] if c.verbs else \
-            c.verbs
+    if adverbs and c.verbs:
+        c.verbs[-1] += " " + " ".join(adverbs)
+    elif adverbs and c.phrases:  # "行人匆忙": pedestrians moving hurriedly
+        c.verbs.append("moving " + " ".join(adverbs))
     if adjectives:
         if c.phrases:
             c.phrases[-1].adjectives += adjectives
@@ -214,7 +268,16 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
     return c
 
 
+# English puts size before colour: "a small green train".
+_GENERIC_LOOKS = {"cinematic", "photoreal"}
+_SIZES = {"small", "little", "tiny", "big", "large", "huge", "giant", "tall", "short", "long"}
 _PARTICLES = tuple(f" {p}" for p in DIRECTIONS.values())
+
+
+def _after_verb(words: list[Word], i: int) -> bool:
+    """Whether the word at i follows a verb (across 的: "挂满了古镇的街道")."""
+    before = [w for w in words[:i] if w.text != "的"]
+    return bool(before) and before[-1].role == "action"
 
 
 def _adverb(adjective: str) -> str:
@@ -311,7 +374,7 @@ def one_phrase(p: Phrase) -> str:
         return " ".join(filter(None, [p.noun.name, p.post]))
     if p.noun.name and p.noun.name[0].isupper():
         noun = p.noun.name
-    adjectives = list(dict.fromkeys(p.adjectives))
+    adjectives = sorted(dict.fromkeys(p.adjectives), key=lambda a: a not in _SIZES)
     body = " ".join([*adjectives, noun, p.post]).strip()
     if p.det is not None and p.det.en and p.det.en != "a":
         return f"{p.det.en} {body}"

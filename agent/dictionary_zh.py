@@ -35,7 +35,8 @@ _NOT_A_MEANING = re.compile(r"^(?:CL:|surname |prefix|suffix|particle|interjecti
                             r"\(used |(?:archaic |old |Japanese |erroneous )?variant of|"
                             r"old variant|see |abbr\.|"
                             r"used in |classifier|\(Tw\)|\(dialect\)|\(old\)|\(archaic\)|"
-                            r"\(literary\)|\(slang\)|\(Internet slang\)|\(coll\.\)|also written)",
+                            r"\(literary\)|\(slang\)|\(Internet slang\)|\(coll\.\)|\(fig\.\)|"
+                            r"\(euphemism\)|\(vulgar\)|also written)",
                             re.IGNORECASE)
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 _PARENS = re.compile(r"\s*\([^)]*\)\s*")
@@ -45,7 +46,7 @@ _GLOSS_TAIL = re.compile(r"\s+(?:buried|used|with|for|that|which|who|made|worn|f
 
 def _short(gloss: str) -> str:
     """A gloss as a prompt can use it: no parentheses, no trailing explanation, no article."""
-    text = " ".join(_PARENS.sub(" ", gloss).split())
+    text = " ".join(_PARENS.sub(" ", gloss).split()).split(" ,")[0].split(", ")[0]
     text = _GLOSS_TAIL.sub("", text) if len(text.split()) > 3 else text
     return re.sub(r"^(?:a|an|the)\s+(?=\w)", "", text) if not text.startswith("to ") else text
 
@@ -194,6 +195,10 @@ def _repair(tokens: list[str], known, curated) -> list[str]:
         if len(token) >= 2 and token.endswith(_ASPECT) and known(token[:-1]) and \
                 not known(token):
             out.append(token[:-1])
+            continue
+        if len(out) >= 2 and out[-2] == "在" and len(token) == 2 and token[0] in LOCATIVES \
+                and known(token[1]) and not curated(token):
+            out += [token[0], token[1]]  # "在湖上游": on the lake, swimming — not "upstream"
             continue
         locative = next((loc for loc in sorted(LOCATIVES, key=len, reverse=True)
                          if token.endswith(loc) and len(token) > len(loc)), None)

@@ -190,27 +190,31 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
     # Scene: setting, time, weather, lighting, atmosphere. A photo keeps its own scene; the
     # user's own place is never replaced, only lit and timed as that kind of space.
     space = rules.space_of(brief.place) if rules is not None and brief.place else ""
+    excluded = rules.excluded(brief.avoid) if rules is not None else brief.avoid
     if brief.place:
         setting = vocabulary.get("setting", brief.place_setting) if brief.place_setting \
             else None
         if setting is not None:
             p.picks["setting"] = setting
     else:  # where the action happens (surfing: at sea), else where the subject lives
-        setting_ids = (rules.settings_for(brief.action) if rules is not None else ()) or (
+        doing = f"{brief.subject} {brief.action}"
+        setting_ids = (rules.settings_for(doing) if rules is not None else ()) or (
             noun.settings if noun and noun.settings else kind.settings)
-        setting = p.choose("setting", lambda e: e.id in setting_ids, auto=not photo)
+        setting = p.choose("setting", lambda e: e.id in setting_ids and not any(
+            mentions(e.en, word) for word in excluded), auto=not photo)
     env = setting.env if setting else ({"indoor": "indoor", "underwater": "underwater",
                                         "space": "space"}.get(space, "outdoor"))
     if space and _space(env) != space:
         env = space  # "a windowsill in Venice": the sill is indoors, whatever the city is
-    energy = rules.energy_of(brief.action) if rules is not None else ""
+    energy = (rules.energy_of(brief.action) or rules.energy_of(brief.subject)) \
+        if rules is not None else ""  # "a dragon boat race": lively without a verb
 
-    excluded = rules.excluded(brief.avoid) if rules is not None else brief.avoid
 
     def suits(text: str) -> bool:
         if any(mentions(text, word) for word in excluded):
             return False  # never add what the user excluded
-        return rules is None or rules.suits(text, subject=f"{brief.subject} {brief.noun}",
+        return rules is None or rules.suits(text, subject=f"{brief.subject} {brief.noun} "
+                                                    f"{brief.action}",
                                             energy=energy, space=_space(env))
     sky = env in ("outdoor", "indoor")
     lit = [vocabulary.get("lighting", i) for i in brief.pinned("lighting")]
@@ -245,6 +249,8 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
     kind_motions = [m for m in kind_motions if not _overlaps(m, [action, *user_motions])
                     and suits(m)]
     extra = p.rng("extra").choice(hints.camera_text) if hints.camera_text else ""
+    if brief.look_words:  # the user's own name for the style comes before any hint
+        extra = f"in the style of {brief.look_words}"
     lighting_en = lighting.en
     if not brief.pinned("lighting") and hints.lighting_text and "lighting" not in p.hinted:
         lighting_en = p.rng("lighting-text").choice(hints.lighting_text)
@@ -265,7 +271,7 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
         # The user's own place is described by their words alone: a stock backdrop could
         # contradict it (rice paddies for "a wheat field", a Chinese water town for Venice).
         backdrops = [b for b in setting.backdrop if suits(b)] if setting is not None and \
-            not brief.place else []
+            (not brief.place or brief.place_known) else []
         backdrop = p.rng("backdrop").choice(backdrops) if backdrops else ""
         scene = _fill(p, scene_kind, vocabulary,
                       place="" if brief.setting_in_action or setting is None else setting.en,

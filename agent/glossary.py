@@ -137,6 +137,11 @@ class Glossary:
             meaning = self.dictionary.meaning(token)
             if meaning is not None and meaning.role == "noun":
                 word = replace(word, gloss=meaning.en)
+        if word is not None and word.role == "look" and not word.gloss:
+            # "宫崎骏风格": a style named after someone keeps the name (Miyazaki Hayao)
+            name = self.dictionary.meaning(re.sub(r"(?:风格|风|式|画风|的风格)$", "", token))
+            if name is not None and name.role == "noun" and name.en[:1].isupper():
+                word = replace(word, gloss=name.en)
         return word
 
     def _found(self, token: str) -> Word | None:
@@ -180,7 +185,10 @@ def load_glossary(vocabulary: Vocabulary, path: Path = DATA_DIR / "glossary_zh.t
                   places=None) -> Glossary:
     """Read and check the glossary; every reference must name a vocabulary entry."""
     raw = read_toml(path)
-    reject_unknown_keys(path, "the file", raw, set(ROLES))
+    reject_unknown_keys(path, "the file", raw, {*ROLES, "gloss"})
+    glosses = raw.get("gloss", {})
+    if not isinstance(glosses, dict):
+        raise DataFileError(f"{display_name(path)}: [gloss] must be a table of words")
     words: dict[str, Word] = {}
     for role in ROLES:
         table = raw.get(role)
@@ -194,6 +202,12 @@ def load_glossary(vocabulary: Vocabulary, path: Path = DATA_DIR / "glossary_zh.t
             if not text.strip() or _CJK_RUN.fullmatch(text.replace("3D", "")) is None:
                 raise DataFileError(f"{display_name(path)}: {where}: keys must be Chinese words")
             words[text] = _word(path, where, role, text, value, vocabulary)
+    for text, value in glosses.items():  # plain English nouns for scene words CEDICT lacks
+        where = f"[gloss] '{text}'"
+        if text not in words or words[text].role != "scene":
+            raise DataFileError(f"{display_name(path)}: {where}: only a [scene] word takes "
+                                f"a gloss")
+        words[text] = replace(words[text], gloss=check_type(path, where, "value", value, TEXT))
     return Glossary(words, places)
 
 

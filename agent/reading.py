@@ -36,7 +36,7 @@ _FILLER = {"a", "an", "the", "and", "with", "of", "in", "on", "at", "during", "u
            "video", "clip", "very", "super", "really", "kind", "ultra", "high", "quality", "hd",
            "4k", "8k", "detailed"}
 _EDGE_WORDS = {"and", "with", "of", "in", "on", "at", "then", "while", "the", "a", "an", "is",
-               "are", "that", "who", "which", "by", "to", "as", "shot", "view"}
+               "are", "that", "who", "which", "by", "to", "as", "shot", "view", "from", "just"}
 _LEAD = re.compile(
     r"^\s*(?:please\s+)?(?:(?:make|create|generate|render|show|give|film|shoot|draw)\s+"
     r"(?:me\s+)?)?(?:(?:a|an|the)\s+)?(?:(?:short|quick|little|beautiful|cool|nice)\s+)?"
@@ -56,7 +56,7 @@ _OWNERS = {"her": "she", "his": "he", "their": "people", "its": "animal"}
 _OWNER_PART = re.compile(r"^(her|his|their|its)\s+(?:long\s+|short\s+|curly\s+)?(?:hair|face|eyes|"
                          r"dress|skirt|scarf|coat|hands?|fur|tail|ears|wings|mane|smile|"
                          r"feathers|body|head|clothes)\b", re.IGNORECASE)
-CLAUSE_SPLIT = re.compile(r"[，,。．;；!！?？、\n]+|\.(?:\s+|$)")
+CLAUSE_SPLIT = re.compile(r"[，,。．;；!！?？、：\n]+|\.(?:\s+|$)")
 _WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 _WORD_OR_SIGNS = re.compile(rf"[^\s{CJK.pattern[1:-1]}]+")  # Chinese is read by the glossary
 
@@ -82,6 +82,8 @@ class Brief:
     avoid: tuple[str, ...] = ()  # what the user excluded ("children"): never in the prompt
     assumed: str = ""  # for an occasion or a feeling: the scene pictured for it (for replies)
     mood: str = ""  # a soundtrack mood the idea itself names (an occasion's, a feeling's)
+    look_words: str = ""  # the user's own style words when the look's name lacks them
+    place_known: bool = False  # the place is in the gazetteer: its setting pictures it
 
     def pinned(self, slot: str) -> tuple[str, ...]:
         """The ids the user allowed for a slot; empty when they named none."""
@@ -104,7 +106,8 @@ class Brief:
                 "setting_in_action": self.setting_in_action, "language": self.language,
                 "untranslated": list(self.untranslated), "place": self.place,
                 "place_setting": self.place_setting, "avoid": list(self.avoid),
-                "assumed": self.assumed, "mood": self.mood}
+                "assumed": self.assumed, "mood": self.mood, "look_words": self.look_words,
+                "place_known": self.place_known}
 
     @classmethod
     def from_state(cls, state: dict) -> "Brief":
@@ -121,7 +124,9 @@ class Brief:
                    place=str(state.get("place", "")),
                    place_setting=str(state.get("place_setting", "")),
                    avoid=tuple(str(w) for w in state.get("avoid", ())),
-                   assumed=str(state.get("assumed", "")), mood=str(state.get("mood", "")))
+                   assumed=str(state.get("assumed", "")), mood=str(state.get("mood", "")),
+                   look_words=str(state.get("look_words", "")),
+                   place_known=bool(state.get("place_known")))
 
 
 def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
@@ -146,10 +151,18 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
         brief = read_chinese(text, vocabulary, glossary, photo=photo)
     else:
         text, avoid = without_negations(without_chatter(text))
+        nostalgic = FEELING_OF.match(text) is not None
+        text = FEELING_OF.sub("", text)
         brief = read_english(f"make the photo move, {text}" if photo else text, vocabulary)
+        if nostalgic:  # the thing itself, in warm, faded light and a wistful mood
+            brief = replace(brief, mood="melancholic",
+                            details=(*brief.details, "warm, faded light like an old memory"))
         brief = with_english_place(brief, vocabulary, rules, glossary.places)
         if avoid:
             brief = replace(brief, avoid=avoid)
+    if rules is not None and brief.language == "zh" and not brief.place and \
+            rules.names_place(brief.subject):  # "一条没有车的高速公路": the place is the subject
+        brief = replace(brief, place=brief.subject, setting_in_action=True)
     if rules is not None and brief.avoid:
         brief = _clear_sky_for(brief, rules, vocabulary)
     check_understood(brief, glossary, vocabulary)
@@ -163,6 +176,7 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
 _VAGUE = {"video", "videos", "clip", "clips", "thing", "things", "something", "stuff", "it",
           "this", "that", "one", "footage", "film", "movie", "content", "shot", "scene",
           "whatever", "anything", "idea", "ones", "same", "before", "better", "again",
+          "yesterday", "today", "tomorrow",
           "视频", "东西"}
 
 
@@ -190,8 +204,8 @@ def _clear_sky_for(brief: Brief, rules, vocabulary: Vocabulary) -> Brief:
         clear = next((e.id for e in vocabulary.entries["weather"] if e.id == "clear"), None)
         if clear and brief.pinned("weather") != (clear,):
             brief = brief.with_pin("weather", (clear,))
-    people = rules.excluded(("people",))
-    if any(w in people for w in brief.avoid) and (brief.place or brief.kind in (
+    busy = rules.excluded(("people", "car"))
+    if any(w in busy for w in brief.avoid) and (brief.place or brief.kind in (
             "landscape", "city", "building", "generic")) and not re.search(
             r"\b(?:empty|deserted|quiet|abandoned)\b", brief.subject):
         brief = replace(brief, subject=re.sub(r"^(a|an|the)\s+", lambda m: (
@@ -271,6 +285,10 @@ _CHATTER_LEAD = re.compile(
     r"(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+|plz\s+)?|"
     r"i\s*(?:'d|would)\s+like\s+(?:you\s+to\s+)?|i\s+want\s+(?:you\s+to\s+)?|"
     r"i\s+need\s+|let'?s\s+(?:see|have)\s+|there'?s\s+this\s+)+", re.IGNORECASE)
+# "For our company's annual party opening: a fast shot …": what the video is for, before it.
+_FOR_OCCASION = re.compile(r"^\s*(?:for|as)\s+[^:：.]{3,80}[:：]\s*", re.IGNORECASE)
+_FEEL = re.compile(r"\b(?:it\s+)?(?:should|must|has\s+to|needs\s+to)\s+(?:feel|look)\s+(?:like\s+)?|"
+                   r"\bmake\s+it\s+(?:look\s+|feel\s+)?(?:like\s+)?", re.IGNORECASE)
 _CHATTER_WORDS = re.compile(r"\s*\b(?:lol|lmao|haha+|pls|plz|please|thx|thanks|thank\s+you|"
                             r"kthx|ty|xd|omg)\b[!.]*|\s*[:;]-?[)(DP]", re.IGNORECASE)
 _MINE = re.compile(r"\b(?:my|our|your)\s+(?=(\w+))", re.IGNORECASE)
@@ -282,7 +300,9 @@ def without_chatter(text: str) -> str:
     """The idea without what is said to the app around it ("can u make", "pls", "lol"),
     with "my dog" as "a dog" (the model draws a dog, not the user's), and "doesn't move at
     all" as "perfectly still" (a video model reads "move" as moving)."""
-    text = _CHATTER_WORDS.sub("", _CHATTER_LEAD.sub("", text))
+    text = _FOR_OCCASION.sub("", text)
+    text = "".join(_CHATTER_LEAD.sub("", part) for part in re.split(r"(?<=[.!?;])(\s+)", text))
+    text = _CHATTER_WORDS.sub("", _FEEL.sub(" feeling ", text))
     text = _MINE.sub(lambda m: "the " if m.group(1).lower().endswith("s") and
                      not m.group(1).lower().endswith("ss") else "a ", text)
     text = _STILL.sub(" perfectly still", text)
@@ -325,6 +345,12 @@ def without_negations(text: str) -> tuple[str, tuple[str, ...]]:
     return " ".join(text.split()).strip(" ,"), tuple(dict.fromkeys(avoid))
 
 
+# "nostalgia for my grandmother's kitchen": a feeling about a concrete thing is that thing,
+# in the feeling's mood.
+FEELING_OF = re.compile(r"^\s*(?:(?:the\s+)?(?:nostalgia|longing|memories|memory|the\s+smell|"
+                        r"the\s+sound|the\s+feeling|feeling|missing|homesickness)\s+(?:for|of)\s+)",
+                        re.IGNORECASE)
+
 # "no music" turns the soundtrack off rather than describing a picture.
 SILENCE = {"music", "sound", "audio", "soundtrack", "background music", "bgm"}
 _PLACE_PP = re.compile(
@@ -360,7 +386,8 @@ def with_english_place(brief: Brief, vocabulary: Vocabulary, rules, places) -> B
         entry = vocabulary.get("setting", pinned[0])
         if rules.space_of(place) and rules.space_of(place) != _space(entry.env):
             setting = ""  # "a windowsill in Venice": not the living room the word suggests
-    return replace(brief, place=place, place_setting=setting, setting_in_action=True)
+    return replace(brief, place=place, place_setting=setting, setting_in_action=True,
+                   place_known=bool(settings))
 
 
 def _space(env: str) -> str:
@@ -378,6 +405,7 @@ def read_english(text: str, vocabulary: Vocabulary) -> Brief:
     pins: dict[str, tuple[str, ...]] = {}
     removed = [False] * len(text)
     kept_terms: list[tuple[str, int, int]] = []
+    look_words = ""
     for term in vocabulary.find_terms(text):
         start, end = term.start, term.end
         slot = term.slot
@@ -388,10 +416,17 @@ def read_english(text: str, vocabulary: Vocabulary) -> Brief:
         if slot == "movement" and (pace := vocabulary.pace_before(text[:start])):
             pins["pace"] = (pace[0],)
             start = pace[1]
+        generic = slot == "look" and "look" in pins and set(term.ids) & _GENERIC_LOOKS
+        if slot == "look" and not generic:
+            said = _named_before(text, start, end)
+            look = vocabulary.get("look", term.ids[0])
+            if not re.search(re.escape(said.lower()), f"{look.en} {look.adjective}".lower()):
+                look_words = said  # "Studio Ghibli": the user's own name for the style
         removable = slot in ("shot", "angle", "movement", "lens", "speed", "look")
         if slot in ("time", "weather"):
             removable = _adverbial(text, start, end)
-        pins[slot] = term.ids
+        if not generic:  # "a vintage 1970s film look": vintage, not a generic "film look"
+            pins[slot] = term.ids
         if removable:
             glue = _LEFT_GLUE if slot not in ("time", "weather") else _PREPOSITIONS | {"a", "an",
                                                                                       "the"}
@@ -418,7 +453,8 @@ def read_english(text: str, vocabulary: Vocabulary) -> Brief:
     kind = noun.kind if noun else "generic"
     return Brief(subject=subject, noun=noun.word if noun else "", kind=kind, plural=plural,
                  action=action, details=details, pins=tuple(sorted(pins.items())),
-                 setting_in_action=setting_in_action, language="en", truncated=truncated)
+                 setting_in_action=setting_in_action, language="en", truncated=truncated,
+                 look_words=look_words)
 
 
 _MOVE_THEN_HOW = re.compile(
@@ -452,6 +488,15 @@ def _adverb_first(text: str) -> str:
     text = _CAMERA_THEN_HOW.sub(lambda m: f"{m.group(2)} {m.group(1)} ", text)
     text = _CAMERA_CLAUSE.sub(lambda m: f"{m.group(1)}{_MOVES[m.group(2).lower()]} of ", text)
     return _BARE_MOVE.sub(lambda m: f"{m.group(1)} {_BARE[m.group(2).lower()]}", text)
+
+
+_GENERIC_LOOKS = {"cinematic", "photoreal"}
+
+
+def _named_before(text: str, start: int, end: int) -> str:
+    """The matched words with the capitalised name before them ("Studio Ghibli")."""
+    m = re.search(r"((?:[A-Z][\w'-]*\s+){1,3})$", text[:start])
+    return (m.group(1) if m else "") + text[start:end]
 
 
 def _make_to_ing(text: str) -> str:
@@ -548,7 +593,8 @@ def _split_subject(clause: str, vocabulary: Vocabulary) -> tuple[str, Noun | Non
         # "her hair moving in the wind": the subject is the owner, the clause a detail
         noun = vocabulary.nouns[_OWNERS[m.group(1).lower()]]
         return noun.name or f"{article(noun.word)} {noun.word}", noun, False, ""
-    nouns = vocabulary.find_nouns(clause)
+    # "a grandmother's kitchen" is a kitchen: an owner's noun is not the subject
+    nouns = [n for n in vocabulary.find_nouns(clause) if not clause[n[2]:].startswith("'s ")]
     verb = re.search(r"\s(?:is|are)\s|\s(?=[a-z]{3,}ing\b)", clause)
     if nouns and verb and verb.start() < nouns[0][1] and \
             not re.fullmatch(r"\s*[a-z]+ing\s*", clause[verb.start():nouns[0][1]]):
@@ -618,5 +664,7 @@ def ing_form(verb: str) -> str:
 
 
 _DOUBLE_FINAL = {"run", "swim", "sit", "spin", "flap", "wag", "nod", "hop", "drip", "jog",
+                 "chat", "cut", "put", "get", "set", "hit", "shut", "knit", "grab", "drag",
+                 "drop", "chop", "mop", "scrub", "slip", "snap", "swap", "tip", "wrap", "rob",
                  "stir", "skip", "step", "trot", "bob", "dip", "grin", "pat",
                  "rub", "shop", "stop", "tap", "trim", "win", "dig", "hug", "beg", "plan"}

@@ -28,6 +28,9 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
     avoid: list[str] = []
     place_settings: list[str] = []
     place_names: list[str] = []
+    scene_nouns: list = []
+    scene_action: list[str] = []
+    look_words = ""
     setting_in_action = False
     clauses = [c for c in CLAUSE_SPLIT.split(text) if c.strip()]
     total = 0
@@ -44,8 +47,15 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
         avoid += c.avoid
         place_settings += c.place_settings
         place_names += c.place_names
+        scene_nouns += c.scene_nouns
+        look_words = look_words or c.look_words
         if c.position_setting:
             setting_in_action = True
+        if c.phrases and main and _only_a_place(main, action) and not _only_a_place(
+                c.phrases, c.verbs):
+            # "成都街头的茶馆里，老人在喝茶": the first clause said where; this one, who
+            positions = [*positions, f"in {noun_phrase(main)}"]
+            main, action = [], []
         if c.phrases and not main:
             # "推镜头，慢慢靠近一朵玫瑰": a verb before the subject moves the camera
             verbs = [] if c.verb_first and "movement" in pins else c.verbs
@@ -60,7 +70,8 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
             details.append(" ".join(filter(None, [detail, *c.verbs, *c.positions])))
         elif c.verbs or c.positions:
             if c.had_terms and not c.positions:
-                continue  # "霓虹灯闪烁": the verbs describe the lighting named
+                scene_action += c.verbs  # "霓虹灯闪烁": they describe the lighting named
+                continue
             if main:
                 action += c.verbs
                 positions += c.positions
@@ -77,10 +88,21 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
         raise NotUnderstood(
             f"我没看懂“{'、'.join(dict.fromkeys(key_unknown or unread))}”——"
             f"它是什么，或者在哪里？换个说法告诉我吧。", tuple(dict.fromkeys(key_unknown or unread)))
+    if not main and scene_nouns:
+        # "没有云的星空", "清晨的阳光洒进卧室": the scene word itself is what to show
+        # "月光下的竹林": the place is what to show, its light only lights it
+        first = next((w for w in scene_nouns if w.setting), scene_nouns[0])
+        main = [Phrase(None, spare_adjectives, _scene_noun(first, vocabulary))]
+        action = action or scene_action
+        setting_in_action = setting_in_action or bool(first.setting)
+        if first.setting:
+            place_settings.append(first.setting)
     if not main:
         setting = pins.get("setting", ())
         subject_noun = vocabulary.get("setting", setting[0]).subject if setting else ""
-        if not subject_noun and (photo or positions) and (pins or details or positions):
+        scene_only = bool({"weather", "lighting"} & set(pins))  # "下雪的视频": snow is a picture
+        if not subject_noun and (photo or positions or scene_only) and (
+                pins or details or positions):
             return Brief(subject="the scene", noun="", kind="generic", plural=False,
                          action=" ".join(filter(None, [" and ".join(action), *positions])),
                          details=tuple(details), pins=tuple(sorted(pins.items())),
@@ -103,7 +125,26 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
                  details=tuple(details), pins=tuple(sorted(pins.items())),
                  setting_in_action=setting_in_action or bool(place_names), language="zh",
                  untranslated=unread, truncated=truncated, place=place,
-                 place_setting=_last(place_settings), avoid=tuple(dict.fromkeys(avoid)))
+                 place_setting=_last(place_settings), avoid=tuple(dict.fromkeys(avoid)),
+                 look_words=look_words, place_known=bool(place_names))
+
+
+def _only_a_place(phrases, verbs) -> bool:
+    """A clause that names only places (成都街头), no one and no action."""
+    return not verbs and all(p.noun.kind in ("landscape", "city", "building") or p.noun.name
+                             for p in phrases)
+
+
+def _scene_noun(word, vocabulary: Vocabulary):
+    """A scene word as the subject ("星空" a starry sky), of the kind its setting shows."""
+    from agent.vocabulary import Noun
+
+    setting = vocabulary.get("setting", word.setting) if word.setting else None
+    like = vocabulary.nouns.get(setting.subject) if setting and setting.subject else None
+    if setting is None:  # light and weather are no countable things: "sunshine", not "a"
+        return Noun(word=word.en, kind="landscape", plural=word.en)
+    return Noun(word=word.en, kind=like.kind if like else "landscape",
+                plural=word.en if word.en.endswith("s") else word.en + "s")
 
 
 def _last(items: list[str]) -> str:

@@ -25,7 +25,7 @@ CHINA = {
     "乐山大佛": "the Leshan Giant Buddha", "洱海": "Erhai Lake", "青海湖": "Qinghai Lake",
     "稻城亚丁": "Daocheng Yading", "呼伦贝尔草原": "the Hulunbuir Grassland",
     "鸣沙山": "the Mingsha Dunes", "鸣沙山月牙泉": "the Crescent Moon Spring",
-    "月牙泉": "the Crescent Moon Spring", "三峡": "the Three Gorges",
+    "月牙泉": "the Crescent Moon Spring", "三峡": "the Three Gorges of the Yangtze",
     "维多利亚港": "Victoria Harbour", "日月潭": "Sun Moon Lake", "北京": "Beijing",
     "上海": "Shanghai", "广州": "Guangzhou", "深圳": "Shenzhen", "重庆": "Chongqing",
     "成都": "Chengdu", "西安": "Xi'an", "杭州": "Hangzhou", "苏州": "Suzhou", "南京": "Nanjing",
