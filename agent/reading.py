@@ -138,7 +138,7 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
     text = " ".join(idea.replace("{", "(").replace("}", ")").split())[:MAX_IDEA_CHARS]
     if not text:
         raise InputError("the idea is empty; describe what the video should show")
-    text, unreadable = without_unreadable(text)
+    text, unreadable = without_unreadable(emoji_as_words(text))
     if not text:
         raise InputError(f"I cannot read {', '.join(unreadable)}: the offline rewriter reads "
                          f"English and Chinese words; write the idea in one of them")
@@ -237,6 +237,26 @@ def check_understood(brief: Brief, glossary: Glossary, vocabulary: Vocabulary) -
         raise NotUnderstood(f"我不认识 {quoted} 这个词——它是什么？换个说法告诉我吧。" if zh else
                             f"I don't know the word {quoted} — what is it? Describe it in "
                             f"other words and I'll write the shot.", tuple(unknown))
+
+
+_EMOJI_NOISE = {"face", "heavy", "black", "white", "medium", "sign", "symbol", "emoji"}
+_DECORATION = re.compile(r"[\U0001F600-\U0001F64F\U0001F44D\U0001F44E\U0001F44F\u2764\u2665"
+                         r"\U0001F493-\U0001F49F\u200d\ufe0f\U0001F3FB-\U0001F3FF]")
+
+
+def emoji_as_words(text: str) -> str:
+    """Emoji read as the words they stand for ("🐱 on a roof under the 🌙" → "cat on a roof
+    under the crescent moon"); faces, hearts and thumbs are decoration and go."""
+    text = _DECORATION.sub(" ", text)
+    out = []
+    for char in text:
+        if ord(char) >= 0x2600 and unicodedata.category(char) == "So":
+            words = [w for w in unicodedata.name(char, "").lower().split()
+                     if w not in _EMOJI_NOISE]
+            out.append(f" {' '.join(words)} " if words else " ")
+        else:
+            out.append(char)
+    return " ".join("".join(out).split())
 
 
 def without_unreadable(text: str) -> tuple[str, tuple[str, ...]]:

@@ -196,3 +196,28 @@ def test_the_formula_check_runs_on_every_rewrite(formula):
     assert result.warnings  # the cut is said, never silent
     with pytest.raises(InputError):
         formula.rewrite(ShotSpec(idea="", seed=1))
+
+
+def test_emoji_are_read_as_the_words_they_stand_for(formula):
+    prompt = prompt_of(formula, "😀 a 🐶 running on the 🏖️ 👍", 1)
+    assert "dog running on the beach with umbrella" in prompt and not has_cjk(prompt)
+
+
+def test_the_chinese_tables_are_cached_on_disk(tmp_path, monkeypatch):
+    from agent import zh_cache
+    from agent.dictionary_zh import Dictionary
+
+    monkeypatch.setenv("CLIPWRIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    first = Dictionary(("火车站台",))
+    assert first.cut("小男孩在火车站台上", lambda w: True, lambda w: False)
+    names = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").iterdir())
+    assert "cedict" in names and "jieba" in names
+    # A second process reads the same files, and gets the same meanings.
+    again = Dictionary(("火车站台",))
+    assert again.meaning("牛仔") == first.meaning("牛仔")
+    # An unwritable cache costs time, never correctness.
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("CLIPWRIGHT_CACHE_DIR", str(blocked))
+    assert zh_cache.cached_table("t", "k", lambda: {"a": 1}) == {"a": 1}
+    assert Dictionary().meaning("站台").en == "platform"

@@ -38,13 +38,14 @@ def test_generate_prints_path_and_timings(run_cli, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["generate", "", "--engine", "tiny"], "idea is empty"),
-    (["generate", "x", "--engine", "tiny", "--model", "cogvideox-9b"], "unknown model"),
-    (["generate", "x", "--engine", "tiny", "--frames", "12"], "frames must be 4k+1"),
-    (["generate", "x", "--engine", "tiny", "--steps", "0"], "steps must be"),
+    (["generate", "a cat", "--engine", "tiny", "--model", "cogvideox-9b"], "unknown model"),
+    (["generate", "a cat", "--engine", "tiny", "--frames", "12"], "frames must be 4k+1"),
+    (["generate", "a cat", "--engine", "tiny", "--steps", "0"], "steps must be"),
     (["generate", "x", "--engine", "warp"], "invalid choice"),
     (["generate", "x", "--engine", "tiny", "--out", "clip.avi"], "must end in .mp4"),
     (["generate", "x", "--engine", "tiny", "--image", "missing.jpg"], "no photo"),
-    (["generate", "x", "--engine", "cogvideox"], "needs a CUDA GPU"),
+    (["generate", "a cat", "--engine", "cogvideox"], "needs a CUDA GPU"),
+    (["generate", "x", "--engine", "tiny"], "I don't know the word 'x'"),
 ])
 def test_user_mistakes_exit_2_with_one_clear_line(run_cli, args, message):
     result = run_cli(*args)
