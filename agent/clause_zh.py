@@ -137,7 +137,8 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
                 relative = " ".join(filter(None, [c.verbs.pop(), obj]))
                 pending, adjectives = [], []
             elif pending and following is not None and following.role in (
-                    "subject", "noun", "part") and all(p.role != "place" for p in pending):
+                    "subject", "noun", "part") and all(p.role != "place" for p in pending) \
+                    and not re.match(r"(?:in|on|at|during)\s", pending[-1].en):
                 # "一个人的脸": the owner of what follows ("a person's face")
                 owner = one_phrase(Phrase(det, adjectives, _compound(pending, vocabulary)))
                 det, adjectives, pending = None, [], []
@@ -368,6 +369,8 @@ def noun_phrase(phrases: list[Phrase]) -> str:
 
 
 def one_phrase(p: Phrase) -> str:
+    if p.det is not None and p.det.en == "a pair of" and p.noun.word.endswith("couple"):
+        p = replace(p, det=None)  # "一对老夫妻": an elderly couple, not a pair of couples
     plural = p.det is not None and p.det.plural
     noun = p.noun.plural if plural else p.noun.word
     if p.noun.name and not p.adjectives and p.det is None:

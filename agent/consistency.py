@@ -44,6 +44,7 @@ class Rules:
     indoor_not: re.Pattern
     excludes: dict[str, tuple[str, ...]]
     action_settings: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = ()
+    implied_times: tuple[tuple[re.Pattern, tuple[str, ...]], ...] = ()
 
     def space_of(self, phrase: str) -> str:
         """"indoor", "outdoor", "underwater" or "space" for a place phrase; "" when it names no known
@@ -82,6 +83,10 @@ class Rules:
         return next((ids for pattern, ids in self.action_settings if pattern.search(action)),
                     ())
 
+    def times_for(self, said: str) -> tuple[str, ...]:
+        """The times of day the words imply ("fireworks" → night); () for any."""
+        return next((ids for pattern, ids in self.implied_times if pattern.search(said)), ())
+
     def excluded(self, words: tuple[str, ...]) -> tuple[str, ...]:
         """Every word that the user's "no X" keeps out: X itself and, when X is one of the
         [excludes] groups (or a word in one), the whole group."""
@@ -107,7 +112,8 @@ def load_rules(path: Path = DATA_DIR / "consistency.toml") -> Rules:
     raw = read_toml(path)
     reject_unknown_keys(path, "the file", raw, {"places", "not_place", "energy",
                                                 "not_for_energy", "fit", "clash", "indoor_not",
-                                                "excludes", "action_settings"})
+                                                "excludes", "action_settings",
+                                                "implied_times"})
 
     def table(name: str, keys: set[str]) -> dict[str, tuple[str, ...]]:
         value = raw.get(name)
@@ -147,7 +153,9 @@ def load_rules(path: Path = DATA_DIR / "consistency.toml") -> Rules:
         indoor_not=_pattern(table("indoor_not", {"words"})["words"]),
         excludes=_excludes(path, raw.get("excludes")),
         action_settings=tuple((_pattern((word,)), ids) for word, ids in
-                              _excludes(path, raw.get("action_settings")).items()))
+                              _excludes(path, raw.get("action_settings")).items()),
+        implied_times=tuple((_pattern((word,)), ids) for word, ids in
+                            _excludes(path, raw.get("implied_times")).items()))
 
 
 def _excludes(path: Path, value) -> dict[str, tuple[str, ...]]:

@@ -123,13 +123,18 @@ class Dictionary:
         return self._tokenizer.FREQ.get(word, 0) > 0
 
     def knows_english(self, word: str) -> bool:
-        """Whether an English word appears in any gloss (about 25,000 words: a check that
-        an English idea's subject is a word at all, not a typo or a made-up name)."""
+        """Whether an English word is a word at all, not a typo or a made-up name: it is in
+        Webster's and GCIDE's word lists (the `english-words` package, 260,000 words) or in
+        a CC-CEDICT gloss (which adds newer words: selfie, vlog…)."""
+        entries = self.entries()
         with self._lock:
             if self._english is None:
+                from english_words import get_english_words_set
+
                 self._english = frozenset(
-                    w.lower() for glosses in (self._entries or _read_cedict()).values()
-                    for g in glosses for w in _ENGLISH_WORD.findall(g))
+                    w.lower() for glosses in entries.values()
+                    for g in glosses for w in _ENGLISH_WORD.findall(g)) | frozenset(
+                    get_english_words_set(["web2", "gcide"], lower=True))
         w = word.lower()
         stems = {w, w.rstrip("s"), w[:-2] if w.endswith("es") else w,
                  w[:-3] if w.endswith("ies") else w, w[:-3] + "y" if w.endswith("ies") else w,

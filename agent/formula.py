@@ -218,8 +218,13 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
                                             energy=energy, space=_space(env))
     sky = env in ("outdoor", "indoor")
     lit = [vocabulary.get("lighting", i) for i in brief.pinned("lighting")]
-    time = p.choose("time", lambda e: not lit or any(not l.times or e.light in l.times
-                                                     for l in lit), auto=sky and not photo)
+    said = " ".join([brief.subject, brief.action, *brief.details,
+                     *(vocabulary.get("lighting", i).match[0] for i in brief.pinned("lighting")
+                       if vocabulary.get("lighting", i).match)])
+    implied = rules.times_for(said) if rules is not None else ()  # fireworks: at night
+    time = p.choose("time", lambda e: (not lit or any(not l.times or e.light in l.times
+                                                      for l in lit))
+                    and (not implied or e.id in implied), auto=sky and not photo)
     weather = _choose_weather(p, env == "outdoor" and not photo)
     lighting = p.choose("lighting", lambda e: env in e.envs and (
         time is None or not e.times or time.light in e.times) and (

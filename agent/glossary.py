@@ -105,8 +105,7 @@ class Glossary:
         # parts ("坐在" sit + at, "北京城" Beijing + city); a name stays whole and unknown.
         if self.dictionary.listed(token) or not _NAME.match(token):
             parts = split_known(token, self.known, shortest=1, prefer=self.curated)
-            if parts and (len(parts) < len(token) or self.dictionary.listed(token)
-                          or any(self.curated(p) for p in parts)):
+            if parts:
                 return [w for piece in parts if (w := self._one(piece)) is not None]
         return [Word(token, "unknown")]
 

@@ -205,8 +205,7 @@ def _clear_sky_for(brief: Brief, rules, vocabulary: Vocabulary) -> Brief:
         if clear and brief.pinned("weather") != (clear,):
             brief = brief.with_pin("weather", (clear,))
     busy = rules.excluded(("people", "car"))
-    if any(w in busy for w in brief.avoid) and (brief.place or brief.kind in (
-            "landscape", "city", "building", "generic")) and not re.search(
+    if any(w in busy for w in brief.avoid) and rules.names_place(brief.subject) and not re.search(
             r"\b(?:empty|deserted|quiet|abandoned)\b", brief.subject):
         brief = replace(brief, subject=re.sub(r"^(a|an|the)\s+", lambda m: (
             "an " if m.group(1) != "the" else "the ") + "empty ", brief.subject, count=1)
@@ -305,8 +304,14 @@ _CHATTER_LEAD = re.compile(
     r"(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+|plz\s+)?|"
     r"i\s*(?:'d|would)\s+like\s+(?:you\s+to\s+)?|i\s+want\s+(?:you\s+to\s+)?|"
     r"i\s+need\s+|let'?s\s+(?:see|have)\s+|there'?s\s+this\s+)+", re.IGNORECASE)
-# "For our company's annual party opening: a fast shot …": what the video is for, before it.
-_FOR_OCCASION = re.compile(r"^\s*(?:for|as)\s+[^:：.]{3,80}[:：]\s*", re.IGNORECASE)
+# "For our company's annual party opening: a fast shot …", "a short scene for my travel
+# vlog: …", "honestly just want something relaxing: …": what the video is for, before it.
+_FOR_OCCASION = re.compile(
+    r"^\s*(?:[^:：.]{0,40}\b(?:for|as|want|need|like|video|vlog|clip|reel|post|instagram|"
+    r"tiktok|channel|story|ad|advert|commercial|intro|opening)\b[^:：.]{0,60}|(?:for|as)\s+"
+    r"[^:：.]{3,80})[:：]\s*(?=\S+\s+\S+\s+\S+)", re.IGNORECASE)
+# "something warm and nostalgic", "something relaxing": how, not what.
+_SOMETHING = re.compile(r"(?:,\s*)?\bsomething\s+((?:\w+\s+and\s+)?\w+)\b", re.IGNORECASE)
 _FEEL = re.compile(r"\b(?:it\s+)?(?:should|must|has\s+to|needs\s+to)\s+(?:feel|look)\s+(?:like\s+)?|"
                    r"\bmake\s+it\s+(?:look\s+|feel\s+)?(?:like\s+)?", re.IGNORECASE)
 _CHATTER_WORDS = re.compile(r"\s*\b(?:lol|lmao|haha+|pls|plz|please|thx|thanks|thank\s+you|"
@@ -321,6 +326,8 @@ def without_chatter(text: str) -> str:
     with "my dog" as "a dog" (the model draws a dog, not the user's), and "doesn't move at
     all" as "perfectly still" (a video model reads "move" as moving)."""
     text = _FOR_OCCASION.sub("", text)
+    text = _SOMETHING.sub(lambda m: f", {m.group(1)} feeling", text) if not re.match(
+        r"\s*something\b", text, re.IGNORECASE) else text
     text = "".join(_CHATTER_LEAD.sub("", part) for part in re.split(r"(?<=[.!?;])(\s+)", text))
     text = _CHATTER_WORDS.sub("", _FEEL.sub(" feeling ", text))
     text = _MINE.sub(lambda m: "the " if m.group(1).lower().endswith("s") and

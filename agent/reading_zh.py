@@ -35,15 +35,18 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
     clauses = [c for c in CLAUSE_SPLIT.split(text) if c.strip()]
     total = 0
     truncated = False
+    read: list = []
     for clause in clauses:
         words = glossary.segment(clause)
         total += len(words)
         if total > MAX_IDEA_WORDS * 2:
             truncated = True
             break
-        c = read_clause(words, vocabulary, pins)
+        read.append(read_clause(words, vocabulary, pins))
+    chosen = _main_clause(read, "movement" in pins)
+    for index, c in enumerate(read):
         untranslated += c.unknown
-        key_unknown += c.key_unknown if not main else []
+        key_unknown += c.key_unknown if chosen is None or index <= chosen else []
         avoid += c.avoid
         place_settings += c.place_settings
         place_names += c.place_names
@@ -51,17 +54,19 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
         look_words = look_words or c.look_words
         if c.position_setting:
             setting_in_action = True
-        if c.phrases and main and _only_a_place(main, action) and not _only_a_place(
-                c.phrases, c.verbs):
-            # "成都街头的茶馆里，老人在喝茶": the first clause said where; this one, who
-            positions = [*positions, f"in {noun_phrase(main)}"]
-            main, action = [], []
-        if c.phrases and not main:
+        if index == chosen:
             # "推镜头，慢慢靠近一朵玫瑰": a verb before the subject moves the camera
             verbs = [] if c.verb_first and "movement" in pins else c.verbs
-            main, action, positions = c.phrases, verbs, positions + c.positions
+            main, action, positions = c.phrases, verbs + action, positions + c.positions
             main[0].adjectives[:0] = spare_adjectives
             spare_adjectives = []
+        elif c.phrases and _only_a_place(c.phrases, c.verbs) and (chosen is None or
+                                                                   index < chosen):
+            # "成都街头的茶馆里，老人在喝茶": a clause that only says where
+            positions.append(f"in {noun_phrase(c.phrases)}")
+        elif c.phrases and c.verb_first:  # "赏月": admiring the moon
+            details.append(" ".join(filter(None, [*c.verbs, noun_phrase(c.phrases),
+                                                   *c.positions])))
         elif c.phrases:
             details.append(" ".join(filter(None, [noun_phrase(c.phrases), *c.verbs,
                                                    *c.positions])))
@@ -72,11 +77,8 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
             if c.had_terms and not c.positions:
                 scene_action += c.verbs  # "霓虹灯闪烁": they describe the lighting named
                 continue
-            if main:
-                action += c.verbs
-                positions += c.positions
-            else:
-                action, positions = c.verbs, c.positions
+            action += c.verbs
+            positions += c.positions
         if c.adjectives:
             if main:
                 main[-1].adjectives += c.adjectives
@@ -127,6 +129,19 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
                  untranslated=unread, truncated=truncated, place=place,
                  place_setting=_last(place_settings), avoid=tuple(dict.fromkeys(avoid)),
                  look_words=look_words, place_known=bool(place_names))
+
+
+def _main_clause(clauses: list, camera_moves: bool) -> int | None:
+    """Which clause holds the subject: the first where someone or something does
+    something ("中秋节，赏月，一对老夫妻坐在阳台上" → the couple), else the first that names
+    anything; a verb before the subject is the camera's when the idea moves the camera."""
+    acting = [i for i, c in enumerate(clauses) if c.phrases and c.verbs and not c.verb_first
+              and not _only_a_place(c.phrases, c.verbs)]
+    if acting:
+        return acting[0]
+    named = [i for i, c in enumerate(clauses) if c.phrases]
+    things = [i for i in named if not _only_a_place(clauses[i].phrases, clauses[i].verbs)]
+    return (things or named or [None])[0]
 
 
 def _only_a_place(phrases, verbs) -> bool:
