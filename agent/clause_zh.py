@@ -333,6 +333,8 @@ def _noun(w: Word, vocabulary: Vocabulary) -> Noun:
             else None
         like = vocabulary.nouns.get(setting.subject) if setting and setting.subject else None
         return Noun(word=w.en, kind=like.kind if like else "landscape", plural=w.en, name=w.en)
+    if w.en in _SOMEONE:  # "有人": someone, with no article
+        return Noun(word=w.en, kind="person", plural=w.en, name=w.en)
     last = vocabulary.nouns.get(w.en.rsplit(" ", 1)[-1])
     kind = last.kind if last else ("person" if _names_person(w) else "generic")
     if w.en[:1].isupper():  # a name: "Venice", "Beethoven"
@@ -340,6 +342,7 @@ def _noun(w: Word, vocabulary: Vocabulary) -> Noun:
     return Noun(word=w.en, kind=kind, plural=pluralize(w.en))
 
 
+_SOMEONE = {"someone", "somebody", "everyone", "everybody", "people", "nobody"}
 # A dictionary noun names a person when both languages say so: a Chinese ending for people
 # (宇航员, 牛仔, 老师) and an English one (astronaut, cowboy, teacher).
 _PERSON_ZH = tuple("员者师手匠兵士仔童娘女男夫妇客僧侣官长工")

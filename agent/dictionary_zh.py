@@ -114,6 +114,8 @@ class Dictionary:
         noun = next((g for g in cleaned[1:] if not g.startswith("to ") and g != noun
                      and noun.endswith(" " + g)), noun)
         noun = re.sub(r"^\w+'s\s+(?=\w)", "", noun)  # "cow's milk" is milk
+        if re.match(r"(?:in|at|on|during)\s+the\s", noun):
+            return None  # "in the wee hours": how or when, not a thing to show
         return Meaning(word, "noun", noun.lower() if not noun[:1].isupper() else noun, verb)
 
     def listed(self, word: str) -> bool:
@@ -160,7 +162,7 @@ class Dictionary:
                 self._tokenizer = _make_tokenizer(self._extra, entries)
 
 
-_FORMAT = 2  # bump when the parsed form of CC-CEDICT or the word list changes
+_FORMAT = 3  # bump when the parsed form of CC-CEDICT or the word list changes
 
 
 def _cedict_file():
@@ -169,16 +171,16 @@ def _cedict_file():
 
 def _read_cedict() -> dict[str, tuple[str, ...]]:
     text = _cedict_file().read_text(encoding="utf-8")
-    proper: dict[str, list[str]] = {}
-    common: dict[str, list[str]] = {}
-    for match in _ENTRY.finditer(text):
+    readings: dict[str, list[tuple[int, int, list[str]]]] = {}
+    for order, match in enumerate(_ENTRY.finditer(text)):
         simplified, pinyin, glosses = match.groups()
-        # Capitalised pinyin is a name; an ordinary sense of the same characters comes first.
-        table = proper if pinyin[:1].isupper() else common
-        table.setdefault(simplified, []).extend(glosses.split("/"))
-    for word, glosses in proper.items():
-        common.setdefault(word, []).extend(glosses)
-    return {word: tuple(glosses) for word, glosses in common.items()}
+        senses = glosses.split("/")
+        # An ordinary word before a name (capitalised pinyin), and of two readings the one
+        # with more senses, the common one: 追 zhui1 "to chase" before dui1 "to sculpt".
+        rank = (1 if pinyin[:1].isupper() else 0, -len(senses), order)
+        readings.setdefault(simplified, []).append((*rank[:2], senses))
+    return {word: tuple(g for *_, senses in sorted(found, key=lambda r: r[:2]) for g in senses)
+            for word, found in readings.items()}
 
 
 def _make_tokenizer(extra: tuple[str, ...], entries: dict):
@@ -291,7 +293,8 @@ _NUMERALS = set("一二两三四五六七八九十百千万几")
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
            "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-_MEASURES = "只个位名头条匹辆艘架棵朵座片群对张本杯碗盘块排串束双把台间所幅颗粒根支枝盏道件套队尾"
+_MEASURES = ("只个位名头条匹辆艘架棵朵座片群对张本杯碗盘块排串束双把台间所幅颗粒根支枝盏道件套队尾"
+             "封份盒瓶罐枚栋辆家户首副顶扇面口")
 _COUNT = re.compile(rf"^([零一二两三四五六七八九十百千万几数0-9]+)([{_MEASURES}])(\2)?$")
 _ENGLISH_NUMBERS = ("", "a", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                     "ten", "eleven", "twelve")

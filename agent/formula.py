@@ -160,6 +160,10 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
     noun = vocabulary.nouns.get(brief.noun)
     pos = "their" if brief.plural else ((noun.pronoun if noun else "") or kind.pronoun)
     fits = lambda e: e.fits_kind(brief.kind)  # noqa: E731
+    doing = f"{brief.subject} {brief.noun} {brief.action}"
+
+    def agrees(text: str) -> bool:  # a camera choice that suits the subject and where it is
+        return rules is None or rules.suits(text, subject=doing, energy="", space="")
 
     # Camera: look, shot size, angle, movement, pace, lens, speed of time.
     look = p.choose("look", auto=False)
@@ -179,7 +183,8 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
             shot = p.choose("shot", lambda e: shot_fits(e) and _lens_fits(lenses, e))
         else:
             shot = p.choose("shot", shot_fits)
-        angle = p.choose("angle", lambda e: fits(e) and (e.shots is None or shot.id in e.shots))
+        angle = p.choose("angle", lambda e: fits(e) and (e.shots is None or shot.id in e.shots)
+                         and agrees(e.en))
         lens = p.choose("lens", lambda e: fits(e) and (e.shots is None or shot.id in e.shots))
     movement = p.choose("movement", lambda e: fits(e) and (
         angle is None or angle.movements is None or e.id in angle.movements) and (

@@ -176,7 +176,7 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
 _VAGUE = {"video", "videos", "clip", "clips", "thing", "things", "something", "stuff", "it",
           "this", "that", "one", "footage", "film", "movie", "content", "shot", "scene",
           "whatever", "anything", "idea", "ones", "same", "before", "better", "again",
-          "yesterday", "today", "tomorrow",
+          "yesterday", "today", "tomorrow", "time", "last time", "上次",
           "视频", "东西"}
 
 
@@ -205,6 +205,13 @@ def _clear_sky_for(brief: Brief, rules, vocabulary: Vocabulary) -> Brief:
         if clear and brief.pinned("weather") != (clear,):
             brief = brief.with_pin("weather", (clear,))
     busy = rules.excluded(("people", "car"))
+    if any(w in busy for w in brief.avoid) and brief.place and not rules.names_place(
+            brief.subject) and "empty" not in brief.place:
+        # "一个人在空荡荡的地铁站": the user's own place is the empty one
+        emptied = re.sub(r"\b(a|an|the)\s+(?=\w)", lambda m: ("the " if m.group(1) == "the"
+                                                          else "an ") + "empty ",
+                         brief.place, count=1)
+        brief = replace(brief, place=emptied, action=brief.action.replace(brief.place, emptied))
     if any(w in busy for w in brief.avoid) and rules.names_place(brief.subject) and not re.search(
             r"\b(?:empty|deserted|quiet|abandoned)\b", brief.subject):
         brief = replace(brief, subject=re.sub(r"^(a|an|the)\s+", lambda m: (

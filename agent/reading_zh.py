@@ -131,12 +131,17 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
                  look_words=look_words, place_known=bool(place_names))
 
 
+# Subjects that do things: a clause where one of these acts holds the subject of the video.
+_ANIMATE = {"person", "crowd", "animal", "bird", "insect", "aquatic", "fantasy", "robot",
+            "vehicle", "vessel", "aircraft"}
+
+
 def _main_clause(clauses: list, camera_moves: bool) -> int | None:
     """Which clause holds the subject: the first where someone or something does
     something ("中秋节，赏月，一对老夫妻坐在阳台上" → the couple), else the first that names
     anything; a verb before the subject is the camera's when the idea moves the camera."""
     acting = [i for i, c in enumerate(clauses) if c.phrases and c.verbs and not c.verb_first
-              and not _only_a_place(c.phrases, c.verbs)]
+              and c.phrases[0].noun.kind in _ANIMATE]
     if acting:
         return acting[0]
     named = [i for i, c in enumerate(clauses) if c.phrases]
