@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+from agent.fidelity import missing
 from agent.glossary import has_cjk
 from agent.intents import Intents, load_intents, scan_refinement
 from agent.reading import Brief
@@ -299,10 +300,14 @@ class Conversation:
         request = {**request, "photo": spec.source_image is not None,
                    "language": session.language}
         request.setdefault("current", {part: getattr(session.spec, part) for part in PARTS})
-        # Only an answer that takes the message as a new idea is held to that idea's facts:
-        # a refinement may change what the first idea named ("at dawn" → "make it night").
-        guard = (self.llm.guard(spec.with_changes(idea=request["message"]), new_idea_only=True)
-                 if allow_new and request.get("message") else None)
+        # An answer that takes the message as a new idea is held to that idea's facts; a
+        # refinement to the shot as the rules would refine it ("make it night" after "a cat
+        # on a sofa at dawn": still the cat and the sofa, and now the night).
+        new_idea = (self.llm.guard(spec.with_changes(idea=request["message"]),
+                                   new_idea_only=True)
+                    if allow_new and request.get("message") else None)
+        refined = self._refined_facts(session, request.get("message", ""))
+        guard = _either(new_idea, refined)
         try:
             fields, notes = self.llm.exchange(request, self.hints_for(session.style),
                                               style=session.style, history=session.history[:-1],
@@ -314,6 +319,30 @@ class Conversation:
             spec = spec.with_changes(idea=request.get("message", spec.idea),
                                      seed=secrets.randbelow(2**31))
         return self.llm.filled(spec, fields, notes, session.language), ""
+
+    def _refined_facts(self, session: Session, text: str):
+        """A check of a refined answer: the facts of the session's reading after the rules
+        apply the message (None when there is no reading, or the message is a new idea)."""
+        if session.brief is None:
+            return None
+        found = scan_refinement(text, self.formula, self.intents) if text else None
+        brief = session.brief
+        if found is not None:
+            if found.is_new_idea(brief):
+                return None
+            picks = dict(self._said(session.spec.camera))
+            brief = found.apply(brief, picks, self.formula.vocabulary, session.language,
+                                self.formula.replies)[0]
+        facts = self.formula.brief_facts(brief)
+        if not facts:
+            return None
+
+        def check(fields: dict[str, str]) -> tuple[str, ...]:
+            if fields.get("intent") == "new_idea":
+                return ()
+            return missing(facts, " ".join(fields[k] for k in PARTS))
+
+        return check
 
     def _refine_by_rules(self, session: Session, text: str, notes: tuple[str, ...] = ()) -> Reply:
         """Offline: pin what the message names, step what it asks to step, swap or add a
@@ -391,6 +420,14 @@ class Conversation:
         blocks += list(rewrite.warnings)
         return Reply(intent, "\n\n".join(b for b in blocks if b), spec, rewrite,
                      changed=changed)
+
+
+def _either(*guards):
+    """One check made of several (each looks only at the answers it is for)."""
+    present = [g for g in guards if g is not None]
+    if not present:
+        return None
+    return lambda fields: tuple(p for g in present for p in g(fields))
 
 
 def _settled(brief: Brief | None, spec: ShotSpec) -> Brief | None:

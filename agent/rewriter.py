@@ -148,11 +148,15 @@ class FormulaRewriter:
         return read_idea(idea, vocabulary, glossary, photo=photo, rules=rules,
                          occasions=occasions)
 
+    def brief_facts(self, brief: Brief) -> Facts:
+        """What a faithful prompt for a reading must and must not say."""
+        return facts_of(brief, self.vocabulary, self.rules)
+
     def facts(self, spec: ShotSpec) -> Facts:
         """What a faithful prompt for the spec's idea must and must not say (empty Facts
         when the idea cannot be read offline: then nothing can be checked)."""
         try:
-            return facts_of(self.read_with_photo(spec), self.vocabulary, self.rules)
+            return self.brief_facts(self.read_with_photo(spec))
         except InputError:
             return Facts()
 

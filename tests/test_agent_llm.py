@@ -313,3 +313,26 @@ def test_a_new_idea_in_the_chat_is_held_to_its_facts_a_refinement_is_not(server,
     refined = chat.turn(session, "put it on a pebble shore instead")
     assert len(server.requests) == 6 and refined.intent == "refine"
     assert "pebble shore" in refined.spec.scene
+
+
+def test_a_refinement_is_held_to_the_shot_as_refined(server, formula):
+    """"make it night" may change the light, not lose the two white cats, and it must bring
+    the night: an answer that does not is asked for again, then the rules refine instead."""
+    chat = Conversation(llm(server, formula))
+    session = Session()
+    two = {k: v.replace("a cat", "two white cats") for k, v in GOOD.items()}
+    server.script = [two]
+    chat.turn(session, "two white cats sleeping on a sofa")
+    assert "two white cats" in session.spec.camera
+    lost = dict(GOOD, intent="refine", scene=GOOD["scene"].replace("late afternoon", "night"))
+    server.script = [lost, lost]
+    reply = chat.turn(session, "make it night")
+    assert len(server.requests) == 3 and reply.intent == "refine"
+    assert "two white cats" in reply.spec.camera and "night" in reply.spec.scene
+    assert "lost the count 'two'" in reply.text and "offline formula" in reply.text
+    # A faithful refinement is taken as the model wrote it.
+    kept = dict(two, intent="refine", scene=two["scene"].replace("night", "dawn"))
+    kept["scene"] = kept["scene"].replace("late afternoon", "dawn")
+    server.script = [kept]
+    reply = chat.turn(session, "make it dawn")
+    assert len(server.requests) == 4 and reply.spec.scene == kept["scene"]

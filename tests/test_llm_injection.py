@@ -91,6 +91,7 @@ def unguarded(monkeypatch):
     """No facts to keep: these tests are about what is sent, and GOOD (a cat) is not a
     faithful answer to most hostile ideas (the fidelity guard has tests of its own)."""
     monkeypatch.setattr(FormulaRewriter, "facts", lambda self, spec: Facts())
+    monkeypatch.setattr(FormulaRewriter, "brief_facts", lambda self, brief: Facts())
 
 
 @pytest.fixture
