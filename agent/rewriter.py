@@ -21,7 +21,8 @@ from agent.fidelity import Facts, facts_of, missing
 from agent.glossary import Glossary, has_cjk, load_glossary
 from agent.occasions import Occasions, load_occasions
 from agent.places import load_gazetteer
-from agent.reading import SILENCE, Brief, read_idea
+from agent.chatter import SILENCE
+from agent.reading import Brief, read_idea
 from agent.replies import Replies, load_replies
 from agent.shot import ShotSpec
 from agent.vocabulary import DATA_DIR, Vocabulary, load_vocabulary
