@@ -4,7 +4,6 @@ the seed decides the rest, one slot at a time, so changing one choice leaves the
 
 from __future__ import annotations
 
-import math
 import random
 import re
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from agent.consistency import Rules
 from agent.fidelity import mentions
 from agent.reading import Brief, article
 from agent.vocabulary import Entry, Vocabulary
+from agent.wording import estimate_tokens, fill, join_list, overlaps, share_budget
 
 MAX_TOKENS = 226  # what CogVideoX's T5 text encoder reads
 TOKEN_BUDGET = 200  # the formula's own target, leaving room for a style's words
@@ -52,15 +52,6 @@ class Composition:
     def pick(self, slot: str) -> str:
         """The id picked for a slot, "" when unused."""
         return dict(self.picks).get(slot, "")
-
-
-def estimate_tokens(text: str) -> int:
-    """A conservative count of T5 tokens: no T5 tokenizer ships offline, so long words count
-    as several pieces, every digit and punctuation mark as one, plus the end token."""
-    count = 1
-    for piece in re.findall(r"[^\W\d_]+|\d|[^\w\s]", text):
-        count += 1 if not piece.isalpha() else max(1, math.ceil(len(piece) / 4))
-    return count
 
 
 def match_hints(camera: tuple[str, ...], lighting: tuple[str, ...], vocabulary: Vocabulary,
@@ -256,7 +247,7 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
     obj = "them" if brief.plural else "it"
     kind_motions = [m.format(pos=pos, obj=obj, texture=texture) for m in
                     p.rng("motions").sample(list(kind.motions), len(kind.motions))]
-    kind_motions = [m for m in kind_motions if not _overlaps(m, [action, *user_motions])
+    kind_motions = [m for m in kind_motions if not overlaps(m, [action, *user_motions])
                     and suits(m)]
     extra = p.rng("extra").choice(hints.camera_text) if hints.camera_text else ""
     if brief.look_words:  # the user's own name for the style comes before any hint
@@ -294,7 +285,7 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
         texture_clause = p.rng("texture").choice(textures).format(
             pos=pos, obj=obj, texture=texture)
         details = _fill(p, "details", vocabulary, texture=texture_clause,
-                        motions=_join(motions), motion_list=", ".join(motions))
+                        motions=join_list(motions), motion_list=", ".join(motions))
         return camera, scene, details
 
     n_motions, with_extra = 3, True
@@ -310,7 +301,7 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
             with_extra = False
         parts = write(n_motions, with_extra)
     shortened = estimate_tokens(" ".join(parts)) > budget
-    camera, scene, details = _share(parts, budget)
+    camera, scene, details = share_budget(parts, budget)
 
     picks = tuple((slot, e.id) for slot, e in p.picks.items())
     subject_words = re.sub(r"^(?:a|an|the)\s+", "", brief.subject, flags=re.IGNORECASE)
@@ -356,14 +347,8 @@ def _photo_parts(vocabulary, p: _Picker, brief: Brief, noun, movement_np: str, s
                    speed=f", {speed.en}" if speed else "")
     scene = _fill(p, "photo_scene", vocabulary, ambient=ambient)
     details = _fill(p, "photo_details", vocabulary, subject_ref=subject_ref,
-                    action=f" {action}" if action else "", motions=_join(motions))
+                    action=f" {action}" if action else "", motions=join_list(motions))
     return camera, scene, details
-
-
-_OPTIONAL = {"weather", "speed", "extra", "action"}
-# When one of these has text, the template must show it (under one of the group's names).
-_MUST_SHOW = ({"time", "time_noun"}, {"weather"}, {"speed"}, {"extra"}, {"action"}, {"place"},
-              {"backdrop"})
 
 
 def _space(env: str) -> str:
@@ -373,58 +358,5 @@ def _space(env: str) -> str:
 
 
 def _fill(p: _Picker, name: str, vocabulary: Vocabulary, **values: str) -> str:
-    """Fill one template, picked by the seed among those that have text for every field they
-    need and leave out nothing that was chosen."""
-    def usable(template: str) -> bool:
-        fields = set(re.findall(r"{(\w+)}", template))
-        return all(values.get(f) or f in _OPTIONAL for f in fields) and all(
-            fields & group for group in _MUST_SHOW if any(values.get(f) for f in group))
-
-    fitting = [t for t in vocabulary.templates[name] if usable(t)]
-    template = p.rng(f"template:{name}").choice(fitting or list(vocabulary.templates[name]))
-    return tidy(template.format(**values))
-
-
-def tidy(text: str) -> str:
-    """Clean spacing and punctuation, and capitalise each sentence."""
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"\s+([,.;:])", r"\1", text)
-    text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
-    text = re.sub(r"[,;:]\s*\.", ".", text)
-    text = re.sub(r"\.{2,}", ".", text)
-    return re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
-
-
-def _overlaps(motion: str, said: list[str]) -> bool:
-    """Whether a stock motion repeats something the user already said ("steam rising")."""
-    content = {w for w in re.findall(r"[a-z]{4,}", " ".join(said).lower())} - _COMMON_WORDS
-    return bool(content & set(re.findall(r"[a-z]{4,}", motion.lower())))
-
-
-_COMMON_WORDS = {"with", "slowly", "gently", "softly", "into", "from", "over", "their", "its",
-                 "light", "each", "small", "around", "through", "across", "that", "this"}
-
-
-def _join(items: list[str]) -> str:
-    """"a", "a and b", "a, b, and c"."""
-    if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + ", and " + items[-1]
-
-
-def _share(parts: tuple[str, str, str], budget: int) -> tuple[str, str, str]:
-    """When even the shortest composition is over budget (a very long idea), give each part
-    a share of the budget so that none is lost entirely."""
-    if estimate_tokens(" ".join(parts)) <= budget:
-        return parts
-    shares = (budget * 2 // 5, budget // 3, budget - budget * 2 // 5 - budget // 3)
-    return tuple(_cut(part, share) for part, share in zip(parts, shares))
-
-
-def _cut(text: str, budget: int) -> str:
-    words = text.split()
-    while words and estimate_tokens(" ".join(words)) > budget - 1:
-        words.pop()
-    return " ".join(words).rstrip(",;:") + ("." if words and not words[-1].endswith(".")
-                                            else "")
-
+    """One of the vocabulary's templates for `name`, chosen by the seed and filled."""
+    return fill(p.rng(f"template:{name}"), vocabulary.templates[name], **values)

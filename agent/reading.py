@@ -239,7 +239,7 @@ def without_unreadable(text: str) -> tuple[str, tuple[str, ...]]:
     letters of other scripts (Arabic, Cyrillic, Thai…) and "words" worth more than
     MAX_WORD_TOKENS tokens (a run of letters, digits or signs that would crowd the subject
     out of the encoder's 226 tokens) — and those words as shown in a note (shortened)."""
-    from agent.formula import estimate_tokens  # formula imports this module
+    from agent.wording import estimate_tokens
 
     runs: list[list[str]] = []  # [script, characters]
     for char in text:
