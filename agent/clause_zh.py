@@ -227,6 +227,7 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
                                     setting=setting.id if setting else ""))
                 continue
             flush()
+            was_at = at
             place_next = at or (following is not None and (
                 following.role in ("locative", "noun", "subject") or (
                     following.role == "scene" and "setting:" in following.en)))
@@ -241,7 +242,7 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
             elif w.gloss and setting is not None and place_next:
                 # "在麦田里", "沙漠公路": the user's own words for the place stay
                 pending.append(Word(w.text, "noun", w.gloss, setting=setting.id))
-                at = at or (following is not None and following.role == "locative")
+                at = was_at or (following is not None and following.role == "locative")
             elif w.gloss and c.verbs and _after_verb(meaningful, i):
                 c.verbs[-1] += f" {article(w.gloss)} {w.gloss}"  # "围着篝火": around a campfire
         elif w.role == "look":

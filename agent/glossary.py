@@ -101,11 +101,15 @@ class Glossary:
         moved = self._directed(token)
         if moved is not None:
             return [moved]
-        # A word jieba lists, or a run its HMM grouped that is no name, is read by its known
-        # parts ("坐在" sit + at, "北京城" Beijing + city); a name stays whole and unknown.
-        if self.dictionary.listed(token) or not _NAME.match(token):
+        # A word jieba lists is read by its known parts ("坐在" sit + at, "北京城" Beijing +
+        # city). A run no dictionary lists is read by its parts only where each character
+        # read alone is one the glossary knows (or a particle): never a dictionary sense of
+        # one character inside an unknown word, and a name stays whole and unknown.
+        listed = self.dictionary.listed(token)
+        if listed or not _NAME.match(token):
             parts = split_known(token, self.known, shortest=1, prefer=self.curated)
-            if parts:
+            if parts and (listed or all(len(p) > 1 or self.curated(p) or p in LOCATIVES
+                                        for p in parts)):
                 return [w for piece in parts if (w := self._one(piece)) is not None]
         return [Word(token, "unknown")]
 

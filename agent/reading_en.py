@@ -111,6 +111,10 @@ def read_english(text: str, vocabulary: Vocabulary) -> Brief:
         if slot == "movement" and (pace := vocabulary.pace_before(text[:start])):
             pins["pace"] = (pace[0],)
             start = pace[1]
+        if slot == "look" and text[start:end].lower() in _ADJECTIVE_LOOKS and re.match(
+                r"\s+(?!(?:" + "|".join(_RIGHT_GLUE | _STYLE_NOUNS) + r")\b)[a-z]", text[end:],
+                re.IGNORECASE):
+            continue  # "a red vintage car": an old car, not a vintage-film look
         generic = slot == "look" and "look" in pins and set(term.ids) & _GENERIC_LOOKS
         if slot == "look" and not generic:
             said = _named_before(text, start, end)
@@ -186,6 +190,11 @@ def _adverb_first(text: str) -> str:
 
 
 _GENERIC_LOOKS = {"cinematic", "photoreal"}
+# Look words that are also plain adjectives: before a noun they describe the thing.
+_ADJECTIVE_LOOKS = {"vintage", "retro", "realistic", "lifelike", "hyperrealistic", "classic"}
+_STYLE_NOUNS = {"film", "films", "photo", "photography", "aesthetic", "feel", "vibe", "vibes",
+                "filter", "tone", "grade", "grading", "movie", "footage", "effect", "color",
+                "colour", "colors", "colours", "animation", "render", "rendering"}
 
 
 def _named_before(text: str, start: int, end: int) -> str:
