@@ -255,6 +255,8 @@ def _repair(tokens: list[str], known, curated) -> list[str]:
             out += [base, locative]
         elif len(base) == 1 and out and (split := split_known(out[-1] + base, known)):
             out[-1:] = [*split, locative]
+        elif len(base) == 1 and known(base) and not known(token):
+            out += [base, locative]  # "梦里", "水里": a one-character noun and where in it
         else:
             out.append(token)
     return out
