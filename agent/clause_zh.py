@@ -49,6 +49,9 @@ class Clause:
 _AT = {"在": "", "于": "", "从": "from", "到": "to", "往": "toward", "朝": "toward",
        "向": "toward", "沿着": "along", "穿过": "through", "越过": "over", "经过": "past",
        "来到": "to", "飞过": "over", "掠过": "over"}
+# Those that are also a movement: "鸽子飞过天空" flies over the sky, it is not only over it.
+_MOVING = {"穿过": "passing", "越过": "crossing", "经过": "passing", "来到": "arriving",
+           "飞过": "flying", "掠过": "skimming"}
 _ROLE_NOUNS = ("subject", "noun", "place")
 
 
@@ -89,7 +92,9 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
             c.verbs[-1] += f" the {one_phrase(phrase).split(' ', 1)[-1]}" if \
                 phrase.det is None and not phrase.noun.name else f" {one_phrase(phrase)}"
         elif locative or at:
-            preposition = locative or through or _place_preposition(pending[-1])
+            preposition = locative or through or place_preposition(pending[-1])
+            if preposition == "toward" and phrase.noun.kind == "person":
+                preposition = "to"  # "向女孩告白": confessing to a girl
             c.positions.append(f"{preposition} {one_phrase(phrase)}")
             c.position_setting = True
             c.place_settings += [w.setting for w in places if w.setting]
@@ -153,6 +158,9 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
             continue
         if w.text in _AT and w.role in ("ignore", "action", "noun", "position"):
             flush()
+            if w.text in _MOVING and (c.phrases or c.verbs) and not (
+                    c.verbs and not c.phrases):
+                c.verbs.append(_MOVING[w.text])
             at, through = True, _AT[w.text]
         elif w.role == "cue" and w.en == "remove":  # "不要人物": nothing of it in the shot
             flush()
@@ -316,7 +324,7 @@ def _compound(words: list[Word], vocabulary: Vocabulary) -> Noun:
     if all(w.role == "place" for w in words):
         name = head.name
         for outer in reversed(words[:-1]):
-            name = f"{name} {_place_preposition(outer)} {outer.en}"
+            name = f"{name} {place_preposition(outer)} {outer.en}"
         return replace(head, word=name, plural=name, name=name)
     modifiers = " ".join(n.name if n.name and n.name[0].isupper() else n.word
                          for n in nouns[:-1])
@@ -336,10 +344,16 @@ def _noun(w: Word, vocabulary: Vocabulary) -> Noun:
         return Noun(word=w.en, kind=like.kind if like else "landscape", plural=w.en, name=w.en)
     if w.en in _SOMEONE:  # "有人": someone, with no article
         return Noun(word=w.en, kind="person", plural=w.en, name=w.en)
-    last = vocabulary.nouns.get(w.en.rsplit(" ", 1)[-1])
+    head, _, last_word = w.en.rpartition(" ")
+    last = vocabulary.nouns.get(last_word)
     kind = last.kind if last else ("person" if _names_person(w) else "generic")
     if w.en[:1].isupper():  # a name: "Venice", "Beethoven"
         return Noun(word=w.en, kind=kind, plural=w.en, name=w.en)
+    if last is not None:  # "middle-aged woman" → "middle-aged women"
+        return Noun(word=w.en, kind=kind, plural=f"{head} {last.plural}".strip(),
+                    pronoun=last.pronoun)
+    if re.search(r"[^su]s$", last_word):  # "noodles", "slippers": already plural
+        return Noun(word=w.en, kind=kind, plural=w.en)
     return Noun(word=w.en, kind=kind, plural=pluralize(w.en))
 
 
@@ -356,7 +370,7 @@ def _names_person(w: Word) -> bool:
     return w.text.endswith(_PERSON_ZH) and _PERSON_EN.search(w.en.split()[-1]) is not None
 
 
-def _place_preposition(w: Word) -> str:
+def place_preposition(w: Word) -> str:
     """"on" a river, lake or sea, "at" a landmark, "in" a city or a region."""
     if w.setting in ("river", "lake", "ocean", "beach", "lotus-pond", "glacier", "snowfield"):
         return "on"

@@ -28,7 +28,9 @@ LOCATIVES = {"上": "on", "上面": "on", "里": "in", "里面": "in", "中": "i
              "前面": "in front of", "后": "behind", "后面": "behind", "旁": "beside",
              "边": "beside", "旁边": "beside", "边上": "beside", "外": "outside",
              "外面": "outside", "附近": "near", "之间": "between", "中间": "in the middle of",
-             "对面": "across from", "周围": "around"}
+             "对面": "across from", "周围": "around", "上空": "above", "身后": "behind",
+             "身边": "beside", "中央": "in the middle of", "深处": "deep in", "之上": "above",
+             "之下": "below", "顶上": "on top of"}
 _ASPECT = ("着", "了", "过")
 _NEW_WORD_FREQ = 2000  # enough to beat splitting off a frequent particle ("草地上")
 _ENTRY = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.*)/$", re.MULTILINE)
@@ -228,6 +230,12 @@ def _repair(tokens: list[str], known, curated) -> list[str]:
     - an aspect particle stuck to a verb ("骑着" → "骑")."""
     out: list[str] = []
     for token in tokens:
+        if out and out[-1] in LOCATIVES and out[-1] + token[0] in LOCATIVES and \
+                not curated(token):
+            out[-1] += token[0]  # "上" + "空盘旋" → "上空" (above), "盘旋"
+            token = token[1:]
+            if not token:
+                continue
         if out and all(ch in _NUMERALS or ch.isdigit() for ch in out[-1]) and \
                 token[0] in _MEASURES:
             out[-1] += token[0]  # "一" + "朵(玫瑰)" → "一朵", a count
@@ -242,7 +250,7 @@ def _repair(tokens: list[str], known, curated) -> list[str]:
             out.append(token[:-1])
             continue
         if len(out) >= 2 and out[-2] == "在" and len(token) == 2 and token[0] in LOCATIVES \
-                and known(token[1]) and not curated(token):
+                and token not in LOCATIVES and known(token[1]) and not curated(token):
             out += [token[0], token[1]]  # "在湖上游": on the lake, swimming — not "upstream"
             continue
         locative = next((loc for loc in sorted(LOCATIVES, key=len, reverse=True)

@@ -205,6 +205,8 @@ def check_understood(brief: Brief, glossary: Glossary, vocabulary: Vocabulary) -
         raise NotUnderstood("这段视频要拍什么？说说画面里的主角或景色吧。" if zh else
                             "What should the video show? Tell me the subject in a few words "
                             "(e.g. \"a cheetah lying in the grass\").")
+    if zh:  # the English came from the dictionaries, not from the user's typing
+        return
     unknown = [w for w in words if w[0].islower() and not glossary.dictionary.knows_english(w)
                and w.lower() not in vocabulary.nouns]
     if unknown and words[-1] in unknown:
@@ -292,9 +294,9 @@ def ing_form(verb: str) -> str:
         return verb[:-2] + "ying"
     if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
         return verb[:-1] + "ing"
-    if (len(verb) >= 3 and verb[-1] not in "aeiouwxy" and verb[-2] in "aeiou"
-            and verb[-3] not in "aeiou" and verb in _DOUBLE_FINAL):
-        return verb + verb[-1] + "ing"
+    if verb in _DOUBLE_FINAL or re.fullmatch(r"(?:[^aeiou]*|[^aeiou]*qu)[aeiou][bcdfgklmnprstvz]",
+                                            verb):
+        return verb + verb[-1] + "ing"  # one syllable, short vowel: "let" → "letting"
     return verb + "ing"
 
 

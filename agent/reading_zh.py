@@ -4,10 +4,12 @@ details ("身体微微起伏" → "its body gently rising and falling")."""
 
 from __future__ import annotations
 
-from agent.clause_zh import Phrase, noun_phrase, read_clause
+import re
+
+from agent.clause_zh import Phrase, place_preposition, noun_phrase, read_clause
 from agent.glossary import Glossary
-from agent.reading import CLAUSE_SPLIT, MAX_IDEA_WORDS, Brief
-from agent.vocabulary import Vocabulary
+from agent.reading import CLAUSE_SPLIT, MAX_IDEA_WORDS, Brief, article
+from agent.vocabulary import Noun, Vocabulary, pluralize
 from errors import NotUnderstood
 
 
@@ -90,6 +92,16 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
         raise NotUnderstood(
             f"我没看懂“{'、'.join(dict.fromkeys(key_unknown or unread))}”——"
             f"它是什么，或者在哪里？换个说法告诉我吧。", tuple(dict.fromkeys(key_unknown or unread)))
+    if not main and action and (scene_nouns or positions) and not photo:
+        # "在海边散步": someone does it there (the verb says someone; a made-up subject would
+        # say more than the user did)
+        main = [Phrase(None, spare_adjectives, Noun(word="someone", kind="person",
+                                                    plural="someone", name="someone"))]
+        for word in scene_nouns:  # the place the scene word names stays in the user's words
+            if word.setting and not positions:
+                positions.append(f"{place_preposition(word)} {article(word.en)} {word.en}")
+                place_settings.append(word.setting)
+        setting_in_action = True
     if not main and scene_nouns:
         # "没有云的星空", "清晨的阳光洒进卧室": the scene word itself is what to show
         # "月光下的竹林": the place is what to show, its light only lights it
@@ -103,7 +115,12 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
         setting = pins.get("setting", ())
         subject_noun = vocabulary.get("setting", setting[0]).subject if setting else ""
         scene_only = bool({"weather", "lighting"} & set(pins))  # "下雪的视频": snow is a picture
-        if not subject_noun and (photo or positions or scene_only) and (
+        if not subject_noun and positions and not photo:
+            # "夜市": a place alone is what to show ("a night market")
+            main = [Phrase(None, spare_adjectives, _place_noun(positions[0]))]
+            positions = positions[1:]
+            setting_in_action = True
+        elif not subject_noun and (photo or positions or scene_only) and (
                 pins or details or positions):
             return Brief(subject="the scene", noun="", kind="generic", plural=False,
                          action=" ".join(filter(None, [" and ".join(action), *positions])),
@@ -112,10 +129,11 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
                          untranslated=unread, truncated=truncated,
                          place=" ".join(positions), place_setting=_last(place_settings),
                          avoid=tuple(dict.fromkeys(avoid)))
-        if not subject_noun:
+        elif not subject_noun:
             raise NotUnderstood("这段视频要拍什么？说说画面里的主角或景色吧（比如：猎豹卧在草地上）。")
-        main = [Phrase(None, spare_adjectives, vocabulary.nouns[subject_noun])]
-        setting_in_action = True
+        else:
+            main = [Phrase(None, spare_adjectives, vocabulary.nouns[subject_noun])]
+            setting_in_action = True
     plural = len(main) > 1 or any(p.det is not None and p.det.plural for p in main) or (
         main[0].noun.plural == main[0].noun.word and main[0].noun.word.endswith("s")
         and not main[0].noun.name)
@@ -155,10 +173,17 @@ def _only_a_place(phrases, verbs) -> bool:
                              for p in phrases)
 
 
-def _scene_noun(word, vocabulary: Vocabulary):
-    """A scene word as the subject ("星空" a starry sky), of the kind its setting shows."""
-    from agent.vocabulary import Noun
+def _place_noun(position: str) -> Noun:
+    """"at a night market" → the noun "night market" (a place, named as the user did)."""
+    words = re.sub(r"^(?:in front of|on top of|in the middle of|deep in|across from|in|on|at|"
+                   r"by|under|beside|near|inside|outside|above|below|behind|around|along|"
+                   r"through|over|past|from|to|toward)\s+", "", position)
+    bare = re.sub(r"^(?:a|an|the)\s+", "", words)
+    return Noun(word=bare, kind="landscape", plural=pluralize(bare))
 
+
+def _scene_noun(word, vocabulary: Vocabulary) -> Noun:
+    """A scene word as the subject ("星空" a starry sky), of the kind its setting shows."""
     setting = vocabulary.get("setting", word.setting) if word.setting else None
     like = vocabulary.nouns.get(setting.subject) if setting and setting.subject else None
     if setting is None:  # light and weather are no countable things: "sunshine", not "a"
