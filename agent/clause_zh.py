@@ -239,7 +239,8 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
             place_next = at or (following is not None and (
                 following.role in ("locative", "noun", "subject") or (
                     following.role == "scene" and "setting:" in following.en)))
-            at = at and w.role == "camera"  # "在竹林": a scene word is the place itself
+            # "在竹林": a place's scene word is the place itself; "在凌晨的办公室": a time is not
+            at = at and (w.role == "camera" or setting is None)
             if w.gloss and (setting is not None or lit):
                 c.scene_nouns.append(Word(w.text, "noun", w.gloss,
                                           setting=setting.id if setting else ""))
@@ -352,11 +353,16 @@ def _noun(w: Word, vocabulary: Vocabulary) -> Noun:
     if last is not None:  # "middle-aged woman" → "middle-aged women"
         return Noun(word=w.en, kind=kind, plural=f"{head} {last.plural}".strip(),
                     pronoun=last.pronoun)
-    if re.search(r"[^su]s$", last_word):  # "noodles", "slippers": already plural
+    if re.search(r"[^su]s$", last_word) or last_word in _MASS:  # "noodles", "snow": no "a"
         return Noun(word=w.en, kind=kind, plural=w.en)
     return Noun(word=w.en, kind=kind, plural=pluralize(w.en))
 
 
+# Things one does not count: "seeing snow", not "a snow".
+_MASS = {"snow", "rain", "water", "milk", "tea", "coffee", "juice", "wine", "beer", "soup",
+         "rice", "bread", "sand", "grass", "fog", "mist", "smoke", "steam", "light", "sunlight",
+         "sunshine", "moonlight", "wind", "fire", "ice", "mud", "dust", "money", "music", "hair",
+         "furniture", "luggage", "traffic", "honey", "sugar", "salt", "oil", "paper", "foam"}
 _SOMEONE = {"someone", "somebody", "everyone", "everybody", "people", "nobody"}
 # A dictionary noun names a person when both languages say so: a Chinese ending for people
 # (宇航员, 牛仔, 老师) and an English one (astronaut, cowboy, teacher).

@@ -169,7 +169,7 @@ def _main_clause(clauses: list, camera_moves: bool) -> int | None:
 
 def _only_a_place(phrases, verbs) -> bool:
     """A clause that names only places (成都街头), no one and no action."""
-    return not verbs and all(p.noun.kind in ("landscape", "city", "building") or p.noun.name
+    return not verbs and all(p.noun.kind in ("landscape", "city", "building", "water")
                              for p in phrases)
 
 
