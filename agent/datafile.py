@@ -61,3 +61,25 @@ def check_placeholders(path: Path, where: str, text: str, allowed: set[str]) -> 
         raise DataFileError(f"{display_name(path)}: {where}: unknown placeholder "
                             f"'{{{unknown[0]}}}' in {text!r} "
                             f"(allowed: {', '.join(sorted(allowed))})")
+
+
+def table_list(path: Path, raw: dict, key: str) -> list[dict]:
+    """The [[key]] tables of a file; DataFileError when there are none or one is no table."""
+    items = raw.get(key)
+    if not isinstance(items, list) or not items:
+        raise DataFileError(f"{display_name(path)}: needs at least one [[{key}]] entry")
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise DataFileError(f"{display_name(path)}: [[{key}]] entry {number} is not a table")
+    return items
+
+
+def checked_entry(path: Path, where: str, table: dict, required: dict[str, str],
+                  optional: dict[str, str]) -> dict:
+    """A table's values, each checked for its kind (lists as tuples): every `required` key
+    must be there, an `optional` one may be, any other key is an error."""
+    reject_unknown_keys(path, where, table, set(required) | set(optional))
+    values = {k: check_type(path, where, k, table.get(k), kind) for k, kind in required.items()}
+    values.update({k: check_type(path, where, k, table[k], kind)
+                   for k, kind in optional.items() if k in table})
+    return values

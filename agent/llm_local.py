@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterable
 
 from agent.datafile import (TEXT, DataFileError, check_type, display_name, read_toml,
-                            reject_unknown_keys)
+                            reject_unknown_keys, table_list)
 from agent.llm import ChatModelError
 from agent.vocabulary import DATA_DIR
 
@@ -172,14 +172,9 @@ def load_registry(path: Path = REGISTRY) -> tuple[str, ...]:
     data = read_toml(path)
     shown = display_name(path)
     reject_unknown_keys(path, "the file", data, {"model"})
-    entries = data.get("model")
-    if not isinstance(entries, list) or not entries:
-        raise DataFileError(f"{shown}: needs at least one [[model]] entry")
     ids: list[str] = []
-    for index, entry in enumerate(entries, 1):
+    for index, entry in enumerate(table_list(path, data, "model"), 1):
         where = f"[[model]] entry {index}"
-        if not isinstance(entry, dict):
-            raise DataFileError(f"{shown}: {where} is not a table")
         reject_unknown_keys(path, where, entry, {"id"})
         if "id" not in entry:
             raise DataFileError(f"{shown}: {where}: missing key 'id'")

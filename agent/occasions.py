@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.datafile import (FLAG, TEXT, TEXTS, DataFileError, check_placeholders, check_type,
-                            display_name, read_toml, reject_unknown_keys)
+                            checked_entry, display_name, read_toml, reject_unknown_keys)
 from agent.vocabulary import DATA_DIR
 
 AGES = ("baby", "child", "adult", "elder", "pet", "work")  # work: clients, colleagues, a boss
@@ -190,16 +190,20 @@ def load_occasions(path: Path = DATA_DIR / "occasions.toml") -> Occasions:
                            rf"(?![A-Za-z0-9])|{_alternation(tone_zh) or '(?!)'}", re.IGNORECASE))
 
 
-def _load_entry(path: Path, kind: str, index: int, table, moods) -> Entry:
-    """One [[occasion]] or [[feeling]] table, checked key by key."""
+def _where(path: Path, kind: str, index: int, table) -> str:
+    """How an entry is named in an error: by its id, else by its number (a non-table entry
+    is an error of its own)."""
     name = table.get("id") if isinstance(table, dict) else None
     where = f"[[{kind}]] entry " + (f"'{name}'" if isinstance(name, str) else str(index + 1))
     if not isinstance(table, dict):
         raise DataFileError(f"{display_name(path)}: {where} is not a table")
-    reject_unknown_keys(path, where, table, set(_KEYS) | set(_OPTIONAL))
-    v = {k: check_type(path, where, k, table.get(k), t) for k, t in _KEYS.items()}
-    v.update({k: check_type(path, where, k, table[k], t)
-              for k, t in _OPTIONAL.items() if k in table})
+    return where
+
+
+def _load_entry(path: Path, kind: str, index: int, table, moods) -> Entry:
+    """One [[occasion]] or [[feeling]] table, checked key by key."""
+    where = _where(path, kind, index, table)
+    v = checked_entry(path, where, table, _KEYS, _OPTIONAL)
 
     def need(ok, key: str, why: str) -> None:
         if not ok:
@@ -251,14 +255,8 @@ def _load_tones(path: Path, raw, moods) -> dict[str, Tone]:
         raise DataFileError(f"{display_name(path)}: [[tone]] must be a list of tables")
     tones: dict[str, Tone] = {}
     for index, table in enumerate(raw):
-        name = table.get("id") if isinstance(table, dict) else None
-        where = "[[tone]] entry " + (f"'{name}'" if isinstance(name, str) else str(index + 1))
-        if not isinstance(table, dict):
-            raise DataFileError(f"{display_name(path)}: {where} is not a table")
-        reject_unknown_keys(path, where, table, set(_TONE_KEYS) | set(_TONE_OPTIONAL))
-        v = {k: check_type(path, where, k, table.get(k), t) for k, t in _TONE_KEYS.items()}
-        v.update({k: check_type(path, where, k, table[k], t)
-                  for k, t in _TONE_OPTIONAL.items() if k in table})
+        where = _where(path, "tone", index, table)
+        v = checked_entry(path, where, table, _TONE_KEYS, _TONE_OPTIONAL)
         problem = next((why for bad, why in (
             (not all(len(w) >= 2 and _CJK.fullmatch(w) for w in v["match_zh"]),
              "key 'match_zh' must hold Chinese words of 2 or more characters"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.datafile import (FLAG, TEXT, TEXTS, DataFileError, check_type, display_name,
-                            read_toml, reject_unknown_keys)
+                            read_toml, reject_unknown_keys, table_list)
 from agent.vocabulary import DATA_DIR
 
 _KEYS = {"en": TEXT, "zh": TEXTS, "aka": TEXTS, "setting": TEXT, "cased": FLAG}
@@ -137,16 +137,12 @@ def load_gazetteer(path: Path = DATA_DIR / "places.toml",
     raw = read_toml(path)
     file = display_name(path)
     reject_unknown_keys(path, "the file", raw, {"place"})
-    items = raw.get("place")
-    if not isinstance(items, list) or not items:
-        raise DataFileError(f"{file}: needs at least one [[place]] entry")
+    items = table_list(path, raw, "place")
     places: list[Place] = []
     zh_owner: dict[str, tuple[int, str]] = {}  # name → (entry number, its en)
     en_owner: dict[str, tuple[int, str]] = {}
     for index, item in enumerate(items, 1):
         where = f"[[place]] entry {index}"
-        if not isinstance(item, dict):
-            raise DataFileError(f"{file}: {where} is not a table")
         if isinstance(item.get("en"), str) and item["en"].strip():
             where = f"[[place]] entry '{item['en']}'"
         reject_unknown_keys(path, where, item, set(_KEYS))

@@ -409,7 +409,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="list the failing cases (default: when the rate is below 100 %%)")
     parser.add_argument("--show", type=int, default=40, help="list at most N failures")
     parser.add_argument("--json", type=Path, help="write the per-case results here")
-    parser.add_argument("--ideas", type=Path, default=IDEAS_FILE, help=argparse.SUPPRESS)
+    parser.add_argument("--ideas", type=Path, default=IDEAS_FILE,
+                        help="another set: bench/agent_ideas_holdout.toml and "
+                             "bench/agent_ideas_unseen.toml are held out (see bench/README.md)")
     args = parser.parse_args(argv)
 
     try:

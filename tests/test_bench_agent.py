@@ -179,3 +179,16 @@ def test_main_refuses_an_empty_selection(tmp_path, capsys):
     path.write_text(f"[[idea]]\n{GOOD}", encoding="utf-8")
     assert main(["--ideas", str(path), "--only", "camera"]) == 2
     assert "no case matches" in capsys.readouterr().err
+
+
+def test_the_held_out_sets_load_and_are_independent_of_the_main_one():
+    """The held-out sets (written without the rewriter's code or the main set) load, are
+    balanced across languages, and share no idea with the main set."""
+    from pathlib import Path
+
+    main_ideas = {c.idea for c in load_cases()}
+    for name in ("agent_ideas_holdout.toml", "agent_ideas_unseen.toml"):
+        cases = load_cases(Path(__file__).resolve().parents[1] / "bench" / name)
+        langs = [c.lang for c in cases]
+        assert len(cases) >= 60 and abs(langs.count("en") - langs.count("zh")) <= 4, name
+        assert not main_ideas & {c.idea for c in cases}, name
