@@ -135,7 +135,8 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
                 flush()
                 det = kept
                 continue
-            if c.verbs and not c.phrases and not relative and (c.verb_first or not pending):
+            if c.verbs and not c.phrases and not relative and (c.verb_first or not pending) \
+                    and not ("movement" in pins and c.verb_first):  # "推到桌上的信": the camera's
                 # "穿白衬衫的男人": the verb phrase describes the man (a man wearing …)
                 obj = one_phrase(Phrase(None, adjectives, _compound(pending, vocabulary))) \
                     if pending else ""

@@ -128,7 +128,11 @@ class Glossary:
         in front of a noun the glossary lists — the one pattern where a character inside an
         unlisted word keeps its own meaning."""
         words = [self.words.get(char) for char in token]
-        if any(w is None for w in words) or words[-1].role != "subject":
+        if words[-1] is None and len(token) == 2:  # "旧信": an old letter (信, a dictionary noun)
+            meaning = self.dictionary.meaning(token[-1])
+            if meaning is not None and meaning.role == "noun":
+                words[-1] = Word(token[-1], "noun", meaning.en)
+        if any(w is None for w in words) or words[-1].role not in ("subject", "noun"):
             return None
         if not all(w.role in ("adjective", "count") for w in words[:-1]):
             return None
