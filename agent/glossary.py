@@ -95,6 +95,8 @@ class Glossary:
         pieces = split_known(token, self.known) if len(token) > 2 else None
         if pieces:
             return [w for piece in pieces if (w := self._one(piece)) is not None]
+        if _NAME.match(token) and not self.dictionary.listed(token):
+            return [Word(token, "unknown")]  # "小明": a name, never "little" + "bright"
         modified = self._modified_noun(token)
         if modified:
             return modified
