@@ -207,8 +207,8 @@ def check_understood(brief: Brief, glossary: Glossary, vocabulary: Vocabulary) -
                             "(e.g. \"a cheetah lying in the grass\").")
     if zh:  # the English came from the dictionaries, not from the user's typing
         return
-    unknown = [w for w in words if w[0].islower() and not glossary.dictionary.knows_english(w)
-               and w.lower() not in vocabulary.nouns]
+    unknown = [w for w in words if w[0].islower() and w.lower() not in vocabulary.nouns and (
+        len(w) < 3 or not glossary.dictionary.knows_english(w))]  # "x" is a letter, no thing
     if unknown and words[-1] in unknown:
         quoted = ", ".join(f"'{w}'" for w in unknown)
         raise NotUnderstood(f"我不认识 {quoted} 这个词——它是什么？换个说法告诉我吧。" if zh else
