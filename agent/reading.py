@@ -189,6 +189,10 @@ def _clear_sky_for(brief: Brief, rules, vocabulary: Vocabulary) -> Brief:
     return brief
 
 
+_SMALL_WORDS = {"to", "of", "in", "on", "at", "by", "up", "as", "is", "or", "if", "so", "be",
+                "do", "go", "no", "me", "us", "we", "he", "it", "ox", "tv", "pc"}
+
+
 def check_understood(brief: Brief, glossary: Glossary, vocabulary: Vocabulary) -> None:
     """NotUnderstood — one short question, in the user's language — when the subject says
     nothing ("the thing from yesterday", "做一个那个视频") or its English head word is no
@@ -207,6 +211,7 @@ def check_understood(brief: Brief, glossary: Glossary, vocabulary: Vocabulary) -
                             "(e.g. \"a cheetah lying in the grass\").")
     if zh:  # the English came from the dictionaries, not from the user's typing
         return
+    words = [re.sub(r"['’]s$", "", w) for w in words if w.lower() not in _SMALL_WORDS]
     unknown = [w for w in words if w[0].islower() and w.lower() not in vocabulary.nouns and (
         len(w) < 3 or not glossary.dictionary.knows_english(w))]  # "x" is a letter, no thing
     if unknown and words[-1] in unknown:
