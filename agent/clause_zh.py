@@ -206,7 +206,7 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
                 c.verb_first = True  # no subject before it: a camera's move, or a 的-clause
             c.verbs.append(" ".join([*adverbs, w.en]))
             adverbs = []
-        elif w.role == "part" and owner:
+        elif w.role == "part" and (owner or at):  # "照在脸上": on the face
             pending.append(Word(w.text, "noun", w.en))  # "一个人的脸": a person's face
         elif w.role == "part":
             flush()

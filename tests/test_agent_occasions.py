@@ -110,10 +110,10 @@ def test_an_occasion_or_feeling_becomes_a_scene(table, text, kind, entry, person
 @pytest.mark.parametrize("text,subject", [
     ("a wedding video for my sister", "a bride in a white wedding dress"),
     ("my brother's wedding", "a groom in a dark tailored suit"),
-    ("a birthday video for my mom", "a middle-aged woman wearing a paper party hat"),
-    ("给奶奶的生日视频", "an elderly woman surrounded by family"),
+    ("a birthday video for my mom", "a mother wearing a paper party hat"),
+    ("给奶奶的生日视频", "a grandmother surrounded by family"),
     ("my parents' 30th anniversary", "an older couple"),
-    ("I miss my grandma", "a faded photograph of an elderly woman"),
+    ("I miss my grandma", "a faded photograph of a grandmother"),
     ("我儿子三周岁生日", "a little boy in a paper crown"),
     ("a birthday video for Lily", "Lily wearing a paper party hat"),
     ("生日快乐", "a smiling young woman wearing a paper party hat"),
