@@ -349,7 +349,7 @@ def _noun(w: Word, vocabulary: Vocabulary) -> Noun:
     head, _, last_word = w.en.rpartition(" ")
     last = vocabulary.nouns.get(last_word)
     kind = last.kind if last else ("person" if _names_person(w) else "generic")
-    if w.en[:1].isupper():  # a name: "Venice", "Beethoven"
+    if w.en[:1].isupper() or re.match(r"the [A-Z]", w.en):  # a name: "Venice", "the Bund"
         return Noun(word=w.en, kind=kind, plural=w.en, name=w.en)
     if last is not None:  # "middle-aged woman" → "middle-aged women"
         return Noun(word=w.en, kind=kind, plural=f"{head} {last.plural}".strip(),

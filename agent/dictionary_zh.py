@@ -44,6 +44,14 @@ _NOT_A_MEANING = re.compile(r"^(?:CL:|surname |prefix|suffix|particle|interjecti
                             r"\(euphemism\)|\(vulgar\)|also written)",
                             re.IGNORECASE)
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+# A one-word gloss that describes rather than names: common adjectives and their endings.
+_ADJECTIVE = re.compile(
+    r"(?:bright|dark|brilliant|dazzling|splendid|lively|bustling|busy|quiet|calm|noisy|"
+    r"crowded|empty|lonely|huge|tiny|beautiful|gorgeous|pretty|cute|lovely|magnificent|"
+    r"majestic|spectacular|gloomy|misty|foggy|sunny|cloudy|snowy|rainy|windy|warm|cold|hot|"
+    r"cool|fresh|bleak|desolate|vast|boundless|glittering|sparkling|shining|radiant|colorful|"
+    r"colourful|vivid|hazy|dim|gentle|fierce|graceful|elegant|ancient|old|new|modern|"
+    r"[a-z]+(?:ful|ous|ive|ical|less|ish|esque))")
 _PARENS = re.compile(r"\s*\([^)]*\)\s*")
 # Where a long gloss stops naming the thing ("a pottery figurine buried with the dead").
 _GLOSS_TAIL = re.compile(r"\s+(?:buried|used|with|for|that|which|who|made|worn|found|of a kind)\b.*$")
@@ -53,6 +61,8 @@ def _short(gloss: str) -> str:
     """A gloss as a prompt can use it: no parentheses, no trailing explanation, no article."""
     text = " ".join(_PARENS.sub(" ", gloss).split()).split(" ,")[0].split(", ")[0]
     text = _GLOSS_TAIL.sub("", text) if len(text.split()) > 3 else text
+    if text.startswith("The ") and text[4:5].isupper():
+        return "the " + text[4:]  # "The Broken Bridge": a name, said mid-sentence
     return re.sub(r"^(?:a|an|the)\s+(?=\w)", "", text) if not text.startswith("to ") else text
 
 
@@ -118,7 +128,10 @@ class Dictionary:
         noun = re.sub(r"^\w+'s\s+(?=\w)", "", noun)  # "cow's milk" is milk
         if re.match(r"(?:in|at|on|during)\s+the\s", noun):
             return None  # "in the wee hours": how or when, not a thing to show
-        return Meaning(word, "noun", noun.lower() if not noun[:1].isupper() else noun, verb)
+        if _ADJECTIVE.fullmatch(noun):
+            return Meaning(word, "adjective", noun)  # "璀璨" bright: it describes a thing
+        named = noun[:1].isupper() or re.match(r"the [A-Z]", noun)  # "the Broken Bridge"
+        return Meaning(word, "noun", noun if named else noun.lower(), verb)
 
     def listed(self, word: str) -> bool:
         """Whether jieba's own dictionary lists the word (its parts can then be read one by

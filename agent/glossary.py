@@ -170,6 +170,8 @@ class Glossary:
         if meaning is not None and meaning.role == "noun" and _COLOUR.fullmatch(meaning.en):
             return Word(token, "adjective", _COLOUR_WORDS.get(
                 meaning.en.split()[0], meaning.en.split()[0]))  # "金黄色" gold color → golden
+        if meaning is not None and meaning.role == "adjective":
+            return Word(token, "adjective", meaning.en)
         if meaning is not None:
             return Word(token, "noun" if meaning.role == "noun" else "action", meaning.en,
                         verb=meaning.verb)

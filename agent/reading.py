@@ -164,6 +164,11 @@ def occasion_brief(scene, text: str, vocabulary: Vocabulary) -> Brief:
                  assumed=scene.assumed_zh if zh else scene.assumed_en, mood=scene.mood)
 
 
+# Places that are things (a door, a bench): "no people" does not make them "empty".
+_THINGS_NOT_SPACES = (r"\b(?:door|doorway|doorstep|window|windowsill|bench|gate|fence|steps|"
+                      r"stairs|table|desk|sofa|couch|bed|counter|shelf|wall)s?\b")
+
+
 def _clear_sky_for(brief: Brief, rules, vocabulary: Vocabulary) -> Brief:
     """"Without a single cloud", "不要下雨": excluding the weather asks for a clear sky; an
     empty place ("no people" on a street) is said to be empty."""
@@ -175,7 +180,8 @@ def _clear_sky_for(brief: Brief, rules, vocabulary: Vocabulary) -> Brief:
             brief = brief.with_pin("weather", (clear,))
     busy = rules.excluded(("people", "car"))
     if any(w in busy for w in brief.avoid) and brief.place and not rules.names_place(
-            brief.subject) and "empty" not in brief.place:
+            brief.subject) and "empty" not in brief.place and not re.search(
+            _THINGS_NOT_SPACES, brief.place):
         # "一个人在空荡荡的地铁站": the user's own place is the empty one
         emptied = re.sub(r"\b(a|an|the)\s+(?=\w)", lambda m: ("the " if m.group(1) == "the"
                                                           else "an ") + "empty ",

@@ -51,7 +51,7 @@ _OWNER_PART = re.compile(r"^(her|his|their|its)\s+(?:long\s+|short\s+|curly\s+)?
 _PLACE_PP = re.compile(
     r"\b(in\s+front\s+of|next\s+to|on\s+top\s+of|in|on|at|by|near|under|inside|beside|along|"
     r"across|over|through|among|atop|around|outside|beneath|underneath|into|onto|above|below|"
-    r"behind|off|toward|towards|past)\s+((?:[\w'-]+\s+){0,4}?[\w'-]+)"
+    r"behind|off|toward|towards|past|down|up)\s+((?:[\w'-]+\s+){0,4}?[\w'-]+)"
     r"(?=\s*(?:$|[,.;!?]|\b(?:in|on|at|by|near|under|with|while|and|as|during|beside|along|"
     r"across|over|through|among|toward|towards|from|of)\b))", re.IGNORECASE)
 

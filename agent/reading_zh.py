@@ -79,6 +79,9 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
             if c.had_terms and not c.positions:
                 scene_action += c.verbs  # "霓虹灯闪烁": they describe the lighting named
                 continue
+            if c.had_terms and not c.verbs and (positions or chosen is not None and
+                                                index > chosen):
+                continue  # "窗外下着小雨": the weather is pinned; not a second place
             action += c.verbs
             positions += c.positions
         if c.adjectives:
