@@ -92,7 +92,8 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
             c.verbs[-1] += f" the {one_phrase(phrase).split(' ', 1)[-1]}" if \
                 phrase.det is None and not phrase.noun.name else f" {one_phrase(phrase)}"
         elif locative or at:
-            preposition = locative or through or place_preposition(pending[-1])
+            preposition = _FROM.get(locative, f"from {locative}") if through == "from" and \
+                locative else locative or through or place_preposition(pending[-1])
             if preposition == "toward" and phrase.noun.kind == "person":
                 preposition = "to"  # "向女孩告白": confessing to a girl
             c.positions.append(f"{preposition} {one_phrase(phrase)}")
@@ -135,8 +136,10 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
                 flush()
                 det = kept
                 continue
+            placed = i and meaningful[i - 1].role in ("locative", "position")
             if c.verbs and not c.phrases and not relative and (c.verb_first or not pending) \
-                    and not ("movement" in pins and c.verb_first):  # "推到桌上的信": the camera's
+                    and not ("movement" in pins and c.verb_first) and not placed:
+                # ("推到桌上的信": the camera's verb; "打翻了桌上的花瓶": the vase on the table)
                 # "穿白衬衫的男人": the verb phrase describes the man (a man wearing …)
                 obj = one_phrase(Phrase(None, adjectives, _compound(pending, vocabulary))) \
                     if pending else ""
@@ -283,6 +286,9 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
 # English puts size before colour: "a small green train".
 _GENERIC_LOOKS = {"cinematic", "photoreal"}
 _SIZES = {"small", "little", "tiny", "big", "large", "huge", "giant", "tall", "short", "long"}
+# "从书架上跳下来": off the bookshelf, not on it.
+_FROM = {"on": "off", "in": "out of", "inside": "out of", "under": "from under",
+         "behind": "from behind", "beside": "from beside", "above": "from above"}
 _PARTICLES = tuple(f" {p}" for p in DIRECTIONS.values())
 
 

@@ -51,6 +51,7 @@ _ADJECTIVE = re.compile(
     r"majestic|spectacular|gloomy|misty|foggy|sunny|cloudy|snowy|rainy|windy|warm|cold|hot|"
     r"cool|fresh|bleak|desolate|vast|boundless|glittering|sparkling|shining|radiant|colorful|"
     r"colourful|vivid|hazy|dim|gentle|fierce|graceful|elegant|ancient|old|new|modern|"
+    r"funny|happy|sad|scary|silly|crazy|sleepy|lazy|shy|proud|angry|excited|nervous|"
     r"[a-z]+(?:ful|ous|ive|ical|less|ish|esque))")
 _PARENS = re.compile(r"\s*\([^)]*\)\s*")
 # Where a long gloss stops naming the thing ("a pottery figurine buried with the dead").
@@ -333,6 +334,8 @@ def read_count(token: str) -> tuple[str, bool] | None:
     number, measure, repeated = match.groups()
     if repeated:  # "一排排": rows and rows
         return _GROUPS.get(measure, "rows of"), True
+    if measure in "双对" and number in ("一", "1"):  # "一双眼睛": a pair of eyes
+        return "a pair of", True
     if number in ("几", "数"):
         return "a few" if number == "几" else "several", True
     value = int(number) if number.isdigit() else _chinese_number(number)

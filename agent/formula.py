@@ -256,7 +256,10 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
     if not brief.pinned("lighting") and hints.lighting_text and "lighting" not in p.hinted:
         lighting_en = p.rng("lighting-text").choice(hints.lighting_text)
 
-    def write(n_motions: int, with_extra: bool) -> tuple[str, str, str]:
+    def write(n_motions: int, with_extra: bool, lean: bool = False) -> tuple[str, str, str]:
+        """The three parts with n_motions small movements (the user's always), the style's
+        extra camera words or not, and — lean — without the formula's backdrop and texture,
+        which go before any of the user's words when the encoder's budget is short."""
         motions = (user_motions + kind_motions)[:max(n_motions, len(user_motions))]
         if photo:
             return _photo_parts(vocabulary, p, brief, noun, movement_np, speed, weather,
@@ -266,14 +269,15 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
                        angle=angle.en, movement=movement_np, prep=movement.prep,
                        subject=" ".join(filter(None, [brief.subject, action])), lens=lens.en,
                        speed=f", {speed.en}" if speed else "",
-                       extra=f", {extra}" if extra and with_extra else "")
+                       extra=f", {extra}" if extra and (with_extra or brief.look_words)
+                       else "")
         scene_kind = "scene_noplace" if brief.setting_in_action or setting is None \
             else "scene_place"
         # The user's own place is described by their words alone: a stock backdrop could
         # contradict it (rice paddies for "a wheat field", a Chinese water town for Venice).
         backdrops = [b for b in setting.backdrop if suits(b)] if setting is not None and \
             (not brief.place or brief.place_known) else []
-        backdrop = p.rng("backdrop").choice(backdrops) if backdrops else ""
+        backdrop = p.rng("backdrop").choice(backdrops) if backdrops and not lean else ""
         scene = _fill(p, scene_kind, vocabulary,
                       place="" if brief.setting_in_action or setting is None else setting.en,
                       time=time.en if time else "", time_noun=time.noun if time else "",
@@ -282,7 +286,7 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
         textures = [t for t in kind.textures
                     if suits(t.format(pos=pos, obj=obj, texture=texture))] or \
             ["crisp, fine detail in every texture"]
-        texture_clause = p.rng("texture").choice(textures).format(
+        texture_clause = "" if lean else p.rng("texture").choice(textures).format(
             pos=pos, obj=obj, texture=texture)
         details = _fill(p, "details", vocabulary, texture=texture_clause,
                         motions=join_list(motions), motion_list=", ".join(motions))
@@ -300,6 +304,8 @@ def _compose(brief: Brief, vocabulary: Vocabulary, seed: int, hints: Hints, phot
         else:
             with_extra = False
         parts = write(n_motions, with_extra)
+    if estimate_tokens(" ".join(parts)) > budget:
+        parts = write(n_motions, with_extra, lean=True)
     shortened = estimate_tokens(" ".join(parts)) > budget
     camera, scene, details = share_budget(parts, budget)
 

@@ -20,7 +20,7 @@ def estimate_tokens(text: str) -> int:
 _OPTIONAL = {"weather", "speed", "extra", "action"}
 # When one of these has text, the template must show it (under one of the group's names).
 _MUST_SHOW = ({"time", "time_noun"}, {"weather"}, {"speed"}, {"extra"}, {"action"}, {"place"},
-              {"backdrop"})
+              {"backdrop"}, {"texture"})
 
 
 def fill(rng: random.Random, templates: tuple[str, ...], **values: str) -> str:
