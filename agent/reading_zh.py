@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
-from agent.clause_zh import Phrase, place_preposition, noun_phrase, read_clause
+from agent.clause_zh import read_clause
 from agent.glossary import Glossary
+from agent.phrase_zh import Phrase, noun_phrase, place_preposition
 from agent.reading import CLAUSE_SPLIT, MAX_IDEA_WORDS, Brief, article
 from agent.vocabulary import Noun, Vocabulary, pluralize
 from errors import NotUnderstood
