@@ -62,6 +62,13 @@ class Rules:
             return False
         return bool(self.space_of(phrase))
 
+    def is_place(self, phrase: str) -> bool:
+        """Whether the phrase's head — its last words — is a place: "an empty playground",
+        not "a street musician" (a person who works in one)."""
+        head = re.sub(r"[\s,.;!?]+$", "", phrase)
+        return any(m.end() == len(head) for pattern in self.spaces.values()
+                   for m in pattern.finditer(head)) and self.names_place(head)
+
     def energy_of(self, action: str) -> str:
         """"calm", "lively" or "" — the first verb of the action that the rules know."""
         found = [(m.start(), energy) for energy, pattern in self.energy.items()

@@ -158,7 +158,12 @@ class Dictionary:
                  w[:-3] if w.endswith("ies") else w, w[:-3] + "y" if w.endswith("ies") else w,
                  w[:-3] if w.endswith("ing") else w, w[:-3] + "e" if w.endswith("ing") else w,
                  w[:-2] if w.endswith("ed") else w, w[:-1] if w.endswith("d") else w}
-        return any(stem in self._english for stem in stems if stem)
+        if any(stem in self._english for stem in stems if stem):
+            return True
+        # a compound of two words ("gunslinger" = gun + slinger, "skateboarder")
+        return any(w[:i] in self._english and (w[i:] in self._english or w[i:].rstrip("s")
+                                               in self._english)
+                   for i in range(3, len(w) - 2))
 
     # --- segmentation -----------------------------------------------------------------------
     def cut(self, clause: str, known, curated) -> list[str]:

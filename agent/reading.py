@@ -130,7 +130,7 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
         if avoid:
             brief = replace(brief, avoid=avoid)
     if rules is not None and brief.language == "zh" and not brief.place and \
-            rules.names_place(brief.subject):  # "一条没有车的高速公路": the place is the subject
+            rules.is_place(brief.subject):  # "一条没有车的高速公路": the place is the subject
         brief = replace(brief, place=brief.subject, setting_in_action=True)
     if rules is not None and brief.avoid:
         brief = _clear_sky_for(brief, rules, vocabulary)
@@ -187,7 +187,7 @@ def _clear_sky_for(brief: Brief, rules, vocabulary: Vocabulary) -> Brief:
                                                           else "an ") + "empty ",
                          brief.place, count=1)
         brief = replace(brief, place=emptied, action=brief.action.replace(brief.place, emptied))
-    if any(w in busy for w in brief.avoid) and rules.names_place(brief.subject) and not re.search(
+    if any(w in busy for w in brief.avoid) and rules.is_place(brief.subject) and not re.search(
             r"\b(?:empty|deserted|quiet|abandoned)\b", brief.subject):
         brief = replace(brief, subject=re.sub(r"^(a|an|the)\s+", lambda m: (
             "an " if m.group(1) != "the" else "the ") + "empty ", brief.subject, count=1)

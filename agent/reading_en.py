@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from agent.reading import CLAUSE_SPLIT, DETERMINERS, MAX_IDEA_WORDS, WORDS, Brief, article, \
     ing_form
-from agent.vocabulary import Noun, Vocabulary
+from agent.vocabulary import Noun, Vocabulary, pluralize
 from errors import InputError
 
 _LEFT_GLUE = {"a", "an", "the", "with", "in", "on", "from", "at", "using", "as", "shot",
@@ -70,7 +70,7 @@ def with_english_place(brief: Brief, vocabulary: Vocabulary, rules, places) -> B
     phrases = [m.group(0) for m in _PLACE_PP.finditer(said)
                if rules is not None and rules.names_place(m.group(2))
                or any(name.lower().removeprefix("the ") in m.group(2).lower() for name in found)]
-    if not phrases and not found and rules is not None and rules.names_place(brief.subject):
+    if not phrases and not found and rules is not None and rules.is_place(brief.subject):
         phrases = [brief.subject]  # "an empty playground at dusk": the place is the subject
     if not phrases and not found:
         return brief
@@ -286,6 +286,17 @@ def _trim_edges(clause: str) -> str:
     return " ".join(words).strip(" -:")
 
 
+# A plain word right after a subject noun that is a noun itself ("street musician").
+_NOUN_AFTER = re.compile(r"\s+([a-z]{3,}(?<!ing)(?<!ed)(?<!ly))(?=\s+[a-z]+ing\b|\s*[,.;]|\s*$)")
+_NOT_NOUNS = {"and", "with", "the", "that", "who", "which", "are", "was", "were", "has", "have",
+              "for", "from", "into", "onto", "over", "under", "near", "beside", "through",
+              "across", "along", "around", "behind", "above", "below", "outside", "inside",
+              "while", "then", "very", "too", "just", "also", "slowly", "quickly", "gently",
+              "alone", "together", "again", "away", "back", "down", "off", "out", "there",
+              "here", "now", "today", "tonight", "asleep", "awake", "alive"}
+_PERSONLIKE = re.compile(r"(?:ian|ist|er|or|man|woman|boy|girl|ess|ant|eer)$")
+
+
 def _split_subject(clause: str, vocabulary: Vocabulary) -> tuple[str, Noun | None, bool, str]:
     """(subject phrase, its noun, plural, action) from the main clause."""
     if re.fullmatch(r"(?:it|this|that|them|they|everything|the photo|the picture)\b.*", clause,
@@ -311,6 +322,17 @@ def _split_subject(clause: str, vocabulary: Vocabulary) -> tuple[str, Noun | Non
             if not re.fullmatch(r"\s*(?:and|&|with)\s+(?:[\w'-]+\s+){0,3}", between):
                 break
             end, plural = other_end, True
+        extra = _NOUN_AFTER.match(clause[end:])
+        if extra and extra.group(1).lower() not in _NOT_NOUNS:
+            # "a street musician playing": the noun the user meant is the musician, the
+            # street only says which kind (and a person, by the word's ending)
+            word = extra.group(1).lower()
+            end += extra.end()
+            head = vocabulary.nouns.get(word) or Noun(
+                word=word, kind="person" if _PERSONLIKE.search(word) else "generic",
+                plural=pluralize(word))
+            # a machine stays a machine: "a robot barista" has no skin and no breath
+            noun = replace(head, kind="robot") if noun.kind == "robot" else head
         subject, action = clause[:end].strip(), clause[end:].strip()
     else:
         noun, plural = None, False
