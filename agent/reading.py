@@ -133,7 +133,7 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
             rules.is_place(brief.subject):  # "一条没有车的高速公路": the place is the subject
         brief = replace(brief, place=brief.subject, setting_in_action=True)
     if rules is not None and brief.avoid:
-        brief = _clear_sky_for(brief, rules, vocabulary)
+        brief = _apply_exclusions(brief, rules, vocabulary)
     check_understood(brief, glossary, vocabulary)
     if unreadable:  # left out and reported, as the glossary does with Chinese it lacks
         brief = replace(brief, untranslated=tuple(dict.fromkeys((*brief.untranslated,
@@ -169,7 +169,7 @@ _THINGS_NOT_SPACES = (r"\b(?:door|doorway|doorstep|window|windowsill|bench|gate|
                       r"stairs|table|desk|sofa|couch|bed|counter|shelf|wall)s?\b")
 
 
-def _clear_sky_for(brief: Brief, rules, vocabulary: Vocabulary) -> Brief:
+def _apply_exclusions(brief: Brief, rules, vocabulary: Vocabulary) -> Brief:
     """"Without a single cloud", "不要下雨": excluding the weather asks for a clear sky; an
     empty place ("no people" on a street) is said to be empty."""
     said = " ".join(brief.avoid)
