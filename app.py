@@ -41,7 +41,7 @@ class App:
 
     settings: object  # video.engines.EngineSettings
     engines: object  # video.engines.pool.EnginePool
-    director: object  # agent.director.Director
+    director: object  # studio.director.Director
     data_dir: Path
 
 
@@ -52,7 +52,7 @@ def default_dir(env: str, fallback: Path) -> Path:
 
 def wire(args: argparse.Namespace) -> App:
     """Build the engines, the director and the rest from flags and environment."""
-    from agent.director import Director
+    from studio.director import Director
     from agent.rewriter import rewriter_from_env
     from music.soundtrack import Soundtrack
     from styles.presets import StyleLibrary
@@ -115,7 +115,7 @@ def add_generate(subparsers) -> None:
 
 
 def run_generate(args: argparse.Namespace, app: App) -> int:
-    from agent.director import RenderOptions
+    from studio.director import RenderOptions
     from agent.limits import check_text
     from agent.shot import ShotSpec
     from video.shape import check_shape

@@ -96,37 +96,52 @@ class _ClauseReader:
         return c
 
     def _word(self, i: int, w: Word, following: Word | None) -> None:
-        c, pins = self.c, self.pins
-        if w.role == "english" and w.text.lower() in self.vocabulary.nouns:
-            w = Word(w.text, "subject", w.text.lower())
-        if w.role == "english" and w.text.isdigit() and following is not None and \
-                following.text == "度":
-            self.skip = following  # "360度环绕": the degrees belong to the camera move
-            return
-        if w.role == "english" and (terms := self.vocabulary.find_terms(w.text)):
-            for term in terms:  # "POV，一只猫在跑": English camera words inside Chinese
-                pins[term.slot] = term.ids
-            c.had_terms = True
-            return
-        object_next = following is not None and following.role in (
-            "subject", "noun", "place", "count", "adjective")
-        if w.role == "noun" and w.verb and (self.adverbs or (c.phrases or self.pending)
-                                            and not c.verbs and object_next):
-            w = Word(w.text, "action", w.verb)  # "慢慢靠近": the verb sense, not "near"
+        """One word: English inside Chinese first, then the particles that join words, then
+        the word's own role."""
+        if w.role == "english":
+            w = self._english(w, following)
+            if w is None:
+                return
+        w = self._verb_sense(w, following)
         if w.text == "的":
             self._de(i, following)
-        elif w.text in DIRECTIONS and c.verbs and i and self.words[i - 1].role == "action":
-            c.verbs[-1] += f" {DIRECTIONS[w.text]}"  # "落" "进" → falling into
-        elif w.text == "地":  # "慵懒地躺": the word before 地 says how
-            if self.adjectives or self.pending:
-                how = self.adjectives.pop() if self.adjectives else self.pending.pop().en
-                self.adverbs.append(_adverb(how))
+        elif w.text in DIRECTIONS and self.c.verbs and i and \
+                self.words[i - 1].role == "action":
+            self.c.verbs[-1] += f" {DIRECTIONS[w.text]}"  # "落" "进" → falling into
+        elif w.text == "地":
+            self._di()
         elif w.text in _AT and w.role in ("ignore", "action", "noun", "position"):
             self._at(w)
         elif w.role in ("camera", "scene"):
             self._scene(i, w, following)
         else:
             getattr(self, f"_on_{w.role}", self._on_other)(w, following)
+
+    def _english(self, w: Word, following: Word | None) -> Word | None:
+        """An English word inside Chinese: a noun the vocabulary knows is a subject; the
+        number before 度 and a camera term are read here (None: nothing more to read)."""
+        if w.text.lower() in self.vocabulary.nouns:
+            return Word(w.text, "subject", w.text.lower())
+        if w.text.isdigit() and following is not None and following.text == "度":
+            self.skip = following  # "360度环绕": the degrees belong to the camera move
+            return None
+        if terms := self.vocabulary.find_terms(w.text):
+            for term in terms:  # "POV，一只猫在跑": English camera words inside Chinese
+                self.pins[term.slot] = term.ids
+            self.c.had_terms = True
+            return None
+        return w
+
+    def _verb_sense(self, w: Word, following: Word | None) -> Word:
+        """A noun with a verb sense, read as the verb where a verb goes: after an adverb, or
+        after the subject with an object next ("慢慢靠近": approaching, not "near")."""
+        c = self.c
+        object_next = following is not None and following.role in (
+            "subject", "noun", "place", "count", "adjective")
+        if w.role == "noun" and w.verb and (self.adverbs or (c.phrases or self.pending)
+                                            and not c.verbs and object_next):
+            return Word(w.text, "action", w.verb)
+        return w
 
     # --- the kinds of word ----------------------------------------------------------------
     def _on_cue(self, w: Word, following: Word | None) -> None:
@@ -212,6 +227,12 @@ class _ClauseReader:
 
     def _on_other(self, w: Word, following: Word | None) -> None:
         pass  # particles and what the glossary lists as nothing to show
+
+    def _di(self) -> None:
+        """地: the word before it says how ("慵懒地躺": lying languidly)."""
+        if self.adjectives or self.pending:
+            how = self.adjectives.pop() if self.adjectives else self.pending.pop().en
+            self.adverbs.append(_adverb(how))
 
     def _at(self, w: Word) -> None:
         """在 / 从 / 穿过…: what follows is a place (and 穿过 is also a movement)."""

@@ -1,5 +1,5 @@
 """The one check of what a user types as an idea or a prompt, shared by every door: the
-chat (ui/studio.py), `python app.py rewrite` and `generate`, and the REST API (with its own
+chat (studio/session.py), `python app.py rewrite` and `generate`, and the REST API (with its own
 length from api/platform.toml).
 
 Text is taken as it is or refused with one clear sentence in the user's language — never

@@ -1,98 +1,30 @@
 """Reading an idea: English or Chinese words → a Brief — the subject and action in English,
 the user's own details, and every camera, scene and look choice they named. The formula
-rewriter keeps all of it and fills in only what is missing."""
+rewriter keeps all of it and fills in only what is missing. The language's own reader
+(agent/reading_en.py, agent/reading_zh.py) does the reading; this one takes out what no
+reader reads (emoji, other scripts), an occasion, chatter and negations, and checks that
+the result names something to show."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from agent.brief import Brief
+from agent.chatter import FEELING_OF, without_chatter, without_negations
+from agent.english import DETERMINERS, WORDS
 from agent.glossary import CJK, Glossary, has_cjk
 from agent.occasions import read_occasion
+from agent.reading_en import read_english, with_english_place
+from agent.reading_zh import read_chinese
 from agent.vocabulary import Vocabulary
+from agent.wording import estimate_tokens
 from errors import InputError, NotUnderstood
 
-MAX_IDEA_WORDS = 60  # more than this is cut (with a note): the encoder reads 226 tokens
 MAX_IDEA_CHARS = 4000
 MAX_WORD_TOKENS = 12  # a word worth more tokens (50 letters, 13 digits) is no word at all
-
-DETERMINERS = {"a", "an", "the", "one", "two", "three", "four", "five", "some", "many",
-                "several", "few", "a few", "my", "his", "her", "its", "our", "their", "this",
-                "that", "these", "those", "every", "each", "no", "lots", "dozens"}
-# Words that may stand between a camera phrase and the rest ("with a slow push in", "a close-up
-# shot of"); they go when the phrase goes.
-CLAUSE_SPLIT = re.compile(r"[，,。．;；!！?？、：\n]+|\.(?:\s+|$)")
-WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 _WORD_OR_SIGNS = re.compile(rf"[^\s{CJK.pattern[1:-1]}]+")  # Chinese is read by the glossary
-
-
-@dataclass(frozen=True)
-class Brief:
-    """What the user asked for: subject and action (English), their own details, and the
-    vocabulary choices they named (`pins`: slot → allowed ids)."""
-
-    subject: str
-    noun: str = ""  # the subjects.toml noun behind the subject, "" when unknown
-    kind: str = "generic"
-    plural: bool = False
-    action: str = ""
-    details: tuple[str, ...] = ()  # may hold "{pos}" for the subject's possessive
-    pins: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    setting_in_action: bool = False  # the user's words already say where it is
-    language: str = "en"
-    untranslated: tuple[str, ...] = ()
-    truncated: bool = False
-    place: str = ""  # the user's own place in English ("on a windowsill in Venice"), "" if none
-    place_setting: str = ""  # the scene.toml setting that place is like (its light, its env)
-    avoid: tuple[str, ...] = ()  # what the user excluded ("children"): never in the prompt
-    assumed: str = ""  # for an occasion or a feeling: the scene pictured for it (for replies)
-    mood: str = ""  # a soundtrack mood the idea itself names (an occasion's, a feeling's)
-    look_words: str = ""  # the user's own style words when the look's name lacks them
-    place_known: bool = False  # the place is in the gazetteer: its setting pictures it
-
-    def pinned(self, slot: str) -> tuple[str, ...]:
-        """The ids the user allowed for a slot; empty when they named none."""
-        return dict(self.pins).get(slot, ())
-
-    def pinned_slots(self) -> set[str]:
-        """The slots the user named."""
-        return {slot for slot, _ in self.pins}
-
-    def with_pin(self, slot: str, ids: tuple[str, ...]) -> "Brief":
-        """A copy with one slot pinned (or unpinned when ids is empty)."""
-        pins = {**dict(self.pins), slot: tuple(ids)}
-        return replace(self, pins=tuple(sorted((s, i) for s, i in pins.items() if i)))
-
-    def to_state(self) -> dict:
-        """A JSON-safe dict (for saving a chat session)."""
-        return {"subject": self.subject, "noun": self.noun, "kind": self.kind,
-                "plural": self.plural, "action": self.action, "details": list(self.details),
-                "pins": {slot: list(ids) for slot, ids in self.pins},
-                "setting_in_action": self.setting_in_action, "language": self.language,
-                "untranslated": list(self.untranslated), "place": self.place,
-                "place_setting": self.place_setting, "avoid": list(self.avoid),
-                "assumed": self.assumed, "mood": self.mood, "look_words": self.look_words,
-                "place_known": self.place_known}
-
-    @classmethod
-    def from_state(cls, state: dict) -> "Brief":
-        """The Brief saved by `to_state`."""
-        return cls(subject=str(state["subject"]), noun=str(state.get("noun", "")),
-                   kind=str(state.get("kind", "generic")), plural=bool(state.get("plural")),
-                   action=str(state.get("action", "")),
-                   details=tuple(str(d) for d in state.get("details", ())),
-                   pins=tuple(sorted((str(s), tuple(str(i) for i in ids))
-                                     for s, ids in dict(state.get("pins", {})).items() if ids)),
-                   setting_in_action=bool(state.get("setting_in_action")),
-                   language=str(state.get("language", "en")),
-                   untranslated=tuple(str(w) for w in state.get("untranslated", ())),
-                   place=str(state.get("place", "")),
-                   place_setting=str(state.get("place_setting", "")),
-                   avoid=tuple(str(w) for w in state.get("avoid", ())),
-                   assumed=str(state.get("assumed", "")), mood=str(state.get("mood", "")),
-                   look_words=str(state.get("look_words", "")),
-                   place_known=bool(state.get("place_known")))
 
 
 def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
@@ -112,13 +44,8 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
     if scene is not None:
         return occasion_brief(scene, text, vocabulary)
     if has_cjk(text):
-        from agent.reading_zh import read_chinese
-
         brief = read_chinese(text, vocabulary, glossary, photo=photo)
     else:
-        from agent.chatter import FEELING_OF, without_chatter, without_negations
-        from agent.reading_en import read_english, with_english_place
-
         text, avoid = without_negations(without_chatter(text))
         nostalgic = FEELING_OF.match(text) is not None
         text = FEELING_OF.sub("", text)
@@ -252,8 +179,6 @@ def without_unreadable(text: str) -> tuple[str, tuple[str, ...]]:
     letters of other scripts (Arabic, Cyrillic, Thai…) and "words" worth more than
     MAX_WORD_TOKENS tokens (a run of letters, digits or signs that would crowd the subject
     out of the encoder's 226 tokens) — and those words as shown in a note (shortened)."""
-    from agent.wording import estimate_tokens
-
     runs: list[list[str]] = []  # [script, characters]
     for char in text:
         script = _script(char)
@@ -283,36 +208,3 @@ def _script(char: str) -> str:
     if char.isascii() or unicodedata.name(char, "").startswith("LATIN"):
         return "latin"
     return "cjk" if CJK.match(char) else "other"
-
-
-def article(word: str) -> str:
-    """'a' or 'an' for the word that follows."""
-    w = word.lower()
-    if w.startswith(("uni", "use", "usu", "eu", "one", "ur")):
-        return "a"
-    if w.startswith(("hour", "honest", "honou", "heir", "8", "11", "18")):
-        return "an"
-    return "an" if w[:1] in "aeiou" else "a"
-
-
-def ing_form(verb: str) -> str:
-    """The -ing form of a base verb: "move" → "moving", "run" → "running", "lie" → "lying"."""
-    special = {"lie": "lying", "die": "dying", "tie": "tying", "be": "being", "see": "seeing",
-               "flee": "fleeing", "ski": "skiing"}
-    if verb in special:
-        return special[verb]
-    if verb.endswith("ie"):
-        return verb[:-2] + "ying"
-    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
-        return verb[:-1] + "ing"
-    if verb in _DOUBLE_FINAL or re.fullmatch(r"(?:[^aeiou]*|[^aeiou]*qu)[aeiou][bcdfgklmnprstvz]",
-                                            verb):
-        return verb + verb[-1] + "ing"  # one syllable, short vowel: "let" → "letting"
-    return verb + "ing"
-
-
-_DOUBLE_FINAL = {"run", "swim", "sit", "spin", "flap", "wag", "nod", "hop", "drip", "jog",
-                 "chat", "cut", "put", "get", "set", "hit", "shut", "knit", "grab", "drag",
-                 "drop", "chop", "mop", "scrub", "slip", "snap", "swap", "tip", "wrap", "rob",
-                 "stir", "skip", "step", "trot", "bob", "dip", "grin", "pat",
-                 "rub", "shop", "stop", "tap", "trim", "win", "dig", "hug", "beg", "plan"}

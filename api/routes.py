@@ -19,8 +19,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from fastapi.security import HTTPBearer
 
-from agent.director import RenderOptions
-from agent.jobs import Job, JobQueue
+from studio.director import RenderOptions
+from studio.jobs import Job, JobQueue
 from agent.shot import ShotSpec
 from api.auth import Authenticator, RateLimiter, too_frequent
 from api.config import ApiConfig

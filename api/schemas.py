@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.director import RenderOptions
+from studio.director import RenderOptions
 from agent.limits import TextRejected, check_text
 from agent.shot import ShotSpec
 from api.errors import BAD_BODY, BAD_FIELD, UNKNOWN_MODEL, ApiError

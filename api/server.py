@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from agent.jobs import JobQueue
+from studio.jobs import JobQueue
 from allocator import MemoryTrimmer
 from api.config import ApiConfig
 from store.db import Database

@@ -68,7 +68,7 @@ def wired_app():
 
 def post_production_seconds(frames: np.ndarray, fps: float, repeats: int = 3) -> tuple[float, str]:
     """Median seconds the director spends after the engine on these frames, and what ran."""
-    from agent.director import Director, RenderOptions
+    from studio.director import Director, RenderOptions
     from agent.shot import ShotSpec
 
     app = wired_app()
@@ -107,7 +107,7 @@ def director_overhead(repeats: int) -> Measurement:
     import torch
     from diffusers import CogVideoXPipeline
 
-    from agent.director import RenderOptions
+    from studio.director import RenderOptions
     from agent.shot import ShotSpec
     from video.engines.tiny import tiny_model_dir
 

@@ -3,7 +3,7 @@
 A job row holds what to render (the spec and options, as JSON text the caller encodes),
 who asked (`owner`: "key:<key id>" or "session:<browser id>"), its status
 (queued → running → done | failed) with timestamps and the error text, and where the
-result files are. Only persistence lives here; `agent/jobs.py` runs the jobs.
+result files are. Only persistence lives here; `studio/jobs.py` runs the jobs.
 
 The line is fair: each owner's jobs run in the order they were sent, and owners take
 turns. A job gets its turn when it is sent — one past the later of the turn the line has

@@ -181,16 +181,16 @@ def wait_running(data: Path, job_id: str, attempts: int, timeout: float = 180) -
 
 
 def studio_on(data: Path, engine_settings):
-    """The browser app's wiring (ui.studio.Studio) on a data folder that a server process
+    """The browser app's wiring (studio.session.Studio) on a data folder that a server process
     runs: its job queue is not started, since the server runs the line for every browser.
     Returns (studio, database); close the database when done."""
-    from agent.director import Director
-    from agent.jobs import JobQueue
+    from studio.director import Director
+    from studio.jobs import JobQueue
     from store.creations import CreationStore
     from store.db import Database
     from store.layout import DataLayout
     from ui.i18n import load_strings
-    from ui.studio import Studio
+    from studio.session import Studio
     from video.engines.pool import EnginePool
 
     layout = DataLayout(data).ensure()

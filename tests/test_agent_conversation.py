@@ -9,7 +9,7 @@ import json
 import pytest
 
 from agent.conversation import Conversation, Session
-from agent.director import Director
+from studio.director import Director
 from agent.glossary import has_cjk
 from agent.rewriter import FormulaRewriter
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from agent.director import Director
+from studio.director import Director
 from api.config import ApiConfig
 from api.server import build_app, open_services
 from api_support import PREFIX, result, submit, thread_server, wait_result

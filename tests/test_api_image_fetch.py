@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from agent.director import Director
+from studio.director import Director
 from api.config import ApiConfig
 from api.errors import ApiError
 from api.images import HostPolicy, ImageRules, fetch

@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from agent.jobs import INTERRUPTED_TWICE
+from studio.jobs import INTERRUPTED_TWICE
 from api_support import PREFIX, ApiProcess, result, submit, wait_for, wait_result
 from fault_support import create_key, job_row
 from store.db import Database

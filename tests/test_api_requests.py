@@ -13,7 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from agent.director import Director
+from studio.director import Director
 from api.config import ApiConfig
 from api.platform import load_rules
 from api.server import build_app, open_services

@@ -56,7 +56,7 @@ def test_user_mistakes_exit_2_with_one_clear_line(run_cli, args, message):
 
 
 def test_cancelled_render_leaves_no_partial_output(tmp_path, engine_settings):
-    from agent.director import Director, RenderOptions
+    from studio.director import Director, RenderOptions
     from agent.shot import ShotSpec
     from errors import GenerationCancelled
     from video.engines.pool import EnginePool

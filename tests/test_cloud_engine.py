@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from agent.director import Director, RenderOptions
+from studio.director import Director, RenderOptions
 from agent.shot import ShotSpec
 from api.config import ApiConfig
 from api.server import build_app, open_services

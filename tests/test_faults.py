@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agent.director import Director, RenderOptions
-from agent.jobs import DISK_FULL, JobQueue
+from studio.director import Director, RenderOptions
+from studio.jobs import DISK_FULL, JobQueue
 from agent.rewriter import rewriter_from_env
 from agent.shot import ShotSpec
 from api.errors import DISK_FULL_MESSAGE
@@ -30,7 +30,7 @@ from store.creations import CreationStore
 from store.db import Database
 from store.layout import DataLayout
 from ui.i18n import load_strings
-from ui.studio import Studio
+from studio.session import Studio
 from video.engines.pool import EnginePool
 from video.engines.tiny import TinyEngine
 from video.ffmpeg import probe

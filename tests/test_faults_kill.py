@@ -19,8 +19,8 @@ import time
 import httpx
 import pytest
 
-from agent.director import RenderOptions
-from agent.jobs import INTERRUPTED_TWICE
+from studio.director import RenderOptions
+from studio.jobs import INTERRUPTED_TWICE
 from api_support import result, submit, wait_for, wait_result
 from fault_support import (ROOT, AppProcess, FfmpegStandIn, create_key, half_written, integrity,
                            job_row, studio_on, wait_running)
@@ -28,7 +28,7 @@ from store.creations import CreationStore
 from store.db import Database
 from store.jobs import JobStore
 from store.layout import DataLayout
-from ui.studio import ShotEdits
+from studio.session import ShotEdits
 from video.ffmpeg import probe
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from agent.director import Director, RenderOptions, Styling
+from studio.director import Director, RenderOptions, Styling
 from agent.shot import ShotSpec
 from video.ffmpeg import probe
 from video.types import GenerationRequest

@@ -1,5 +1,5 @@
 """Ideas and prompts through every door — the shared check (agent/limits.py), the `rewrite`
-and `generate` commands, the chat (ui/studio.py) and the REST API — with the odd input a
+and `generate` commands, the chat (studio/session.py) and the REST API — with the odd input a
 creative app meets: empty, whitespace, 100 000 characters, control characters,
 right-to-left text and direction overrides, emoji, HTML and script tags, broken UTF-8.
 Each is taken as typed or refused with one clear sentence; nothing is cut, nothing crashes,
@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from agent.datafile import DataFileError
-from agent.director import Director
+from studio.director import Director
 from agent.limits import LIMITS_FILE, TextRejected, check_text, load_limits
 from api.config import ApiConfig
 from api.server import build_app, open_services
@@ -24,7 +24,7 @@ from store.db import Database
 from store.layout import DataLayout
 from styles.presets import StyleLibrary
 from ui.i18n import load_strings
-from ui.studio import Studio
+from studio.session import Studio
 from ui.views import chat_messages
 from video.engines.pool import EnginePool
 
@@ -135,7 +135,7 @@ def test_generate_refuses_a_bad_idea_before_loading_anything(run_cli, tmp_path):
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory, engine_settings):
-    from agent.jobs import JobQueue
+    from studio.jobs import JobQueue
 
     layout = DataLayout(tmp_path_factory.mktemp("limits-chat") / "data").ensure()
     db = Database(layout.db_path)

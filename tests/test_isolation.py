@@ -5,7 +5,7 @@ and its share links. Photos people sent follow the rule in store/uploads.py.
 
 The doors that are HTTP are tried over HTTP against a real `python app.py serve` on
 127.0.0.1 (share pages, Gradio's file route, the REST API mounted beside it); what a page
-does for its session is tried through ui.studio.Studio, the layer the page's handlers call
+does for its session is tried through studio.session.Studio, the layer the page's handlers call
 (a browser cannot name a session or a creation: both live in server-side state).
 """
 
@@ -21,8 +21,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from agent.director import Director, RenderOptions
-from agent.jobs import JobQueue, encode_options, encode_spec
+from studio.director import Director, RenderOptions
+from studio.jobs import JobQueue, encode_options, encode_spec
 from agent.shot import ShotSpec
 from api_support import PREFIX, result, submit, wait_for, wait_result
 from errors import InputError
@@ -32,7 +32,7 @@ from store.db import Database
 from store.keys import KeyStore
 from store import uploads
 from store.layout import DataLayout
-from ui.studio import ShotEdits
+from studio.session import ShotEdits
 from video.engines.pool import EnginePool
 
 pytestmark = pytest.mark.slow

@@ -1,11 +1,11 @@
-"""agent/jobs.py: the job queue running real renders (tiny engine) through the director."""
+"""studio/jobs.py: the job queue running real renders (tiny engine) through the director."""
 
 import time
 
 import pytest
 
-from agent.director import Director, RenderOptions
-from agent.jobs import (CANCELLED, INTERRUPTED_TWICE, STAGE_WEIGHTS, JobQueue,
+from studio.director import Director, RenderOptions
+from studio.jobs import (CANCELLED, INTERRUPTED_TWICE, STAGE_WEIGHTS, JobQueue,
                         encode_options, encode_spec)
 from agent.shot import ShotSpec
 from api_support import wait_for
@@ -166,7 +166,7 @@ def test_stop_puts_a_running_job_back_in_line(queue, tmp_path, director):
 def test_specs_and_options_survive_the_database_across_releases():
     from pathlib import Path
 
-    from agent.jobs import decode_options, decode_spec
+    from studio.jobs import decode_options, decode_spec
 
     full = ShotSpec(idea="猎豹卧在草地上", camera="slow push in", style="ink-wash", seed=7,
                     source_image=Path("/data/uploads/s/photo.jpg"), duration=5.0)

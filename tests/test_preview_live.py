@@ -120,7 +120,7 @@ def test_raising_from_on_preview_cancels_the_render(previewing_engine):
 
 def test_the_director_passes_previews_through_to_an_engine_that_makes_them(engine_settings,
                                                                           tmp_path):
-    from agent.director import Director, RenderOptions
+    from studio.director import Director, RenderOptions
     from agent.shot import ShotSpec
     from bench.director import OneEngine, ReplayEngine
     from video.engines.pool import EnginePool
@@ -142,8 +142,8 @@ def test_a_queued_render_shows_its_latest_preview_until_it_ends(engine_settings,
     """The job queue keeps the latest preview where the page polls for progress."""
     import time
 
-    from agent.director import Director, RenderOptions
-    from agent.jobs import JobQueue
+    from studio.director import Director, RenderOptions
+    from studio.jobs import JobQueue
     from agent.shot import ShotSpec
     from store.db import Database
     from video.engines.pool import EnginePool

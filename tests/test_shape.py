@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from agent.director import Director, RenderOptions, Styling
+from studio.director import Director, RenderOptions, Styling
 from agent.shot import ShotSpec
 from errors import InputError
 from video.engines.base import EngineDefaults

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.director import Director, RenderOptions, Styling
+from studio.director import Director, RenderOptions, Styling
 from agent.shot import ShotSpec
 from errors import InputError
 from styles.presets import StyleLibrary

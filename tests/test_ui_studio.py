@@ -1,4 +1,4 @@
-"""ui/studio.py: sessions, chat turns, renders through the real job queue on the tiny
+"""studio/session.py: sessions, chat turns, renders through the real job queue on the tiny
 engine, creations, music changes, sharing and isolation — everything below the browser."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import wave
 import numpy as np
 import pytest
 
-from agent.director import Director, RenderOptions
-from agent.jobs import JobQueue
+from studio.director import Director, RenderOptions
+from studio.jobs import JobQueue
 from errors import InputError
 from store.creations import CreationStore
 from store.db import Database
@@ -17,7 +17,7 @@ from store.layout import DataLayout
 from styles.presets import StyleLibrary
 from ui.catalog import style_choices_of
 from ui.i18n import load_strings
-from ui.studio import SessionInfo, ShotEdits, Studio
+from studio.session import SessionInfo, ShotEdits, Studio
 from video.engines.pool import EnginePool
 from video.ffmpeg import probe
 

@@ -13,14 +13,14 @@ from typing import Callable
 
 import gradio as gr
 
-from agent.director import RenderOptions
+from studio.director import RenderOptions
 from errors import EngineUnavailable, InputError
 from ui.gallery_events import GalleryEvents, Updates, refused
 from ui.i18n import LANGUAGES
 from ui.live_preview import PreviewImages
 from ui.page import (Catalog, Page, aspect_choices, duration_choices, model_choices,
                      music_choices, style_choices, style_gallery)
-from ui.studio import SessionInfo, ShotEdits, Studio
+from studio.session import SessionInfo, ShotEdits, Studio
 from ui.views import EngineState, chat_messages, creation_caption, header_html, progress_html
 from video.shape import AUTO
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 import gradio as gr
 
 from errors import InputError
-from ui.studio import SessionInfo
+from studio.session import SessionInfo
 from ui.views import creation_details, share_html
 
 log = logging.getLogger(__name__)

@@ -48,7 +48,7 @@ class Server:
 
     app: object  # fastapi.FastAPI
     db: Database
-    queue: object  # agent.jobs.JobQueue
+    queue: object  # studio.jobs.JobQueue
     layout: DataLayout
     public_url: list[str]  # one mutable slot: the tunnel's address once --share has it
 
@@ -89,7 +89,7 @@ def build_server(app, options: ServeOptions, on_ready=None, on_page=None,
     """
     from fastapi import FastAPI
 
-    from agent.jobs import JobQueue
+    from studio.jobs import JobQueue
     from ui.catalog import style_choices_of
     from ui.i18n import load_strings
     from ui.share import share_router
@@ -138,7 +138,7 @@ def build_page(app, options: ServeOptions, store: CreationStore, layout: DataLay
     from fastapi import FastAPI
 
     from ui.catalog import asset_folders, load_catalog
-    from ui.studio import Studio
+    from studio.session import Studio
     from ui.web import HEAD, build_blocks, css, theme
     from video.intake import MAX_BYTES as PHOTO_MAX_BYTES
 

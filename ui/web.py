@@ -14,7 +14,7 @@ import gradio as gr
 
 from ui.events import Handlers
 from ui.page import CSS_FILE, Catalog, build_page
-from ui.studio import Studio
+from studio.session import Studio
 from ui.views import EngineState
 
 HOLD_BEAT_S = 15  # how soon a closed tab's held event ends (see _hold_the_stream)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable
 
 from agent.conversation import Session
-from agent.director import RenderOptions
-from agent.jobs import Job, JobProgress, JobQueue, decode_spec, encode_spec
+from studio.director import RenderOptions
+from studio.jobs import Job, JobProgress, JobQueue, decode_spec, encode_spec
 from agent.limits import check_text
 from agent.shot import ShotSpec
 from errors import InputError
@@ -26,8 +26,8 @@ from files import out_of_space
 from store.creations import Creation, CreationStore, Message, Share, new_id
 from store.layout import DataLayout, UnsafePath, check_id
 from ui.i18n import LANGUAGES, Strings, language_from_header
-from ui.music_picks import MusicPicks
-from ui.publish import publish_job
+from studio.music_picks import MusicPicks
+from studio.publish import publish_job
 from ui.views import Choice, choice_name, proposal_text, reply_markdown
 from video.shape import check_shape
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from agent.jobs import Job, encode_spec
+from studio.jobs import Job, encode_spec
 from store.creations import Creation, CreationStore, new_id
 from store.layout import DataLayout
 

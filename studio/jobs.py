@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.director import Director, RenderOptions
+from studio.director import Director, RenderOptions
 from agent.shot import ShotSpec
 from errors import EngineUnavailable, GenerationCancelled, InputError
 from files import out_of_space
