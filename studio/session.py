@@ -25,10 +25,10 @@ from errors import InputError
 from files import out_of_space
 from store.creations import Creation, CreationStore, Message, Share, new_id
 from store.layout import DataLayout, UnsafePath, check_id
-from ui.i18n import LANGUAGES, Strings, language_from_header
+from studio.i18n import LANGUAGES, Strings, language_from_header
 from studio.music_picks import MusicPicks
 from studio.publish import publish_job
-from ui.views import Choice, choice_name, proposal_text, reply_markdown
+from studio.messages import Choice, choice_name, proposal_text, reply_markdown
 from video.shape import check_shape
 
 log = logging.getLogger(__name__)

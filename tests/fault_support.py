@@ -189,7 +189,7 @@ def studio_on(data: Path, engine_settings):
     from store.creations import CreationStore
     from store.db import Database
     from store.layout import DataLayout
-    from ui.i18n import load_strings
+    from studio.i18n import load_strings
     from studio.session import Studio
     from video.engines.pool import EnginePool
 

@@ -29,7 +29,7 @@ from fault_support import ROOT, AppProcess, FfmpegStandIn, integrity
 from store.creations import CreationStore
 from store.db import Database
 from store.layout import DataLayout
-from ui.i18n import load_strings
+from studio.i18n import load_strings
 from studio.session import Studio
 from video.engines.pool import EnginePool
 from video.engines.tiny import TinyEngine

@@ -23,7 +23,7 @@ from store.creations import CreationStore
 from store.db import Database
 from store.layout import DataLayout
 from styles.presets import StyleLibrary
-from ui.i18n import load_strings
+from studio.i18n import load_strings
 from studio.session import Studio
 from ui.views import chat_messages
 from video.engines.pool import EnginePool

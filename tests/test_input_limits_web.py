@@ -153,7 +153,7 @@ def test_the_share_page_shows_a_hostile_idea_as_text_only(site):
 
 
 def test_the_my_videos_card_and_caption_escape_the_idea(site):
-    from ui.i18n import load_strings
+    from studio.i18n import load_strings
     from ui.views import creation_caption, creation_details
 
     details = creation_details(load_strings(), "en", site.creation, [], [])

@@ -15,9 +15,9 @@ import pytest
 from store.creations import Creation, CreationStore, new_id
 from store.db import Database
 from store.layout import DataLayout
-from ui.i18n import load_strings
+from studio.i18n import load_strings
 from ui.share import share_router
-from ui.views import Choice
+from studio.messages import Choice
 
 IDEA = 'a cat <script>alert("x")</script> & "friends"'
 

@@ -16,7 +16,7 @@ from store.db import Database
 from store.layout import DataLayout
 from styles.presets import StyleLibrary
 from ui.catalog import style_choices_of
-from ui.i18n import load_strings
+from studio.i18n import load_strings
 from studio.session import SessionInfo, ShotEdits, Studio
 from video.engines.pool import EnginePool
 from video.ffmpeg import probe

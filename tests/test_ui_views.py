@@ -1,4 +1,4 @@
-"""ui/i18n.py and ui/views.py: strings checked on load, and what the page shows."""
+"""studio/i18n.py and ui/views.py: strings checked on load, and what the page shows."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from store.creations import Creation, Message
-from ui.i18n import StringsError, language_from_header, load_strings
-from ui.views import (Choice, EngineState, chat_messages, creation_details, format_seconds,
-                      header_html, progress_html, proposal_text, reply_markdown,
-                      share_html)
+from studio.i18n import StringsError, language_from_header, load_strings
+from studio.messages import Choice, proposal_text, reply_markdown
+from ui.views import (EngineState, chat_messages, creation_details, format_seconds, header_html,
+                      progress_html, share_html)
 
 STRINGS = load_strings()
 

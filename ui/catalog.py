@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ui.views import Choice
+from studio.messages import Choice
 
 if TYPE_CHECKING:  # ui.page imports Gradio; the share pages use the choices without it
     from ui.page import Catalog

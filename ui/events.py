@@ -16,7 +16,7 @@ import gradio as gr
 from studio.director import RenderOptions
 from errors import EngineUnavailable, InputError
 from ui.gallery_events import GalleryEvents, Updates, refused
-from ui.i18n import LANGUAGES
+from studio.i18n import LANGUAGES
 from ui.live_preview import PreviewImages
 from ui.page import (Catalog, Page, aspect_choices, duration_choices, model_choices,
                      music_choices, style_choices, style_gallery)

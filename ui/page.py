@@ -13,8 +13,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from ui.i18n import DEFAULT_LANGUAGE, Strings
-from ui.views import Choice
+from studio.i18n import DEFAULT_LANGUAGE, Strings
+from studio.messages import Choice
 from video.shape import ASPECTS, AUTO
 
 CSS_FILE = Path(__file__).with_name("theme.css")

@@ -91,7 +91,7 @@ def build_server(app, options: ServeOptions, on_ready=None, on_page=None,
 
     from studio.jobs import JobQueue
     from ui.catalog import style_choices_of
-    from ui.i18n import load_strings
+    from studio.i18n import load_strings
     from ui.share import share_router
     from ui.starting import DeferredApp
 

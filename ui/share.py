@@ -18,8 +18,8 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 
 from store.creations import Creation, CreationStore
 from store.layout import DataLayout, UnsafePath
-from ui.i18n import Strings, language_from_header
-from ui.views import Choice, choice_name
+from studio.i18n import Strings, language_from_header
+from studio.messages import Choice, choice_name
 
 TEMPLATE_FILE = Path(__file__).with_name("share.html")
 FILES = {"video.mp4": ("mp4", "video/mp4"), "poster.jpg": ("poster", "image/jpeg"),

@@ -12,24 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from store.creations import Creation, Message
-from ui.i18n import Strings
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A selectable thing in the UI (a style or a track) with names in both languages."""
-
-    id: str
-    names: dict[str, str]  # language → name
-    descriptions: dict[str, str]  # language → one line
-    thumbnail: Path | None = None
-    preview: Path | None = None  # a looping clip (styles) or an audio file (tracks)
-
-    def name(self, language: str) -> str:
-        return self.names.get(language) or self.names.get("en") or self.id
-
-    def description(self, language: str) -> str:
-        return self.descriptions.get(language) or self.descriptions.get("en") or ""
+from studio.i18n import Strings
+from studio.messages import Choice, choice_name, escape_markdown
 
 
 @dataclass(frozen=True)
@@ -41,48 +25,13 @@ class EngineState:
     problem: str = ""  # what to set up, when name is None
 
 
-def choice_name(choices: list[Choice], choice_id: str | None, language: str) -> str | None:
-    """The display name of a style or track id (the id itself if unknown)."""
-    if not choice_id:
-        return None
-    for choice in choices:
-        if choice.id == choice_id:
-            return choice.name(language)
-    return choice_id
-
-
-def proposal_text(strings: Strings, language: str, style: str | None, music: str | None,
-                  music_alternatives: list[str] = ()) -> str:
-    """The lines under the agent's reply: style, music (and alternatives), what next."""
-    t = lambda key, **v: strings.text(language, key, **v)  # noqa: E731
-    lines = [f"**{t('field_style')}** · {_md(style or t('style_none'))} · "
-             f"**{t('field_music')}** · {_md(music or t('music_auto'))}  "]
-    if music_alternatives:
-        lines.append(t("music_also", names=", ".join(_md(n) for n in music_alternatives)))
-    lines.extend(["", t("proposal_next")])
-    return "\n".join(lines)
-
-
-def reply_markdown(text: str) -> str:
-    """The agent's plain-text reply as chat Markdown: lines kept, nothing interpreted."""
-    return "  \n".join(_md(line) if line.strip() else "" for line in text.splitlines())
-
-
-def _md(text: str) -> str:
-    """User text made safe inside chat Markdown: no HTML, no link or emphasis tricks."""
-    escaped = html.escape(" ".join(text.split()))
-    for char in "\\`*_[]<>#|~":
-        escaped = escaped.replace(char, "\\" + char)
-    return escaped
-
-
 def chat_messages(history: list[Message], creations: dict[str, Creation],
                   strings: Strings, language: str) -> list[dict]:
     """Stored chat lines → gr.Chatbot messages (videos and photos as file parts)."""
     messages: list[dict] = []
     for message in history:
         if message.role == "user":
-            text = _md(message.text) if message.text else ""
+            text = escape_markdown(message.text) if message.text else ""
             if message.attachment is not None and message.attachment.is_file():
                 content = [{"path": str(message.attachment), "mime_type": _image_mime(
                     message.attachment)}]
@@ -190,12 +139,12 @@ def creation_details(strings: Strings, language: str, creation: Creation,
     """My videos' detail card (Markdown): prompt, style, track, date, engine."""
     t = lambda key, **v: strings.text(language, key, **v)  # noqa: E731
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(creation.created_at))
-    lines = [f"### {_md(creation.title)}", "",
-             f"**{t('field_prompt')}** · {_md(creation.prompt)}  ",
-             f"**{t('field_style')}** · {_md(choice_name(styles, creation.style, language) or t('style_none'))}  ",
-             f"**{t('field_music')}** · {_md(choice_name(tracks, creation.track, language) or t('music_none'))}  ",
+    lines = [f"### {escape_markdown(creation.title)}", "",
+             f"**{t('field_prompt')}** · {escape_markdown(creation.prompt)}  ",
+             f"**{t('field_style')}** · {escape_markdown(choice_name(styles, creation.style, language) or t('style_none'))}  ",
+             f"**{t('field_music')}** · {escape_markdown(choice_name(tracks, creation.track, language) or t('music_none'))}  ",
              f"**{t('field_date')}** · {when}  ",
-             f"**{t('field_engine')}** · {_md(creation.engine)} ({_md(creation.model)}), "
+             f"**{t('field_engine')}** · {escape_markdown(creation.engine)} ({escape_markdown(creation.model)}), "
              f"{t('field_seed')} {creation.seed}, {creation.width}×{creation.height}, "
              f"{creation.duration:.1f} s"]
     if creation.test_pattern:

@@ -1,4 +1,4 @@
-"""The UI's words in English and 简体中文, kept as data in ui/strings.toml.
+"""The UI's words in English and 简体中文, kept as data in studio/strings.toml.
 
 The file has one table per language with the same keys; values may hold `{name}`
 placeholders. `load_strings` checks that every language has every key and the same
@@ -20,7 +20,7 @@ STRINGS_FILE = Path(__file__).with_name("strings.toml")
 
 
 class StringsError(ValueError):
-    """ui/strings.toml is broken; the message names the file, language and key."""
+    """studio/strings.toml is broken; the message names the file, language and key."""
 
 
 def _placeholders(text: str) -> set[str]:
