@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from agent.clause_words_zh import (AT, FROM, GENERIC_LOOKS, MOVING, PARTICLES, adverb,
+                                   after_verb, names_place, scene_noun, with_adjectives)
 from agent.dictionary_zh import DIRECTIONS
 from agent.glossary import Word
 from agent.phrase_zh import Phrase, compound, one_phrase, place_preposition
-from agent.reading import article
-from agent.vocabulary import Vocabulary
+from agent.english import article
+from agent.vocabulary import Entry, Noun, Vocabulary
 
 
 @dataclass
@@ -35,17 +37,6 @@ class Clause:
     look_words: str = ""  # a style's own name (宫崎骏 → Miyazaki Hayao)
 
 
-# Words that open a place: the noun phrase after them says where ("在火车站台上").
-# Words that open a place, and the English preposition each one means ("" : by the place).
-_AT = {"在": "", "于": "", "从": "from", "到": "to", "往": "toward", "朝": "toward",
-       "向": "toward", "沿着": "along", "穿过": "through", "越过": "over", "经过": "past",
-       "来到": "to", "飞过": "over", "掠过": "over"}
-# Those that are also a movement: "鸽子飞过天空" flies over the sky, it is not only over it.
-_MOVING = {"穿过": "passing", "越过": "crossing", "经过": "passing", "来到": "arriving",
-           "飞过": "flying", "掠过": "skimming"}
-_ROLE_NOUNS = ("subject", "noun", "place")
-
-
 def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause:
     """One clause, left to right. Neighbouring nouns make one compound ("火车站台" → "a train
     platform"); a noun phrase before a locative (上/里/下/旁…) or after 在 is a place; a
@@ -59,7 +50,7 @@ class _ClauseReader:
     def __init__(self, words: list[Word], vocabulary: Vocabulary, pins: dict):
         self.vocabulary, self.pins = vocabulary, pins
         self.c = Clause([], [], [], [], [], [], False, False)
-        self.words = [w for w in words if w.role != "ignore" or w.text in _AT or
+        self.words = [w for w in words if w.role != "ignore" or w.text in AT or
                       w.text in "的地"]
         self.adverbs: list[str] = []
         self.skip: Word | None = None  # a word already read with the one before it
@@ -110,7 +101,7 @@ class _ClauseReader:
             self.c.verbs[-1] += f" {DIRECTIONS[w.text]}"  # "落" "进" → falling into
         elif w.text == "地":
             self._di()
-        elif w.text in _AT and w.role in ("ignore", "action", "noun", "position"):
+        elif w.text in AT and w.role in ("ignore", "action", "noun", "position"):
             self._at(w)
         elif w.role in ("camera", "scene"):
             self._scene(i, w, following)
@@ -181,7 +172,7 @@ class _ClauseReader:
     def _on_position(self, w: Word, following: Word | None) -> None:
         self.flush()
         self.at = False
-        self.c.positions.append(_with_adjectives(w.en, self.adjectives))  # "粉色的樱花树下"
+        self.c.positions.append(with_adjectives(w.en, self.adjectives))  # "粉色的樱花树下"
         self.adjectives = []
         if w.setting:
             self.c.place_settings.append(w.setting)
@@ -212,7 +203,7 @@ class _ClauseReader:
 
     def _on_look(self, w: Word, following: Word | None) -> None:
         self.flush()
-        if not ("look" in self.pins and w.en in _GENERIC_LOOKS):  # "黑白电影": black and white
+        if not ("look" in self.pins and w.en in GENERIC_LOOKS):  # "黑白电影": black and white
             self.pins["look"] = (w.en,)
         if w.gloss:
             self.c.look_words = w.gloss  # "宫崎骏风格": in the style of Miyazaki Hayao
@@ -232,15 +223,15 @@ class _ClauseReader:
         """地: the word before it says how ("慵懒地躺": lying languidly)."""
         if self.adjectives or self.pending:
             how = self.adjectives.pop() if self.adjectives else self.pending.pop().en
-            self.adverbs.append(_adverb(how))
+            self.adverbs.append(adverb(how))
 
     def _at(self, w: Word) -> None:
         """在 / 从 / 穿过…: what follows is a place (and 穿过 is also a movement)."""
         c = self.c
         self.flush()
-        if w.text in _MOVING and (c.phrases or c.verbs) and not (c.verbs and not c.phrases):
-            c.verbs.append(_MOVING[w.text])
-        self.at, self.through = True, _AT[w.text]
+        if w.text in MOVING and (c.phrases or c.verbs) and not (c.verbs and not c.phrases):
+            c.verbs.append(MOVING[w.text])
+        self.at, self.through = True, AT[w.text]
 
     def _de(self, i: int, following: Word | None) -> None:
         """的: it ends a negation, turns a verb phrase into a description, or an owner."""
@@ -272,49 +263,66 @@ class _ClauseReader:
     def _scene(self, i: int, w: Word, following: Word | None) -> None:
         """A camera or scene word: pinned; and where the user's own word names a thing or a
         place (麦田, 红色灯笼, 阳光下), that word stays in the prompt too."""
-        c, pins = self.c, self.pins
-        refs = [ref.partition(":") for ref in w.en.split(",")]
-        for slot, _, entry_id in refs:
-            pins[slot] = (entry_id,)
-        c.had_terms = True
-        setting = next((self.vocabulary.get("setting", i) for slot, _, i in refs
+        refs = self._pin(w)
+        setting = next((self.vocabulary.get("setting", entry_id) for slot, entry_id in refs
                         if slot == "setting"), None)
-        lit = any(slot in ("lighting", "weather") for slot, _, _ in refs)
-        if self.negated and any(slot == "weather" for slot, _, _ in refs):
-            pins["weather"] = ("clear",)  # "不要下雨": a clear sky, and no rain
-            c.avoid += [w.gloss or next(i for slot, _, i in refs if slot == "weather")]
-            self.negated = False
-            return
-        if w.gloss and self.negated and any(slot == "lighting" for slot, _, _ in refs):
-            c.avoid.append(w.gloss)  # "没有灯光的房间": a dark room
-            del pins["lighting"]
-            self.adjectives.append("dark")
-            self.negated = False
+        lit = any(slot in ("lighting", "weather") for slot, _ in refs)
+        if self.negated and self._unwanted(w, refs):
             return
         if w.gloss and (setting is not None or lit) and (self.adjectives or self.pending) \
                 and w.role == "scene":  # "红色灯笼", "沙漠公路": the user's words are the noun
-            self.pending.append(Word(w.text, "noun", w.gloss,
-                                     setting=setting.id if setting else ""))
+            self.pending.append(scene_noun(w, setting))
             return
         self.flush()
+        self._scene_in_clause(i, w, following, setting, lit)
+
+    def _pin(self, w: Word) -> list[tuple[str, str]]:
+        """Pins each choice a camera or scene word names ("setting:forest,lighting:dusk");
+        returns them as (slot, entry id)."""
+        refs = [(slot, entry_id) for slot, _, entry_id in
+                (ref.partition(":") for ref in w.en.split(","))]
+        for slot, entry_id in refs:
+            self.pins[slot] = (entry_id,)
+        self.c.had_terms = True
+        return refs
+
+    def _unwanted(self, w: Word, refs: list[tuple[str, str]]) -> bool:
+        """A negated weather or light, and whether the word was one: "不要下雨" is a clear
+        sky and no rain, "没有灯光的房间" a dark room."""
+        weather = [entry_id for slot, entry_id in refs if slot == "weather"]
+        if weather:
+            self.pins["weather"] = ("clear",)
+            self.c.avoid += [w.gloss or weather[0]]
+        elif w.gloss and any(slot == "lighting" for slot, _ in refs):
+            self.c.avoid.append(w.gloss)
+            del self.pins["lighting"]
+            self.adjectives.append("dark")
+        else:
+            return False
+        self.negated = False
+        return True
+
+    def _scene_in_clause(self, i: int, w: Word, following: Word | None,
+                         setting: Entry | None, lit: bool) -> None:
+        """A scene word after the phrase before it: the place itself ("在麦田里"), the light
+        on the verb ("躺在阳光下"), or the verb's object ("围着篝火")."""
+        c = self.c
         was_at = self.at
-        place_next = self.at or (following is not None and (
-            following.role in ("locative", "noun", "subject") or (
-                following.role == "scene" and "setting:" in following.en)))
+        place_next = self.at or names_place(following)
         # "在竹林": a place's scene word is the place itself; "在凌晨的办公室": a time is not
         self.at = self.at and (w.role == "camera" or setting is None)
-        if w.gloss and (setting is not None or lit):
-            c.scene_nouns.append(Word(w.text, "noun", w.gloss,
-                                      setting=setting.id if setting else ""))
-        if w.gloss and lit and c.verbs and following is not None and \
-                following.role == "locative":
+        if not w.gloss:
+            return
+        if setting is not None or lit:
+            c.scene_nouns.append(scene_noun(w, setting))
+        if lit and c.verbs and following is not None and following.role == "locative":
             c.verbs[-1] += f" {following.en} the {w.gloss}"  # "躺在阳光下"
             self.skip = following
-        elif w.gloss and setting is not None and place_next:
+        elif setting is not None and place_next:
             # "在麦田里", "沙漠公路": the user's own words for the place stay
-            self.pending.append(Word(w.text, "noun", w.gloss, setting=setting.id))
+            self.pending.append(scene_noun(w, setting))
             self.at = was_at or (following is not None and following.role == "locative")
-        elif w.gloss and c.verbs and _after_verb(self.words, i):
+        elif c.verbs and after_verb(self.words, i):
             c.verbs[-1] += f" {article(w.gloss)} {w.gloss}"  # "围着篝火": around a campfire
 
     # --- a noun phrase is complete --------------------------------------------------------
@@ -326,70 +334,53 @@ class _ClauseReader:
             if locative:
                 self.at = False  # "在竹林里": the place was a scene word, already pinned
             return
-        det = self.det
-        if self.plural and (det is None or not det.plural):
-            det = Word("", "count", det.en if det and det.en != "a" else "", plural=True)
-        noun = compound(self.pending, self.vocabulary)
-        if self.owner:  # "一个人的脸" → "a person's face"
-            noun = replace(noun, word=f"{self.owner}'s {noun.word}",
-                           plural=f"{self.owner}'s {noun.plural}",
-                           name=f"{self.owner}'s {noun.word}")
-        phrase = Phrase(det, self.adjectives, noun, post=self.relative)
-        places = [w for w in self.pending if w.role == "place" or w.setting]
+        phrase = Phrase(self._determiner(), self.adjectives, self._noun(), post=self.relative)
+        placed = locative or self.at
         if self.negated:
             c.avoid += [phrase.noun.word, phrase.noun.plural]
-        elif (locative or self.at) and c.verbs and c.verbs[-1].endswith(_PARTICLES):
+        elif placed and c.verbs and c.verbs[-1].endswith(PARTICLES):
             c.verbs[-1] += f" the {one_phrase(phrase).split(' ', 1)[-1]}" if \
                 phrase.det is None and not phrase.noun.name else f" {one_phrase(phrase)}"
-        elif locative or self.at:
-            preposition = _FROM.get(locative, f"from {locative}") if self.through == "from" \
-                and locative else locative or self.through or place_preposition(self.pending[-1])
-            if preposition == "toward" and phrase.noun.kind == "person":
-                preposition = "to"  # "向女孩告白": confessing to a girl
-            c.positions.append(f"{preposition} {one_phrase(phrase)}")
+        elif placed:
+            c.positions.append(f"{self._preposition(locative, phrase)} {one_phrase(phrase)}")
             c.position_setting = True
-            c.place_settings += [w.setting for w in places if w.setting]
-            c.place_names += [w.en for w in places if w.role == "place"]
+            self._note_places()
         elif c.phrases and c.verbs:
             c.verbs[-1] += " " + one_phrase(phrase)  # "熊猫吃竹子" → "eating bamboo"
         else:
             c.phrases.append(phrase)
-            c.place_settings += [w.setting for w in places if w.setting]
-            c.place_names += [w.en for w in places if w.role == "place"]
+            self._note_places()
         self._start_phrase()
 
+    def _determiner(self) -> Word | None:
+        """The phrase's count; 们 after the nouns makes it plural ("孩子们": children)."""
+        det = self.det
+        if self.plural and (det is None or not det.plural):
+            return Word("", "count", det.en if det and det.en != "a" else "", plural=True)
+        return det
 
-_GENERIC_LOOKS = {"cinematic", "photoreal"}
-# "从书架上跳下来": off the bookshelf, not on it.
-_FROM = {"on": "off", "in": "out of", "inside": "out of", "under": "from under",
-         "behind": "from behind", "beside": "from beside", "above": "from above"}
-_PARTICLES = tuple(f" {p}" for p in DIRECTIONS.values())
+    def _noun(self) -> Noun:
+        """The phrase's nouns as one compound, with its owner ("一个人的脸": a person's face)."""
+        noun = compound(self.pending, self.vocabulary)
+        if not self.owner:
+            return noun
+        return replace(noun, word=f"{self.owner}'s {noun.word}",
+                       plural=f"{self.owner}'s {noun.plural}",
+                       name=f"{self.owner}'s {noun.word}")
 
+    def _preposition(self, locative: str, phrase: Phrase) -> str:
+        """How the phrase is a place: its locative, the word that opened it (穿过: through),
+        or what the place is ("in a forest", "on a beach")."""
+        if self.through == "from" and locative:
+            preposition = FROM.get(locative, f"from {locative}")  # "从书架上": off
+        else:
+            preposition = locative or self.through or place_preposition(self.pending[-1])
+        if preposition == "toward" and phrase.noun.kind == "person":
+            return "to"  # "向女孩告白": confessing to a girl
+        return preposition
 
-def _after_verb(words: list[Word], i: int) -> bool:
-    """Whether the word at i follows a verb (across 的: "挂满了古镇的街道")."""
-    before = [w for w in words[:i] if w.text != "的"]
-    return bool(before) and before[-1].role == "action"
-
-
-def _adverb(adjective: str) -> str:
-    """"languid" → "languidly", "lazy" → "lazily", "gentle" → "gently"."""
-    word = adjective.split()[-1]
-    if word.endswith("ly"):
-        return word
-    if word.endswith("y"):
-        return word[:-1] + "ily"
-    if word.endswith("le"):
-        return word[:-1] + "y"
-    return word + "ly"
-
-
-def _with_adjectives(position: str, adjectives: list[str]) -> str:
-    """"under a cherry tree" + pink → "under a pink cherry tree"."""
-    if not adjectives:
-        return position
-    words = " ".join(dict.fromkeys(adjectives))
-    return re.sub(r"\b(a|an|the)\s+", lambda m: ("the " if m.group(1) == "the" else
-                                                 f"{article(words)} ") + f"{words} ",
-                  position, count=1) if re.search(r"\b(?:a|an|the)\s", position) else \
-        f"{position} ({words})"
+    def _note_places(self) -> None:
+        """The settings and place names among the phrase's nouns, for the clause."""
+        places = [w for w in self.pending if w.role == "place" or w.setting]
+        self.c.place_settings += [w.setting for w in places if w.setting]
+        self.c.place_names += [w.en for w in places if w.role == "place"]

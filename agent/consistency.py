@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from agent.datafile import TEXTS, DataFileError, check_type, display_name, read_toml, \
-    reject_unknown_keys
+from pydantic import Field
+
+import datafiles
 from agent.vocabulary import DATA_DIR
+from datafiles import Schema, Texts, some
 
 ENERGIES = ("calm", "lively")
 SPACES = ("indoor", "outdoor", "underwater", "space")
@@ -114,59 +117,63 @@ class Rules:
         return out
 
 
+class _Spaces(Schema):
+    indoor: Texts
+    outdoor: Texts
+    underwater: Texts
+    space: Texts
+
+
+class _Energies(Schema):
+    calm: Texts
+    lively: Texts
+
+
+class _Words(Schema):
+    words: Texts
+
+
+class _Fit(Schema):
+    subject: Texts
+    detail: Texts
+
+
+class _Clash(Schema):
+    one: Texts
+    other: Texts
+
+
+_Groups = Annotated[dict[str, Texts], Field(min_length=1)]  # a word → the words it brings
+
+
+class _RulesFile(Schema):
+    """consistency.toml."""
+
+    places: _Spaces
+    not_place: _Words
+    energy: _Energies
+    not_for_energy: _Energies
+    fit: some(_Fit)
+    clash: some(_Clash)
+    indoor_not: _Words
+    excludes: _Groups
+    action_settings: _Groups
+    implied_times: _Groups
+
+
 def load_rules(path: Path = DATA_DIR / "consistency.toml") -> Rules:
-    """Read and check the rules; a bad key or list is reported by file and table."""
-    raw = read_toml(path)
-    reject_unknown_keys(path, "the file", raw, {"places", "not_place", "energy",
-                                                "not_for_energy", "fit", "clash", "indoor_not",
-                                                "excludes", "action_settings",
-                                                "implied_times"})
-
-    def table(name: str, keys: set[str]) -> dict[str, tuple[str, ...]]:
-        value = raw.get(name)
-        if not isinstance(value, dict):
-            raise DataFileError(f"{display_name(path)}: needs a [{name}] table")
-        reject_unknown_keys(path, f"[{name}]", value, keys)
-        missing = sorted(keys - set(value))
-        if missing:
-            raise DataFileError(f"{display_name(path)}: [{name}]: missing key '{missing[0]}'")
-        return {k: check_type(path, f"[{name}]", k, v, TEXTS) for k, v in value.items()}
-
-    def pairs(name: str, first: str, second: str) -> list[tuple[tuple, tuple]]:
-        items = raw.get(name, [])
-        if not isinstance(items, list) or not items:
-            raise DataFileError(f"{display_name(path)}: needs at least one [[{name}]]")
-        out = []
-        for n, item in enumerate(items, 1):
-            where = f"[[{name}]] #{n}"
-            reject_unknown_keys(path, where, item, {first, second})
-            for key in (first, second):
-                if key not in item:
-                    raise DataFileError(f"{display_name(path)}: {where}: missing key '{key}'")
-            out.append((check_type(path, where, first, item[first], TEXTS),
-                        check_type(path, where, second, item[second], TEXTS)))
-        return out
-
-    spaces = table("places", set(SPACES))
-    energy = table("energy", set(ENERGIES))
-    not_for = table("not_for_energy", set(ENERGIES))
+    """Read and check the rules; a bad key or list is reported by file, table and key."""
+    raw = datafiles.load(path, _RulesFile)
     return Rules(
-        spaces={k: _pattern(v) for k, v in spaces.items()},
-        not_place=_pattern(table("not_place", {"words"})["words"]),
-        energy={k: _pattern(v) for k, v in energy.items()},
-        not_for_energy={k: _pattern(v) for k, v in not_for.items()},
-        fits=tuple(Fit(_pattern(s), _pattern(d)) for s, d in pairs("fit", "subject", "detail")),
-        clashes=tuple((_pattern(a), _pattern(b)) for a, b in pairs("clash", "one", "other")),
-        indoor_not=_pattern(table("indoor_not", {"words"})["words"]),
-        excludes=_excludes(path, raw.get("excludes")),
-        action_settings=tuple((_pattern((word,)), ids) for word, ids in
-                              _excludes(path, raw.get("action_settings")).items()),
-        implied_times=tuple((_pattern((word,)), ids) for word, ids in
-                            _excludes(path, raw.get("implied_times")).items()))
-
-
-def _excludes(path: Path, value) -> dict[str, tuple[str, ...]]:
-    if not isinstance(value, dict) or not value:
-        raise DataFileError(f"{display_name(path)}: needs an [excludes] table")
-    return {key: check_type(path, "[excludes]", key, words, TEXTS)
-            for key, words in value.items()}
+        spaces={space: _pattern(getattr(raw.places, space)) for space in SPACES},
+        not_place=_pattern(raw.not_place.words),
+        energy={energy: _pattern(getattr(raw.energy, energy)) for energy in ENERGIES},
+        not_for_energy={energy: _pattern(getattr(raw.not_for_energy, energy))
+                        for energy in ENERGIES},
+        fits=tuple(Fit(_pattern(fit.subject), _pattern(fit.detail)) for fit in raw.fit),
+        clashes=tuple((_pattern(clash.one), _pattern(clash.other)) for clash in raw.clash),
+        indoor_not=_pattern(raw.indoor_not.words),
+        excludes=dict(raw.excludes),
+        action_settings=tuple((_pattern((word,)), ids)
+                              for word, ids in raw.action_settings.items()),
+        implied_times=tuple((_pattern((word,)), ids) for word, ids in raw.implied_times.items()))

@@ -9,20 +9,34 @@ and refinements by the LLM when one is configured, else by rules over the vocabu
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Callable
 
 from agent.glossary import has_cjk
 from agent.conversation_llm import LLMTurns, settled
-from agent.intents import Intents, load_intents, scan_refinement
+from agent.intents import Intents, Refinement, load_intents, scan_refinement
 from agent.reading import Brief
 from agent.replies import label
 from agent.rewriter import FormulaRewriter, Rewrite, StyleHints
 from agent.shot import ShotSpec
 from errors import InputError
 
-INTENTS = ("new_idea", "refine", "draw_again", "change_music", "generate", "share", "unclear")
+class Intent(StrEnum):
+    """What a chat turn asks for; the caller acts on GENERATE, DRAW_AGAIN (render the new
+    spec), SHARE and CHANGE_MUSIC."""
+
+    NEW_IDEA = "new_idea"
+    REFINE = "refine"
+    DRAW_AGAIN = "draw_again"
+    CHANGE_MUSIC = "change_music"
+    GENERATE = "generate"
+    SHARE = "share"
+    UNCLEAR = "unclear"
+
+
+INTENTS = tuple(Intent)
 PARTS = ("camera", "scene", "details")
 _CAMERA_SLOTS = {"shot", "angle", "movement", "pace", "lens", "speed", "look"}
 _HISTORY = 40  # turns kept for the LLM's context and for saving
@@ -42,10 +56,7 @@ class Session:
 
     def to_state(self) -> dict:
         """A JSON-safe dict (store/ keeps it per session)."""
-        spec = None
-        if self.spec is not None:
-            spec = {k: (str(v) if isinstance(v, Path) else v)
-                    for k, v in asdict(self.spec).items()}
+        spec = self.spec.to_dict() if self.spec is not None else None
         return {"spec": spec, "brief": self.brief.to_state() if self.brief else None,
                 "style": self.style, "language": self.language,
                 "image": str(self.image) if self.image else None,
@@ -57,13 +68,7 @@ class Session:
         if not state:
             return cls()
         try:
-            spec = state.get("spec")
-            if spec is not None:
-                fields = set(ShotSpec.__dataclass_fields__)
-                spec = {k: v for k, v in spec.items() if k in fields}
-                if spec.get("source_image"):
-                    spec["source_image"] = Path(spec["source_image"])
-                spec = ShotSpec(**spec)
+            spec = ShotSpec.from_dict(state["spec"]) if state.get("spec") else None
             brief = Brief.from_state(state["brief"]) if state.get("brief") else None
             return cls(spec=spec, brief=brief, style=state.get("style"),
                        language=state.get("language", "en"),
@@ -77,20 +82,22 @@ class Session:
 class Reply:
     """The agent's answer to one turn.
 
-    intent   one of INTENTS; the caller acts on generate, draw_again (render the new spec),
-             share and change_music
+    intent   an Intent (given as its value or the member)
     text     the message to show, in the user's language (plain text, line breaks)
     spec     the current shot after the turn (None until there is an idea)
     changed  which prompt parts changed: a subset of ("camera", "scene", "details")
     music    for change_music: "none", "next" (another track) or a mood id
     """
 
-    intent: str
+    intent: Intent
     text: str
     spec: ShotSpec | None = None
     rewrite: Rewrite | None = None
     changed: tuple[str, ...] = ()
     music: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "intent", Intent(self.intent))  # an unknown intent fails here
 
     @property
     def parts(self) -> dict[str, str]:
@@ -276,55 +283,76 @@ class Conversation(LLMTurns):
         replies = self.formula.replies
         found = scan_refinement(text, self.formula, self.intents)
         brief = session.brief
-        if brief is None or found.is_new_idea(brief):
-            if found.idea is not None or brief is None:
-                return self._new_idea(session, text, notes)
+        if brief is None or (found.is_new_idea(brief) and found.idea is not None):
+            return self._new_idea(session, text, notes)
         spec = session.spec
         hints = self.hints_for(session.style)
-        picks = {}
-        if not found.empty:
-            current = self.formula.compose(spec.with_changes(camera="", scene="", details=""),
-                                           brief, hints)
-            picks = {**dict(current.composition.picks), **self._said(spec.camera)}
+        picks = self._current_picks(found, spec, brief, hints)
         new_brief, slots, items, style = found.apply(brief, picks, self.formula.vocabulary,
                                                      lang, replies)
         if not slots:
-            if found.empty:
-                message = replies.say(lang, "unclear")
-                if found.untranslated:
-                    message += "\n" + replies.untranslated(lang, found.untranslated)
-            else:
-                message = replies.say(lang, "refined_nothing")
-            return Reply("unclear" if found.empty else "refine",
-                         "\n\n".join([*filter(None, notes), message]), spec)
-        affected = set()
-        if slots & _CAMERA_SLOTS or "subject" in slots:
-            affected.add("camera")
-        if slots - _CAMERA_SLOTS - {"subject"}:
-            affected.add("scene")
-        if "subject" in slots:
-            affected.add("details")
+            return self._nothing_refined(found, spec, notes, lang)
+        affected = self._affected_parts(slots, style)
         if style:  # the new style's hints shape this very turn, camera and light alike
             session.style = style
             spec = spec.with_changes(style=style)
             hints = self.hints_for(style)
-            affected.add("scene")
         # Every choice the message did not name stays as it was wherever it still fits.
         keep = {slot: entry_id for slot, entry_id in picks.items() if slot not in slots}
         rewrite = self.formula.compose(spec.with_changes(**{p: "" for p in affected}),
                                        new_brief, hints, keep=keep)
         session.spec, session.brief = rewrite.spec, new_brief
-        # A choice that no longer fits what changed (a 24mm lens on a closer shot, sunlight at
-        # night) had to change too: say so, so that "everything else stays" is true.
-        followed = [label(self.formula.vocabulary, slot, entry_id, lang, rewrite.composition)
-                    for slot, entry_id in rewrite.composition.picks
-                    if slot in keep and keep[slot] != entry_id and slot not in ("pace",)]
-        items = [*items, *followed]
-        parts = replies.join(lang, [replies.say(lang, p).lower() for p in PARTS if p in affected])
+        items = [*items, *self._followed(rewrite, keep, lang)]
+        changed = tuple(p for p in PARTS if p in affected)
+        parts = replies.join(lang, [replies.say(lang, p).lower() for p in changed])
         head = replies.say(lang, "refined", parts=parts, items=replies.join(lang, items))
         rewrite = replace(rewrite, warnings=tuple(n for n in notes if n) + rewrite.warnings)
-        return self._reply("refine", session, rewrite, tuple(p for p in PARTS if p in affected),
-                           head)
+        return self._reply("refine", session, rewrite, changed, head)
+
+    def _current_picks(self, found: Refinement, spec: ShotSpec, brief: Brief,
+                       hints: StyleHints | None) -> dict[str, str]:
+        """The choices the shot has now, for a message that names or steps any: the
+        formula's, and the shot size and pace its camera text names ({} for no such message)."""
+        if found.empty:
+            return {}
+        current = self.formula.compose(spec.with_changes(camera="", scene="", details=""),
+                                       brief, hints)
+        return {**dict(current.composition.picks), **self._said(spec.camera)}
+
+    def _nothing_refined(self, found: Refinement, spec: ShotSpec, notes: tuple[str, ...],
+                         lang: str) -> Reply:
+        """A message that changed nothing: unclear (with the words no dictionary knows), or a
+        refinement of what the shot already has."""
+        replies = self.formula.replies
+        if found.empty:
+            message = replies.say(lang, "unclear")
+            if found.untranslated:
+                message += "\n" + replies.untranslated(lang, found.untranslated)
+        else:
+            message = replies.say(lang, "refined_nothing")
+        return Reply("unclear" if found.empty else "refine",
+                     "\n\n".join([*filter(None, notes), message]), spec)
+
+    @staticmethod
+    def _affected_parts(slots: set[str], style: str | None) -> set[str]:
+        """The prompt parts a refinement rewrites: the camera for camera choices and a new
+        subject, the scene for the rest and a new style, the details for a new subject."""
+        affected = set()
+        if slots & _CAMERA_SLOTS or "subject" in slots:
+            affected.add("camera")
+        if slots - _CAMERA_SLOTS - {"subject"} or style:
+            affected.add("scene")
+        if "subject" in slots:
+            affected.add("details")
+        return affected
+
+    def _followed(self, rewrite: Rewrite, keep: dict[str, str], lang: str) -> list[str]:
+        """A choice that no longer fits what changed (a 24mm lens on a closer shot, sunlight
+        at night) had to change too: its new labels, so that "everything else stays" is
+        true."""
+        return [label(self.formula.vocabulary, slot, entry_id, lang, rewrite.composition)
+                for slot, entry_id in rewrite.composition.picks
+                if slot in keep and keep[slot] != entry_id and slot not in ("pace",)]
 
     def _style_name(self, style: str, language: str) -> str:
         """A style's display name in the user's language (its id when it has none)."""

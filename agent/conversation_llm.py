@@ -6,26 +6,44 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from agent.brief import Brief
 from agent.fidelity import missing
 from agent.intents import scan_refinement
 from agent.rewriter import Rewrite
-from agent.reading import Brief
 from agent.shot import ShotSpec
 from errors import InputError
-
-if TYPE_CHECKING:
-    from agent.conversation import Reply, Session
 
 PARTS = ("camera", "scene", "details")
 
 
-class LLMTurns:
-    """Mixed into Conversation (which provides llm, formula, intents, hints_for, _reply,
-    _said, _refine_by_rules and the Session and Reply types)."""
+# The conversation (agent/conversation.py) mixes these turns in; they know its Session and
+# Reply only by these shapes (SessionLike, ReplyLike), so that this module does not import the
+# one that imports it.
+class SessionLike(Protocol):
+    """What these turns read and write of a chat's Session."""
 
-    def _refine_with_llm(self, session: Session, text: str) -> Reply:
+    spec: ShotSpec | None
+    brief: Brief | None
+    style: str | None
+    language: str
+    history: list[tuple[str, str]]
+
+
+class ReplyLike(Protocol):
+    """The conversation's answer to one turn, as these turns hand it back."""
+
+    intent: str
+    text: str
+    spec: ShotSpec | None
+
+
+class LLMTurns:
+    """Mixed into Conversation, which provides llm, formula, intents, hints_for, _reply,
+    _said and _refine_by_rules (its Session and Reply have the shapes above)."""
+
+    def _refine_with_llm(self, session: SessionLike, text: str) -> ReplyLike:
         spec = session.spec
         request = {"task": "refine", "message": text,
                    "current": {part: getattr(spec, part) for part in PARTS}}
@@ -48,7 +66,7 @@ class LLMTurns:
                 session.brief = session.brief.with_pin(slot, ids)
         return self._reply("refine", session, rewrite, changed, rewrite.reply)
 
-    def _llm_turn(self, session: Session, request: dict, spec: ShotSpec,
+    def _llm_turn(self, session: SessionLike, request: dict, spec: ShotSpec,
                   allow_new: bool = False) -> tuple[Rewrite | None, str]:
         """Ask the LLM: (its rewrite, "") or (None, a note saying why it was not used)."""
         from agent.llm import LLMUnavailable
@@ -76,7 +94,7 @@ class LLMTurns:
                                      seed=secrets.randbelow(2**31))
         return self.llm.filled(spec, fields, notes, session.language), ""
 
-    def _refined_facts(self, session: Session, text: str):
+    def _refined_facts(self, session: SessionLike, text: str):
         """A check of a refined answer: the facts of the session's reading after the rules
         apply the message (None when there is no reading, or the message is a new idea)."""
         if session.brief is None:

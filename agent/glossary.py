@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Annotated
 
-from agent.datafile import (FLAG, TEXT, TEXTS, DataFileError, check_type, display_name,
-                            read_toml, reject_unknown_keys)
+from pydantic import AfterValidator, BeforeValidator, Field
+
+import datafiles
+from datafiles import AnyText, Flag, Schema, Text, fail, one_of
 from agent.dictionary_zh import DIRECTIONS, LOCATIVES, Dictionary, read_count, split_known
 from agent.vocabulary import CAMERA_SLOTS, DATA_DIR, SCENE_SLOTS, Vocabulary
 
@@ -192,76 +195,113 @@ def _merge_unknown(words: list[Word]) -> list[Word]:
     return merged
 
 
+def _chinese_word(text: str) -> str:
+    if not text.strip() or _CJK_RUN.fullmatch(text.replace("3D", "")) is None:
+        raise ValueError("must be a Chinese word")
+    return text
+
+
+def _nothing(value: str) -> str:
+    if value != "":
+        raise ValueError('must be "" (an ignored word means nothing)')
+    return value
+
+
+def _words(meaning) -> type:
+    """A [role] table: Chinese word → its meaning; at least one word."""
+    return Annotated[dict[Annotated[str, AfterValidator(_chinese_word)], meaning],
+                     Field(min_length=1)]
+
+
+def _en_or_table(table: type) -> type:
+    """A meaning written as its English text, or as a table with more to say."""
+    return Annotated[table, BeforeValidator(
+        lambda value: {"en": value} if isinstance(value, str) else value)]
+
+
+class _Count(Schema):
+    en: Text
+    plural: Flag = False
+
+
+class _Adverb(Schema):
+    en: Text
+    pace: Text = ""  # a pace id of camera.toml
+
+
+class _Position(Schema):
+    en: Text
+    setting: Text = ""  # a setting id of scene.toml
+
+
+# camera and scene words name vocabulary entries: "slot:id", or a list of them
+_Refs = Annotated[Text, BeforeValidator(lambda value: ",".join(value) if isinstance(
+    value, list) and all(isinstance(v, str) for v in value) else value)]
+
+
+class _GlossaryFile(Schema):
+    """glossary_zh.toml: one table per role (ROLES, in this order), and [gloss]."""
+
+    subject: _words(Text)  # a noun of subjects.toml
+    noun: _words(Text)
+    count: _words(_en_or_table(_Count))
+    adjective: _words(Text)
+    action: _words(Text)
+    adverb: _words(_en_or_table(_Adverb))
+    part: _words(Text)
+    position: _words(_en_or_table(_Position))
+    camera: _words(_Refs)
+    scene: _words(_Refs)
+    look: _words(Text)  # a look id of camera.toml
+    cue: _words(one_of(*CUES))
+    negation: _words(AnyText)  # "": negates the noun that follows; else the English excluded
+    ignore: _words(Annotated[AnyText, AfterValidator(_nothing)])
+    gloss: dict[str, Text] = {}  # plain English nouns for [scene] words CC-CEDICT lacks
+
+
 def load_glossary(vocabulary: Vocabulary, path: Path = DATA_DIR / "glossary_zh.toml",
                   places=None) -> Glossary:
-    """Read and check the glossary; every reference must name a vocabulary entry."""
-    raw = read_toml(path)
-    reject_unknown_keys(path, "the file", raw, {*ROLES, "gloss"})
-    glosses = raw.get("gloss", {})
-    if not isinstance(glosses, dict):
-        raise DataFileError(f"{display_name(path)}: [gloss] must be a table of words")
+    """Read and check the glossary; a word is in one table only, and every reference names
+    a vocabulary entry."""
+    data, file = datafiles.load(path, _GlossaryFile), datafiles.shown(path)
     words: dict[str, Word] = {}
     for role in ROLES:
-        table = raw.get(role)
-        if not isinstance(table, dict) or not table:
-            raise DataFileError(f"{display_name(path)}: needs a non-empty [{role}] table")
-        for text, value in table.items():
-            where = f"[{role}] '{text}'"
+        for text, value in getattr(data, role).items():
             if text in words:
-                raise DataFileError(f"{display_name(path)}: {where}: the word is also in "
-                                    f"[{words[text].role}]; each word may appear once")
-            if not text.strip() or _CJK_RUN.fullmatch(text.replace("3D", "")) is None:
-                raise DataFileError(f"{display_name(path)}: {where}: keys must be Chinese words")
-            words[text] = _word(path, where, role, text, value, vocabulary)
-    for text, value in glosses.items():  # plain English nouns for scene words CEDICT lacks
-        where = f"[gloss] '{text}'"
+                raise fail(file, f"[{role}] '{text}'", "", f"the word is also in "
+                           f"[{words[text].role}]; each word may appear once")
+            words[text] = _word(role, text, value)
+            _check_references(file, words[text], vocabulary)
+    for text, gloss in data.gloss.items():
         if text not in words or words[text].role != "scene":
-            raise DataFileError(f"{display_name(path)}: {where}: only a [scene] word takes "
-                                f"a gloss")
-        words[text] = replace(words[text], gloss=check_type(path, where, "value", value, TEXT))
+            raise fail(file, f"[gloss] '{text}'", "", "only a [scene] word takes a gloss")
+        words[text] = replace(words[text], gloss=gloss)
     return Glossary(words, places)
 
 
-def _word(path: Path, where: str, role: str, text: str, value, vocabulary: Vocabulary) -> Word:
-    file = display_name(path)
-    if role == "ignore":
-        if value != "":
-            raise DataFileError(f"{file}: {where}: [ignore] values must be \"\"")
-        return Word(text, role)
-    if role == "negation":  # "" negates the noun that follows; else the English excluded
-        if not isinstance(value, str):
-            raise DataFileError(f"{file}: {where}: [negation] values must be text")
-        return Word(text, role, value.strip())
-    if isinstance(value, dict):
-        allowed = {"count": {"en", "plural"}, "adverb": {"en", "pace"},
-                   "position": {"en", "setting"}}.get(role)
-        if allowed is None:
-            raise DataFileError(f"{file}: {where}: must be a text, not a table")
-        reject_unknown_keys(path, where, value, allowed)
-        if "en" not in value:
-            raise DataFileError(f"{file}: {where}: missing key 'en'")
-        en = check_type(path, where, "en", value["en"], TEXT)
-        plural = check_type(path, where, "plural", value.get("plural", False), FLAG)
-        pace = value.get("pace", "")
-        setting = value.get("setting", "")
-        if pace and not vocabulary.has("pace", pace):
-            raise DataFileError(f"{file}: {where}: names unknown pace '{pace}'")
-        if setting and not vocabulary.has("setting", setting):
-            raise DataFileError(f"{file}: {where}: names unknown setting '{setting}'")
-        return Word(text, role, en, plural=plural, pace=pace, setting=setting)
-    if role in ("camera", "scene") and isinstance(value, list):
-        value = ",".join(check_type(path, where, "value", value, TEXTS))
-    en = check_type(path, where, "value", value, TEXT)
-    if role == "subject" and en not in vocabulary.nouns:
-        raise DataFileError(f"{file}: {where}: '{en}' is not a noun in subjects.toml [nouns]")
-    for ref in (en.split(",") if role in ("camera", "scene") else ()):
+def _word(role: str, text: str, value) -> Word:
+    """The Word for one checked glossary entry."""
+    if isinstance(value, Schema):  # a count, an adverb or a position
+        return Word(text, role, value.en, plural=getattr(value, "plural", False),
+                    pace=getattr(value, "pace", ""), setting=getattr(value, "setting", ""))
+    return Word(text, role, value.strip() if role == "negation" else value)
+
+
+def _check_references(file: str, word: Word, vocabulary: Vocabulary) -> None:
+    """DataFileError when a word names a noun, an entry, a pace or a setting that the
+    vocabulary does not have."""
+    where = f"[{word.role}] '{word.text}'"
+    if word.pace and not vocabulary.has("pace", word.pace):
+        raise fail(file, where, "pace", f"names unknown pace '{word.pace}'")
+    if word.setting and not vocabulary.has("setting", word.setting):
+        raise fail(file, where, "setting", f"names unknown setting '{word.setting}'")
+    if word.role == "subject" and word.en not in vocabulary.nouns:
+        raise fail(file, where, "", f"'{word.en}' is not a noun in subjects.toml [nouns]")
+    slots = CAMERA_SLOTS if word.role == "camera" else SCENE_SLOTS
+    for ref in (word.en.split(",") if word.role in ("camera", "scene") else ()):
         slot, _, entry_id = ref.partition(":")
-        slots = CAMERA_SLOTS if role == "camera" else SCENE_SLOTS
         if slot not in slots or not vocabulary.has(slot, entry_id):
-            raise DataFileError(f"{file}: {where}: '{ref}' must be slot:id of an entry "
-                                f"(slots: {', '.join(slots)})")
-    if role == "look" and not vocabulary.has("look", en):
-        raise DataFileError(f"{file}: {where}: '{en}' is not a look id in camera.toml")
-    if role == "cue" and en not in CUES:
-        raise DataFileError(f"{file}: {where}: cue must be one of {', '.join(CUES)}")
-    return Word(text, role, en)
+            raise fail(file, where, "", f"'{ref}' must be slot:id of an entry "
+                                        f"(slots: {', '.join(slots)})")
+    if word.role == "look" and not vocabulary.has("look", word.en):
+        raise fail(file, where, "", f"'{word.en}' is not a look id in camera.toml")

@@ -7,13 +7,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from agent.glossary import has_cjk
-from agent.reading import Brief, article, read_idea
+import datafiles
+from agent.glossary import Word, has_cjk
+from agent.brief import Brief
+from agent.english import article
+from agent.reading import read_idea
 from agent.replies import Replies, label
-from agent.datafile import (TEXTS, DataFileError, check_type, display_name, read_toml,
-                            reject_unknown_keys)
 from agent.vocabulary import DATA_DIR, Noun, Vocabulary
+from datafiles import AnyText, Schema, Texts
 from errors import InputError
 
 COMMANDS = ("draw_again", "generate", "share")
@@ -90,41 +93,52 @@ def _has(text: str, phrase: str, prefix: bool = False) -> bool:
     return re.search(rf"(?<![\w]){re.escape(phrase)}{end}", text) is not None
 
 
+class _Commands(Schema):
+    draw_again: Texts
+    generate: Texts
+    share: Texts
+
+
+class _Music(Schema):
+    words: Texts
+    remove: Texts
+    moods: dict[str, AnyText]  # a word → a mood id
+
+
+class _Relative(Schema):
+    closer: Texts
+    wider: Texts
+    slower: Texts
+    faster: Texts
+
+
+class _Cues(Schema):
+    words: Texts
+
+
+class _IntentsFile(Schema):
+    """conversation.toml; its [replies] are agent.replies' to check."""
+
+    filler: Texts = ()
+    commands: _Commands
+    music: _Music
+    relative: _Relative
+    cues: _Cues
+    replies: dict[str, Any] = {}
+
+
 def load_intents(path: Path = DATA_DIR / "conversation.toml") -> Intents:
     """The rule words, checked."""
-    raw = read_toml(path)
-    reject_unknown_keys(path, "the file", raw, {"filler", "commands", "music", "relative",
-                                                "cues", "replies"})
-    where = display_name(path)
-
-    def table(name: str, keys: set[str]) -> dict:
-        value = raw.get(name)
-        if not isinstance(value, dict):
-            raise DataFileError(f"{where}: needs a [{name}] table")
-        reject_unknown_keys(path, f"[{name}]", value, keys)
-        missing = keys - set(value)
-        if missing:
-            raise DataFileError(f"{where}: [{name}]: missing key '{sorted(missing)[0]}'")
-        return value
-
-    commands = table("commands", set(COMMANDS))
-    music = table("music", {"words", "remove", "moods"})
-    relative = table("relative", set(RELATIVE))
-    cues = table("cues", {"words"})
-    moods = music["moods"]
-    if not isinstance(moods, dict) or not all(isinstance(v, str) for v in moods.values()):
-        raise DataFileError(f"{where}: [music] moods must map words to mood ids")
+    raw = datafiles.load(path, _IntentsFile)
     return Intents(
-        filler=check_type(path, "the file", "filler", raw.get("filler", []), TEXTS),
-        commands={name: frozenset(p.lower() for p in check_type(
-            path, "[commands]", name, phrases, TEXTS))
-            for name, phrases in commands.items()},
-        music_words=check_type(path, "[music]", "words", music["words"], TEXTS),
-        music_remove=check_type(path, "[music]", "remove", music["remove"], TEXTS),
-        music_moods={k.lower(): v for k, v in moods.items()},
-        relative={name: check_type(path, "[relative]", name, phrases, TEXTS)
-                  for name, phrases in relative.items()},
-        cues=check_type(path, "[cues]", "words", cues["words"], TEXTS))
+        filler=raw.filler,
+        commands={name: frozenset(p.lower() for p in getattr(raw.commands, name))
+                  for name in COMMANDS},
+        music_words=raw.music.words,
+        music_remove=raw.music.remove,
+        music_moods={k.lower(): v for k, v in raw.music.moods.items()},
+        relative={name: getattr(raw.relative, name) for name in RELATIVE},
+        cues=raw.cues.words)
 
 
 @dataclass(frozen=True)
@@ -215,61 +229,95 @@ def _swap_noun(brief: Brief, new: Noun, vocabulary: Vocabulary, fallback: str) -
 
 def scan_refinement(text: str, formula, intents: Intents) -> Refinement:
     """The vocabulary choices, relative moves, nouns and cue words in a message."""
-    vocabulary: Vocabulary = formula.vocabulary
-    pins: dict[str, tuple[str, ...]] = {}
-    nouns: list[Noun] = []
-    untranslated: list[str] = []
-    cues = {c for c in intents.cues if _has(text.lower(), c)}
+    named = _Named({}, [], [], {c for c in intents.cues if _has(text.lower(), c)})
     if has_cjk(text):
-        for clause in re.split(r"[，,。；;！!？?、\s]+", text):
-            words = [w for w in formula.glossary.segment(clause) if w.role != "ignore"]
-            for i, w in enumerate(words):
-                nxt = words[i + 1] if i + 1 < len(words) else None
-                if w.role in ("camera", "scene"):
-                    for ref in w.en.split(","):
-                        slot, _, entry_id = ref.partition(":")
-                        pins[slot] = (entry_id,)
-                elif w.role == "look":
-                    pins["look"] = (w.en,)
-                elif w.role == "adverb" and w.pace and nxt is not None and \
-                        nxt.en.startswith("movement:"):
-                    pins["pace"] = (w.pace,)
-                elif w.role == "subject":
-                    nouns.append(vocabulary.nouns[w.en])
-                elif w.role == "cue":
-                    cues.add(w.text)
-                elif w.role == "unknown":
-                    untranslated.append(w.text)
+        _scan_chinese(text, formula, named)
     else:
-        terms = vocabulary.find_terms(text)
-        for term in terms:
-            pins[term.slot] = term.ids
-            pace = vocabulary.pace_before(text[:term.start])
-            if term.slot == "movement" and pace:
-                pins["pace"] = (pace[0],)
-        # "add rain": a word that is a vocabulary choice is not a new subject
-        nouns = [n for n, start, end, _ in vocabulary.find_nouns(text)
-                 if n.word not in ("she", "he")
-                 and not any(t.start < end and start < t.end for t in terms)]
+        _scan_english(text, formula.vocabulary, named)
     relative = intents.relatives(text)
-    subject = ""
-    if nouns:
-        noun = nouns[-1]
-        subject = noun.name or f"{article(noun.word)} {noun.word}"
-    idea = None
-    if not relative:
-        try:
-            idea = read_idea(text, vocabulary, formula.glossary, rules=formula.rules)
-            # Unknown words make an idea only when there are enough of them to describe
-            # something ("blah" is not an idea; "grandpa fishing by a lake" is).
-            if not idea.noun and (has_cjk(text) or len(text.split()) < 3):
-                idea = None
-        except InputError:
-            idea = None
+    pins = named.pins
     # A relative word ("closer") is also often a vocabulary phrase ("move closer"): the
     # relative move wins, it is what the user meant.
     if relative:
         pins = {s: i for s, i in pins.items() if s != "movement" or "push-in" not in i}
-    return Refinement(pins=tuple(sorted(pins.items())), relative=relative, nouns=tuple(nouns),
-                      subject=subject, cues=frozenset(c.lower() for c in cues),
-                      untranslated=tuple(dict.fromkeys(untranslated)), idea=idea)
+    return Refinement(pins=tuple(sorted(pins.items())), relative=relative,
+                      nouns=tuple(named.nouns), subject=_subject_phrase(named.nouns),
+                      cues=frozenset(c.lower() for c in named.cues),
+                      untranslated=tuple(dict.fromkeys(named.untranslated)),
+                      idea=None if relative else _as_idea(text, formula))
+
+
+@dataclass
+class _Named:
+    """What a message names, gathered word by word."""
+
+    pins: dict[str, tuple[str, ...]]
+    nouns: list[Noun]
+    untranslated: list[str]
+    cues: set[str]
+
+
+def _scan_chinese(text: str, formula, named: _Named) -> None:
+    """Each clause of a Chinese message, word by word (the glossary segments it)."""
+    for clause in re.split(r"[，,。；;！!？?、\s]+", text):
+        words = [w for w in formula.glossary.segment(clause) if w.role != "ignore"]
+        for i, w in enumerate(words):
+            following = words[i + 1] if i + 1 < len(words) else None
+            _scan_word(w, following, formula.vocabulary, named)
+
+
+def _scan_word(w: Word, following: Word | None, vocabulary: Vocabulary,
+               named: _Named) -> None:
+    """One Chinese word: a camera, scene or look choice, a pace before a camera move
+    ("慢慢推近"), a subject, a cue word, or a word no dictionary knows."""
+    if w.role in ("camera", "scene"):
+        for ref in w.en.split(","):
+            slot, _, entry_id = ref.partition(":")
+            named.pins[slot] = (entry_id,)
+    elif w.role == "look":
+        named.pins["look"] = (w.en,)
+    elif w.role == "adverb" and w.pace and following is not None and \
+            following.en.startswith("movement:"):
+        named.pins["pace"] = (w.pace,)
+    elif w.role == "subject":
+        named.nouns.append(vocabulary.nouns[w.en])
+    elif w.role == "cue":
+        named.cues.add(w.text)
+    elif w.role == "unknown":
+        named.untranslated.append(w.text)
+
+
+def _scan_english(text: str, vocabulary: Vocabulary, named: _Named) -> None:
+    """The vocabulary terms of an English message (with the pace before a camera move)
+    and its nouns."""
+    terms = vocabulary.find_terms(text)
+    for term in terms:
+        named.pins[term.slot] = term.ids
+        pace = vocabulary.pace_before(text[:term.start])
+        if term.slot == "movement" and pace:
+            named.pins["pace"] = (pace[0],)
+    # "add rain": a word that is a vocabulary choice is not a new subject
+    named.nouns = [n for n, start, end, _ in vocabulary.find_nouns(text)
+                   if n.word not in ("she", "he")
+                   and not any(t.start < end and start < t.end for t in terms)]
+
+
+def _subject_phrase(nouns: list[Noun]) -> str:
+    """The English phrase of the last noun named ("a dog"), or "" when none was."""
+    if not nouns:
+        return ""
+    noun = nouns[-1]
+    return noun.name or f"{article(noun.word)} {noun.word}"
+
+
+def _as_idea(text: str, formula) -> Brief | None:
+    """The message read as a whole idea, or None when it is none. Unknown words make an
+    idea only when there are enough of them to describe something ("blah" is not an idea;
+    "grandpa fishing by a lake" is)."""
+    try:
+        idea = read_idea(text, formula.vocabulary, formula.glossary, rules=formula.rules)
+    except InputError:
+        return None
+    if not idea.noun and (has_cjk(text) or len(text.split()) < 3):
+        return None
+    return idea

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from agent.datafile import (TEXT, DataFileError, check_placeholders, check_type, display_name,
-                            read_toml, reject_unknown_keys)
+import datafiles
 from agent.vocabulary import DATA_DIR
+from datafiles import Schema, between, template
 from errors import InputError
 
 LIMITS_FILE = DATA_DIR / "limits.toml"
@@ -59,33 +59,46 @@ class TextLimits:
         return self.messages[language][reason].format(what=self.what[language][what], **values)
 
 
+_Sentence = template(*_PLACEHOLDERS)
+
+
+class _What(Schema):
+    idea: _Sentence
+    prompt: _Sentence
+
+
+class _Messages(Schema):
+    broken: _Sentence
+    too_long: _Sentence
+    control: _Sentence
+    direction: _Sentence
+    empty: _Sentence
+
+
+class _PerLanguage(Schema):
+    en: _What
+    zh: _What
+
+
+class _MessagesPerLanguage(Schema):
+    en: _Messages
+    zh: _Messages
+
+
+class _LimitsFile(Schema):
+    max_idea_chars: between(1, whole=True)
+    what: _PerLanguage
+    messages: _MessagesPerLanguage
+
+
 def load_limits(path: Path = LIMITS_FILE) -> TextLimits:
-    """Read and check limits.toml; DataFileError names the key at fault."""
-    data = read_toml(path)
-    reject_unknown_keys(path, "the file", data, {"max_idea_chars", "what", "messages"})
-    limit = data.get("max_idea_chars")
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise DataFileError(f"{display_name(path)}: max_idea_chars must be a whole number of "
-                            f"at least 1; got {limit!r}")
-    tables: dict[str, dict[str, dict[str, str]]] = {}
-    for section, keys in (("what", WHATS), ("messages", REASONS)):
-        section_table = data.get(section)
-        if not isinstance(section_table, dict):
-            raise DataFileError(f"{display_name(path)}: needs [{section}.en] and "
-                                f"[{section}.zh] tables")
-        reject_unknown_keys(path, f"[{section}]", section_table, set(LANGUAGES))
-        tables[section] = {}
-        for language in LANGUAGES:
-            table = section_table.get(language)
-            where = f"[{section}.{language}]"
-            if not isinstance(table, dict):
-                raise DataFileError(f"{display_name(path)}: {where} is missing")
-            reject_unknown_keys(path, where, table, set(keys))
-            for key in keys:
-                text = check_type(path, where, key, table.get(key), TEXT)
-                check_placeholders(path, where, text, _PLACEHOLDERS)
-            tables[section][language] = {key: table[key] for key in keys}
-    return TextLimits(max_idea_chars=limit, what=tables["what"], messages=tables["messages"])
+    """Read and check limits.toml; DataFileError names the table and key at fault."""
+    data = datafiles.load(path, _LimitsFile)
+    return TextLimits(max_idea_chars=data.max_idea_chars,
+                      what={language: dict(getattr(data.what, language))
+                            for language in LANGUAGES},
+                      messages={language: dict(getattr(data.messages, language))
+                                for language in LANGUAGES})
 
 
 @cache

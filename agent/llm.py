@@ -18,20 +18,18 @@ from typing import Callable, Protocol
 
 from agent.fidelity import missing
 from agent.formula import MAX_TOKENS, estimate_tokens
+from agent.formula_rewriter import FormulaRewriter
 from agent.glossary import has_cjk
 from agent.limits import first_bad_character
-from agent.llm_endpoint import (DEFAULT_TIMEOUT, OPENAI_MODEL, ZHIPU_BASE_URL,  # noqa: F401
-                                ZHIPU_MODEL, EndpointChat, LLMConfig, timeout_from_env)
-from agent.rewriter import FormulaRewriter, Rewrite, StyleHints, given, parts_given
+from agent.llm_endpoint import DEFAULT_TIMEOUT, EndpointChat, LLMConfig
+from agent.moods import MOODS
+from agent.rewrite import Rewrite, StyleHints, given, parts_given
 from agent.shot import ShotSpec
 from agent.vocabulary import DATA_DIR, MOTION_PHRASES
 from errors import InputError
 
 log = logging.getLogger("clipwright.llm")
 
-# The soundtrack moods of music/moods.toml (the selector takes one as a hint).
-MOODS = ("calm", "dreamy", "uplifting", "epic", "tense", "playful", "romantic", "melancholic",
-         "lo-fi", "corporate-bright", "chinese-traditional", "nature-ambient")
 TASKS = ("new_idea", "refine", "draw_again")
 _PART_LIMIT = 1200  # characters per part; more is not a prompt
 # Characters the other fields may hold; more is a model that lost the thread (or was led off).
@@ -284,6 +282,15 @@ def parse_answer(text: str, *, photo: bool = False, token_limit: int = MAX_TOKEN
     token limit, every text field a string of sensible length with no control characters,
     markup or links, nothing that repeats the instructions (`echo`: their word runs), a known
     mood. LLMOutputError says what is wrong."""
+    data = _json_object(text)
+    _check_text_fields(data, _default_runs() if echo is None else echo)
+    return {**_prompt_parts(data, photo=photo, token_limit=token_limit),
+            **_other_fields(data)}
+
+
+def _json_object(text: str) -> dict:
+    """The JSON object in the answer (a code fence around it is fine); LLMOutputError when
+    there is none."""
     if not text or not text.strip():
         raise LLMOutputError("the answer was empty")
     body = re.sub(r"^\s*```(?:json)?|```\s*$", "", text.strip())
@@ -298,7 +305,12 @@ def parse_answer(text: str, *, photo: bool = False, token_limit: int = MAX_TOKEN
         raise LLMOutputError("the JSON did not parse (nested too deep or too long)") from exc
     if not isinstance(data, dict):
         raise LLMOutputError("the JSON is not an object")
-    _check_text_fields(data, _default_runs() if echo is None else echo)
+    return data
+
+
+def _prompt_parts(data: dict, *, photo: bool, token_limit: int) -> dict[str, str]:
+    """Camera, scene and details: each English text of a part's length, the camera moving
+    for a photo, together inside the token limit and long enough to direct a video."""
     out: dict[str, str] = {}
     for key in ("camera", "scene", "details"):
         value = data.get(key)
@@ -319,6 +331,14 @@ def parse_answer(text: str, *, photo: bool = False, token_limit: int = MAX_TOKEN
                              f"left for it of the {MAX_TOKENS} the encoder reads")
     if len(prompt.split()) < 25:
         raise LLMOutputError("the prompt is too short to direct a video")
+    return out
+
+
+def _other_fields(data: dict) -> dict[str, str]:
+    """Subject, action, title and reply as single-spaced text ("" when not text; the first
+    three "" when not English), a known mood or "", and the intent (a new idea unless the
+    model says it refines)."""
+    out = {}
     for key in ("subject", "action", "title", "reply"):
         value = data.get(key, "")
         out[key] = " ".join(value.split()) if isinstance(value, str) else ""

@@ -24,12 +24,14 @@ import shutil
 import sys
 import threading
 from pathlib import Path
-from typing import Iterable
+from typing import Annotated, Iterable
 
-from agent.datafile import (TEXT, DataFileError, check_type, display_name, read_toml,
-                            reject_unknown_keys, table_list)
+from pydantic import AfterValidator
+
+import datafiles
 from agent.llm import ChatModelError
 from agent.vocabulary import DATA_DIR
+from datafiles import Schema, Text, fail, some
 
 REGISTRY = DATA_DIR / "local_llms.toml"
 DEFAULT_TEMPERATURE = 0.7  # as the endpoint is asked
@@ -166,25 +168,30 @@ def cached(repo_id: str, cache_dir: str | Path | None = None) -> str | None:
     return found if isinstance(found, str) else None
 
 
+def _hub_id(value: str) -> str:
+    if not _HUB_ID.match(value.strip()):
+        raise ValueError(f"'{value.strip()}' is not a Hugging Face hub id (owner/name, like "
+                         f"Qwen/Qwen2.5-7B-Instruct)")
+    return value.strip()
+
+
+class _Model(Schema):
+    id: Annotated[Text, AfterValidator(_hub_id)]
+
+
+class _RegistryFile(Schema):
+    model: some(_Model)
+
+
 def load_registry(path: Path = REGISTRY) -> tuple[str, ...]:
-    """The hub ids of agent/data/local_llms.toml, in order of preference; DataFileError
-    naming the entry when one is malformed."""
-    data = read_toml(path)
-    shown = display_name(path)
-    reject_unknown_keys(path, "the file", data, {"model"})
+    """The hub ids of agent/data/local_llms.toml, in order of preference, each once;
+    DataFileError naming the entry when one is malformed."""
     ids: list[str] = []
-    for index, entry in enumerate(table_list(path, data, "model"), 1):
-        where = f"[[model]] entry {index}"
-        reject_unknown_keys(path, where, entry, {"id"})
-        if "id" not in entry:
-            raise DataFileError(f"{shown}: {where}: missing key 'id'")
-        repo_id = check_type(path, where, "id", entry["id"], TEXT).strip()
-        if not _HUB_ID.match(repo_id):
-            raise DataFileError(f"{shown}: {where}: id '{repo_id}' is not a Hugging Face "
-                                f"hub id (owner/name, like Qwen/Qwen2.5-7B-Instruct)")
-        if repo_id in ids:
-            raise DataFileError(f"{shown}: {where}: id '{repo_id}' is listed twice")
-        ids.append(repo_id)
+    for model in datafiles.load(path, _RegistryFile).model:
+        if model.id in ids:
+            raise fail(datafiles.shown(path), f"[[model]] '{model.id}'", "id",
+                       "is listed twice")
+        ids.append(model.id)
     return tuple(ids)
 
 

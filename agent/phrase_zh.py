@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from agent.english import article
 from agent.glossary import Word
-from agent.reading import article
 from agent.vocabulary import Noun, Vocabulary, pluralize
 
 

@@ -8,13 +8,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from agent.datafile import (FLAG, TEXT, TEXTS, DataFileError, check_type, display_name,
-                            read_toml, reject_unknown_keys, table_list)
+from pydantic import AfterValidator
+
+import datafiles
 from agent.vocabulary import DATA_DIR
+from datafiles import Flag, Schema, Text, Texts, fail, some
 
-_KEYS = {"en": TEXT, "zh": TEXTS, "aka": TEXTS, "setting": TEXT, "cased": FLAG}
-_REQUIRED = ("en", "zh", "setting")
 _CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]{2,}")
 _SEPARATORS = r"\s\-\u2010-\u2015"  # a space in a name also matches a hyphen or a dash
 _SPLIT = re.compile(f"[{_SEPARATORS}]+")
@@ -131,44 +132,46 @@ class Gazetteer:
         return tuple(self._by_zh)
 
 
+def _chinese_name(name: str) -> str:
+    if not _CHINESE.fullmatch(name):
+        raise ValueError(f"{name!r} is not a Chinese name of two or more Chinese characters")
+    return name
+
+
+class _PlaceTable(Schema):
+    """One [[place]] of places.toml."""
+
+    en: Text
+    zh: some(Annotated[str, AfterValidator(_chinese_name)])
+    aka: Texts = ()
+    setting: Text
+    cased: Flag = False
+
+
+class _PlacesFile(Schema):
+    place: some(_PlaceTable)
+
+
 def load_gazetteer(path: Path = DATA_DIR / "places.toml",
                    setting_ids: set[str] | None = None) -> Gazetteer:
-    """Read and check places.toml; with `setting_ids`, every setting must be one of them."""
-    raw = read_toml(path)
-    file = display_name(path)
-    reject_unknown_keys(path, "the file", raw, {"place"})
-    items = table_list(path, raw, "place")
-    places: list[Place] = []
-    zh_owner: dict[str, tuple[int, str]] = {}  # name → (entry number, its en)
-    en_owner: dict[str, tuple[int, str]] = {}
-    for index, item in enumerate(items, 1):
-        where = f"[[place]] entry {index}"
-        if isinstance(item.get("en"), str) and item["en"].strip():
-            where = f"[[place]] entry '{item['en']}'"
-        reject_unknown_keys(path, where, item, set(_KEYS))
-        for key in _REQUIRED:
-            if key not in item:
-                raise DataFileError(f"{file}: {where}: missing key '{key}'")
-        values = {key: check_type(path, where, key, value, _KEYS[key])
-                  for key, value in item.items()}
-        place = Place(**values)
-        if not place.zh:
-            raise DataFileError(f"{file}: {where}: key 'zh' needs at least one Chinese name")
+    """Read and check places.toml; with `setting_ids`, every setting must be one of them.
+    A name may belong to one place only."""
+    file = datafiles.shown(path)
+    places = tuple(Place(**dict(table)) for table in datafiles.load(path, _PlacesFile).place)
+    zh_owner: dict[str, Place] = {}
+    en_owner: dict[str, Place] = {}
+    for place in places:
+        where = f"[[place]] '{place.en}'"
         for name in place.zh:
-            if not _CHINESE.fullmatch(name):
-                raise DataFileError(f"{file}: {where}: key 'zh' has {name!r}, which is not a "
-                                    f"Chinese name of two or more Chinese characters")
-            if zh_owner.setdefault(name, (index, place.en))[0] != index:
-                raise DataFileError(f"{file}: {where}: key 'zh': the Chinese name '{name}' "
-                                    f"is also a name of '{zh_owner[name][1]}'")
+            if zh_owner.setdefault(name, place) is not place:
+                raise fail(file, where, "zh", f"the Chinese name '{name}' is also a name of "
+                                              f"'{zh_owner[name].en}'")
         for key, names in (("en", (place.en,)), ("aka", place.aka)):
             for name in names:
-                if en_owner.setdefault(_key(name), (index, place.en))[0] != index:
-                    raise DataFileError(f"{file}: {where}: key '{key}': the English name "
-                                        f"'{name}' is also a name of "
-                                        f"'{en_owner[_key(name)][1]}'")
+                if en_owner.setdefault(_key(name), place) is not place:
+                    raise fail(file, where, key, f"the English name '{name}' is also a name "
+                                                 f"of '{en_owner[_key(name)].en}'")
         if setting_ids is not None and place.setting not in setting_ids:
-            raise DataFileError(f"{file}: {where}: key 'setting' names unknown setting "
-                                f"'{place.setting}' (settings are in scene.toml)")
-        places.append(place)
-    return Gazetteer(tuple(places))
+            raise fail(file, where, "setting", f"names unknown setting '{place.setting}' "
+                                               f"(settings are in scene.toml)")
+    return Gazetteer(places)

@@ -16,7 +16,8 @@ from agent.chatter import FEELING_OF, without_chatter, without_negations
 from agent.english import DETERMINERS, WORDS
 from agent.glossary import CJK, Glossary, has_cjk
 from agent.occasions import read_occasion
-from agent.reading_en import read_english, with_english_place
+from agent.place_en import with_english_place
+from agent.reading_en import read_english
 from agent.reading_zh import read_chinese
 from agent.vocabulary import Vocabulary
 from agent.wording import estimate_tokens
@@ -84,7 +85,8 @@ def occasion_brief(scene, text: str, vocabulary: Vocabulary) -> Brief:
     zh = has_cjk(text)
     person = scene.kind == "occasion" or bool(scene.person)
     return Brief(subject=scene.subject, noun=noun.word if noun else "",
-                 kind=noun.kind if noun else ("person" if person else "generic"), plural=bool(found and found[0][3]),
+                 kind=noun.kind if noun else ("person" if person else "generic"),
+                 plural=bool(found and found[0][3]),
                  action=" ".join(filter(None, [scene.action, scene.place])),
                  details=tuple(scene.details), setting_in_action=bool(scene.place),
                  language="zh" if zh else "en", place=scene.place,

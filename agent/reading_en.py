@@ -1,15 +1,16 @@
-"""Reading an English idea: keep the user's own words for subject, action, place and details;
-take out the camera, time and look phrases (they become pins the formula writes), what is
-said to the app around the idea ("can u make", "pls"), and what the user excludes ("no
-children": a video model would draw them)."""
+"""Reading an English idea: keep the user's own words for subject, action and details; take
+out the camera, time and look phrases (they become pins the formula writes). What is said to
+the app around the idea ("can u make", "pls") and what the user excludes ("no children": a
+video model would draw them) are taken out before (agent/chatter.py); the user's own place
+is found after (agent/place_en.py)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
-from agent.reading import CLAUSE_SPLIT, DETERMINERS, MAX_IDEA_WORDS, WORDS, Brief, article, \
-    ing_form
+from agent.brief import CLAUSE_SPLIT, MAX_IDEA_WORDS, Brief
+from agent.english import DETERMINERS, WORDS, article, ing_form
 from agent.vocabulary import Noun, Vocabulary, pluralize
 from errors import InputError
 
@@ -48,102 +49,15 @@ _OWNER_PART = re.compile(r"^(her|his|their|its)\s+(?:long\s+|short\s+|curly\s+)?
                          r"dress|skirt|scarf|coat|hands?|fur|tail|ears|wings|mane|smile|"
                          r"feathers|body|head|clothes)\b", re.IGNORECASE)
 
-_PLACE_PP = re.compile(
-    r"\b(in\s+front\s+of|next\s+to|on\s+top\s+of|in|on|at|by|near|under|inside|beside|along|"
-    r"across|over|through|among|atop|around|outside|beneath|underneath|into|onto|above|below|"
-    r"behind|off|toward|towards|past|down|up)\s+((?:[\w'-]+\s+){0,4}?[\w'-]+)"
-    r"(?=\s*(?:$|[,.;!?]|\b(?:in|on|at|by|near|under|with|while|and|as|during|beside|along|"
-    r"across|over|through|among|toward|towards|from|of)\b))", re.IGNORECASE)
-
-
-def with_english_place(brief: Brief, vocabulary: Vocabulary, rules, places) -> Brief:
-    """Find the user's own place in their words — a phrase after in/on/at/over… that names a
-    place ("on a windowsill in Venice", "over a wheat field"), or a place the gazetteer
-    knows — so the formula adds no other place and lights it as that kind of space."""
-    said = " , ".join([brief.subject, brief.action, *brief.details])
-    found: list[str] = []
-    settings: list[str] = []
-    if places is not None:
-        for match in places.find_english(said):
-            found.append(match.place.en)
-            settings.append(match.place.setting)
-    phrases = [m.group(0) for m in _PLACE_PP.finditer(said)
-               if rules is not None and rules.names_place(m.group(2))
-               or any(name.lower().removeprefix("the ") in m.group(2).lower() for name in found)]
-    if not phrases and not found and rules is not None and rules.is_place(brief.subject):
-        phrases = [brief.subject]  # "an empty playground at dusk": the place is the subject
-    if not phrases and not found:
-        return brief
-    place = " ".join(dict.fromkeys(phrases)) or " and ".join(found)
-    pinned = brief.pinned("setting")
-    setting = settings[-1] if settings else (pinned[0] if pinned else "")
-    if not settings and pinned and rules is not None:
-        entry = vocabulary.get("setting", pinned[0])
-        if rules.space_of(place) and rules.space_of(place) != _space(entry.env):
-            setting = ""  # "a windowsill in Venice": not the living room the word suggests
-    return replace(brief, place=place, place_setting=setting, setting_in_action=True,
-                   place_known=bool(settings))
-
-
-def _space(env: str) -> str:
-    return "indoor" if env in ("indoor", "studio") else env
 
 def read_english(text: str, vocabulary: Vocabulary) -> Brief:
     """Keep the user's own words for subject, action and details; take out the camera, time
     and look phrases (they become pins and are written by the formula)."""
     words = text.split()
     truncated = len(words) > MAX_IDEA_WORDS
-    text = " ".join(words[:MAX_IDEA_WORDS])
-    text = _SHOW_ME.sub("", _LEAD.sub("", text))
-    text = _make_to_ing(_adverb_first(text))
-
-    pins: dict[str, tuple[str, ...]] = {}
-    removed = [False] * len(text)
-    kept_terms: list[tuple[str, int, int]] = []
-    look_words = ""
-    for term in vocabulary.find_terms(text):
-        start, end = term.start, term.end
-        slot = term.slot
-        if slot == "angle" and re.match(r"from\s+(?:high\s+)?(?:above|below)$",
-                                        text[start:end], re.IGNORECASE) and \
-                re.match(r"\s+(?:the|a|an|his|her|their|its|\w+'s)\b", text[end:]):
-            continue  # "watching birds from below the window": a place, not an angle
-        if slot == "movement" and (pace := vocabulary.pace_before(text[:start])):
-            pins["pace"] = (pace[0],)
-            start = pace[1]
-        if slot == "look" and text[start:end].lower() in _ADJECTIVE_LOOKS and re.match(
-                r"\s+(?!(?:" + "|".join(_RIGHT_GLUE | _STYLE_NOUNS) + r")\b)[a-z]", text[end:],
-                re.IGNORECASE):
-            continue  # "a red vintage car": an old car, not a vintage-film look
-        generic = slot == "look" and "look" in pins and set(term.ids) & _GENERIC_LOOKS
-        if slot == "look" and not generic:
-            said = _named_before(text, start, end)
-            look = vocabulary.get("look", term.ids[0])
-            if not re.search(re.escape(said.lower()), f"{look.en} {look.adjective}".lower()):
-                look_words = said  # "Studio Ghibli": the user's own name for the style
-        removable = slot in ("shot", "angle", "movement", "lens", "speed", "look")
-        if slot in ("time", "weather"):
-            removable = _adverbial(text, start, end)
-        if not generic:  # "a vintage 1970s film look": vintage, not a generic "film look"
-            pins[slot] = term.ids
-        if removable:
-            glue = _LEFT_GLUE if slot not in ("time", "weather") else _PREPOSITIONS | {"a", "an",
-                                                                                      "the"}
-            start = _extend_left(text, start, glue)
-            end = _extend_right(text, end) if slot not in ("time", "weather") else end
-            removed[start:end] = [True] * (end - start)
-        else:
-            kept_terms.append((slot, start, end))
-
-    nouns = [(start, end) for _, start, end, _ in vocabulary.find_nouns(text)]
-    clauses = _kept_clauses(text, removed, kept_terms, nouns)
-    setting_in_action = any(slot == "setting" and any(a <= s < b for _, a, b in clauses)
-                            for slot, s, _ in kept_terms)
-    texts = [_trim_edges(c) for c, _, _ in clauses]
-    texts = [t for t in texts if t]
-    if not texts:
-        raise InputError("the idea names only camera or scene choices; say what the video "
-                         "should show (e.g. \"a cheetah lying in the grass\")")
+    text = _as_the_vocabulary_reads(" ".join(words[:MAX_IDEA_WORDS]))
+    terms = _take_out_terms(text, vocabulary)
+    texts, setting_in_action = _clauses_left(text, terms, vocabulary)
     main_index = next((i for i, t in enumerate(texts) if vocabulary.find_nouns(t)), 0)
     subject, noun, plural, action = _split_subject(texts[main_index], vocabulary)
     owner_detail = _OWNER_PART.match(texts[main_index]) is not None and not action and \
@@ -151,9 +65,101 @@ def read_english(text: str, vocabulary: Vocabulary) -> Brief:
     details = tuple(t for i, t in enumerate(texts) if i != main_index or owner_detail)
     kind = noun.kind if noun else "generic"
     return Brief(subject=subject, noun=noun.word if noun else "", kind=kind, plural=plural,
-                 action=action, details=details, pins=tuple(sorted(pins.items())),
+                 action=action, details=details, pins=tuple(sorted(terms.pins.items())),
                  setting_in_action=setting_in_action, language="en", truncated=truncated,
-                 look_words=look_words)
+                 look_words=terms.look_words)
+
+
+def _as_the_vocabulary_reads(text: str) -> str:
+    """The idea without its request words ("make a video of", "show me"), with the pace
+    before the move and a "make her hair move" as "her hair moving"."""
+    text = _SHOW_ME.sub("", _LEAD.sub("", text))
+    return _make_to_ing(_adverb_first(text))
+
+
+# Slots whose phrases always leave the user's words (the formula writes them); a time or
+# weather phrase leaves them only when it stands on its own ("at night", not "a snowy forest").
+_CAMERA_AND_LOOK = ("shot", "angle", "movement", "lens", "speed", "look")
+
+
+@dataclass
+class _Terms:
+    """The vocabulary phrases of an idea: the pins they name, the characters taken out
+    with them (camera and look phrases, a time or weather said on its own), the spans of
+    those kept in the user's words, and the user's own name for a style."""
+
+    pins: dict[str, tuple[str, ...]]
+    removed: list[bool]
+    kept: list[tuple[str, int, int]] = field(default_factory=list)  # (slot, start, end)
+    look_words: str = ""
+
+    def take(self, text: str, term, vocabulary: Vocabulary) -> None:
+        """Pin one vocabulary phrase, and take it out of the text when it is removable."""
+        start, end, slot = term.start, term.end, term.slot
+        if slot == "movement" and (pace := vocabulary.pace_before(text[:start])):
+            self.pins["pace"] = (pace[0],)
+            start = pace[1]
+        generic = slot == "look" and "look" in self.pins and set(term.ids) & _GENERIC_LOOKS
+        if slot == "look" and not generic:
+            self._note_look_name(text, term, vocabulary)
+        if not generic:  # "a vintage 1970s film look": vintage, not a generic "film look"
+            self.pins[slot] = term.ids
+        if slot in _CAMERA_AND_LOOK:
+            self._remove(_extend_left(text, start, _LEFT_GLUE), _extend_right(text, end))
+        elif slot in ("time", "weather") and _adverbial(text, start, end):
+            self._remove(_extend_left(text, start, _PREPOSITIONS | {"a", "an", "the"}), end)
+        else:
+            self.kept.append((slot, start, end))
+
+    def _note_look_name(self, text: str, term, vocabulary: Vocabulary) -> None:
+        """"Studio Ghibli": the user's own name for the style, when the look's name lacks it."""
+        said = _named_before(text, term.start, term.end)
+        look = vocabulary.get("look", term.ids[0])
+        if not re.search(re.escape(said.lower()), f"{look.en} {look.adjective}".lower()):
+            self.look_words = said
+
+    def _remove(self, start: int, end: int) -> None:
+        self.removed[start:end] = [True] * (end - start)
+
+
+def _take_out_terms(text: str, vocabulary: Vocabulary) -> _Terms:
+    """The idea's vocabulary phrases, pinned, and taken out where they are removable."""
+    terms = _Terms(pins={}, removed=[False] * len(text))
+    for term in vocabulary.find_terms(text):
+        if not _is_a_choice(text, term):
+            continue
+        terms.take(text, term, vocabulary)
+    return terms
+
+
+def _is_a_choice(text: str, term) -> bool:
+    """Whether a vocabulary phrase names a camera, scene or look choice here, not a place or
+    a thing's own adjective."""
+    start, end = term.start, term.end
+    if term.slot == "angle" and re.match(r"from\s+(?:high\s+)?(?:above|below)$",
+                                         text[start:end], re.IGNORECASE) and \
+            re.match(r"\s+(?:the|a|an|his|her|their|its|\w+'s)\b", text[end:]):
+        return False  # "watching birds from below the window": a place, not an angle
+    if term.slot == "look" and text[start:end].lower() in _ADJECTIVE_LOOKS and re.match(
+            r"\s+(?!(?:" + "|".join(_RIGHT_GLUE | _STYLE_NOUNS) + r")\b)[a-z]", text[end:],
+            re.IGNORECASE):
+        return False  # "a red vintage car": an old car, not a vintage-film look
+    return True
+
+
+def _clauses_left(text: str, terms: _Terms, vocabulary: Vocabulary) -> tuple[list[str], bool]:
+    """The clauses left once the choices are taken out, trimmed, and whether a setting the
+    user named stays inside them (their words already say where). InputError when nothing
+    is left that says what to show."""
+    nouns = [(start, end) for _, start, end, _ in vocabulary.find_nouns(text)]
+    clauses = _kept_clauses(text, terms.removed, terms.kept, nouns)
+    setting_in_action = any(slot == "setting" and any(a <= s < b for _, a, b in clauses)
+                            for slot, s, _ in terms.kept)
+    texts = [t for t in (_trim_edges(c) for c, _, _ in clauses) if t]
+    if not texts:
+        raise InputError("the idea names only camera or scene choices; say what the video "
+                         "should show (e.g. \"a cheetah lying in the grass\")")
+    return texts, setting_in_action
 
 
 _MOVE_THEN_HOW = re.compile(

@@ -5,11 +5,13 @@ details ("身体微微起伏" → "its body gently rising and falling")."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from agent.clause_zh import read_clause
-from agent.glossary import Glossary
+from agent.brief import CLAUSE_SPLIT, MAX_IDEA_WORDS, Brief
+from agent.clause_zh import Clause, read_clause
+from agent.english import article
+from agent.glossary import Glossary, Word
 from agent.phrase_zh import Phrase, noun_phrase, place_preposition
-from agent.reading import CLAUSE_SPLIT, MAX_IDEA_WORDS, Brief, article
 from agent.vocabulary import Noun, Vocabulary, pluralize
 from errors import NotUnderstood
 
@@ -20,137 +22,218 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
     English by role: subject phrase, action, place; body-part clauses become details. With
     a photo, the photo is the subject, so camera and scene words alone are a whole idea.
     NotUnderstood when a word that would name the subject or the place cannot be read."""
-    pins: dict[str, tuple[str, ...]] = {}
-    untranslated: list[str] = []
-    key_unknown: list[str] = []
-    main: list[Phrase] = []
-    action: list[str] = []
-    positions: list[str] = []
-    details: list[str] = []
-    spare_adjectives: list[str] = []
-    avoid: list[str] = []
-    place_settings: list[str] = []
-    place_names: list[str] = []
-    scene_nouns: list = []
-    scene_action: list[str] = []
-    look_words = ""
-    setting_in_action = False
-    clauses = [c for c in CLAUSE_SPLIT.split(text) if c.strip()]
-    total = 0
-    truncated = False
-    read: list = []
-    for clause in clauses:
-        words = glossary.segment(clause)
-        total += len(words)
-        if total > MAX_IDEA_WORDS * 2:
-            truncated = True
-            break
-        read.append(read_clause(words, vocabulary, pins))
-    chosen = _main_clause(read, "movement" in pins)
-    for index, c in enumerate(read):
-        untranslated += c.unknown
-        key_unknown += c.key_unknown if chosen is None or index <= chosen else []
-        avoid += c.avoid
-        place_settings += c.place_settings
-        place_names += c.place_names
-        scene_nouns += c.scene_nouns
-        look_words = look_words or c.look_words
+    reading = _Reading()
+    clauses = reading.read_clauses(text, vocabulary, glossary)
+    chosen = _main_clause(clauses, "movement" in reading.pins)
+    for index, clause in enumerate(clauses):
+        reading.take(clause, index, chosen)
+    unread = reading.check_understood()
+    if not reading.main:
+        scene_only = reading.find_subject(vocabulary, photo, unread)
+        if scene_only is not None:
+            return scene_only
+    return reading.brief(unread)
+
+
+@dataclass
+class _Reading:
+    """What the clauses of a Chinese idea say, gathered by role as they are read: the
+    subject's phrases (`main`), its action and positions, details, and the notes every
+    clause adds (words not understood, exclusions, places, scene words, a style's name)."""
+
+    pins: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    truncated: bool = False
+    untranslated: list[str] = field(default_factory=list)
+    key_unknown: list[str] = field(default_factory=list)
+    main: list[Phrase] = field(default_factory=list)
+    action: list[str] = field(default_factory=list)
+    positions: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+    spare_adjectives: list[str] = field(default_factory=list)  # said before any subject
+    avoid: list[str] = field(default_factory=list)
+    place_settings: list[str] = field(default_factory=list)
+    place_names: list[str] = field(default_factory=list)
+    scene_nouns: list[Word] = field(default_factory=list)
+    scene_action: list[str] = field(default_factory=list)  # verbs of the scene words named
+    look_words: str = ""
+    setting_in_action: bool = False
+
+    def read_clauses(self, text: str, vocabulary: Vocabulary, glossary: Glossary) -> list[Clause]:
+        """Each clause read on its own (the pins they name gathered here), up to twice
+        MAX_IDEA_WORDS words; more is cut and noted."""
+        total = 0
+        read: list[Clause] = []
+        for clause in (c for c in CLAUSE_SPLIT.split(text) if c.strip()):
+            words = glossary.segment(clause)
+            total += len(words)
+            if total > MAX_IDEA_WORDS * 2:
+                self.truncated = True
+                break
+            read.append(read_clause(words, vocabulary, self.pins))
+        return read
+
+    def take(self, c: Clause, index: int, chosen: int | None) -> None:
+        """Gather one clause by its role; `chosen` is the index of the subject's clause."""
+        self._note(c, index, chosen)
+        if self._take_role(c, index, chosen) and c.adjectives:
+            if self.main:
+                self.main[-1].adjectives += c.adjectives
+            else:
+                self.spare_adjectives += c.adjectives
+
+    def _note(self, c: Clause, index: int, chosen: int | None) -> None:
+        """What every clause adds, whatever its role."""
+        self.untranslated += c.unknown
+        self.key_unknown += c.key_unknown if chosen is None or index <= chosen else []
+        self.avoid += c.avoid
+        self.place_settings += c.place_settings
+        self.place_names += c.place_names
+        self.scene_nouns += c.scene_nouns
+        self.look_words = self.look_words or c.look_words
         if c.position_setting:
-            setting_in_action = True
+            self.setting_in_action = True
+
+    def _take_role(self, c: Clause, index: int, chosen: int | None) -> bool:
+        """The clause as the subject's, a place, a detail or an action; False when its words
+        only describe the scene it named (then its adjectives are not the subject's)."""
         if index == chosen:
-            # "推镜头，慢慢靠近一朵玫瑰": a verb before the subject moves the camera
-            verbs = [] if c.verb_first and "movement" in pins else c.verbs
-            main, action, positions = c.phrases, verbs + action, positions + c.positions
-            main[0].adjectives[:0] = spare_adjectives
-            spare_adjectives = []
+            self._take_main(c)
         elif c.phrases and _only_a_place(c.phrases, c.verbs) and (chosen is None or
                                                                    index < chosen):
             # "成都街头的茶馆里，老人在喝茶": a clause that only says where
-            positions.append(f"in {noun_phrase(c.phrases)}")
+            self.positions.append(f"in {noun_phrase(c.phrases)}")
         elif c.phrases and c.verb_first:  # "赏月": admiring the moon
-            details.append(" ".join(filter(None, [*c.verbs, noun_phrase(c.phrases),
-                                                   *c.positions])))
+            self.details.append(" ".join(filter(None, [*c.verbs, noun_phrase(c.phrases),
+                                                        *c.positions])))
         elif c.phrases:
-            details.append(" ".join(filter(None, [noun_phrase(c.phrases), *c.verbs,
-                                                   *c.positions])))
+            self.details.append(" ".join(filter(None, [noun_phrase(c.phrases), *c.verbs,
+                                                        *c.positions])))
         elif c.parts:
             detail = " and ".join("{pos} " + p for p in c.parts)
-            details.append(" ".join(filter(None, [detail, *c.verbs, *c.positions])))
+            self.details.append(" ".join(filter(None, [detail, *c.verbs, *c.positions])))
         elif c.verbs or c.positions:
-            if c.had_terms and not c.positions:
-                scene_action += c.verbs  # "霓虹灯闪烁": they describe the lighting named
-                continue
-            if c.had_terms and not c.verbs and (positions or chosen is not None and
-                                                index > chosen):
-                continue  # "窗外下着小雨": the weather is pinned; not a second place
-            action += c.verbs
-            positions += c.positions
-        if c.adjectives:
-            if main:
-                main[-1].adjectives += c.adjectives
-            else:
-                spare_adjectives += c.adjectives
+            return self._take_action(c, index, chosen)
+        return True
 
-    unread = tuple(dict.fromkeys(untranslated))
-    if key_unknown or (not main and unread):
-        raise NotUnderstood(
-            f"我没看懂“{'、'.join(dict.fromkeys(key_unknown or unread))}”——"
-            f"它是什么，或者在哪里？换个说法告诉我吧。", tuple(dict.fromkeys(key_unknown or unread)))
-    if not main and action and (scene_nouns or positions) and not photo:
-        # "在海边散步": someone does it there (the verb says someone; a made-up subject would
-        # say more than the user did)
-        main = [Phrase(None, spare_adjectives, Noun(word="someone", kind="person",
-                                                    plural="someone", name="someone"))]
-        for word in scene_nouns:  # the place the scene word names stays in the user's words
-            if word.setting and not positions:
-                positions.append(f"{place_preposition(word)} {article(word.en)} {word.en}")
-                place_settings.append(word.setting)
-        setting_in_action = True
-    if not main and scene_nouns:
-        # "没有云的星空", "清晨的阳光洒进卧室": the scene word itself is what to show
-        # "月光下的竹林": the place is what to show, its light only lights it
-        first = next((w for w in scene_nouns if w.setting), scene_nouns[0])
-        main = [Phrase(None, spare_adjectives, _scene_noun(first, vocabulary))]
-        action = action or scene_action
-        setting_in_action = setting_in_action or bool(first.setting)
-        if first.setting:
-            place_settings.append(first.setting)
-    if not main:
-        setting = pins.get("setting", ())
-        subject_noun = vocabulary.get("setting", setting[0]).subject if setting else ""
-        scene_only = bool({"weather", "lighting"} & set(pins))  # "下雪的视频": snow is a picture
-        if not subject_noun and positions and not photo:
-            # "夜市": a place alone is what to show ("a night market")
-            main = [Phrase(None, spare_adjectives, _place_noun(positions[0]))]
-            positions = positions[1:]
-            setting_in_action = True
-        elif not subject_noun and (photo or positions or scene_only) and (
-                pins or details or positions):
-            return Brief(subject="the scene", noun="", kind="generic", plural=False,
-                         action=" ".join(filter(None, [" and ".join(action), *positions])),
-                         details=tuple(details), pins=tuple(sorted(pins.items())),
-                         setting_in_action=bool(positions), language="zh",
-                         untranslated=unread, truncated=truncated,
-                         place=" ".join(positions), place_setting=_last(place_settings),
-                         avoid=tuple(dict.fromkeys(avoid)))
-        elif not subject_noun:
-            raise NotUnderstood("这段视频要拍什么？说说画面里的主角或景色吧（比如：猎豹卧在草地上）。")
+    def _take_main(self, c: Clause) -> None:
+        """The subject's clause: its phrases, verbs and positions (with the adjectives said
+        before it)."""
+        # "推镜头，慢慢靠近一朵玫瑰": a verb before the subject moves the camera
+        verbs = [] if c.verb_first and "movement" in self.pins else c.verbs
+        self.main, self.action = c.phrases, verbs + self.action
+        self.positions = self.positions + c.positions
+        self.main[0].adjectives[:0] = self.spare_adjectives
+        self.spare_adjectives = []
+
+    def _take_action(self, c: Clause, index: int, chosen: int | None) -> bool:
+        """A clause of verbs and positions without a noun: the subject's action, unless it
+        only animates the scene words named (False then)."""
+        if c.had_terms and not c.positions:
+            self.scene_action += c.verbs  # "霓虹灯闪烁": they describe the lighting named
+            return False
+        if c.had_terms and not c.verbs and (self.positions or chosen is not None and
+                                            index > chosen):
+            return False  # "窗外下着小雨": the weather is pinned; not a second place
+        self.action += c.verbs
+        self.positions += c.positions
+        return True
+
+    def check_understood(self) -> tuple[str, ...]:
+        """The words not understood; NotUnderstood when one of them would name the subject
+        or the place, or when nothing else names a subject."""
+        unread = tuple(dict.fromkeys(self.untranslated))
+        if self.key_unknown or (not self.main and unread):
+            words = tuple(dict.fromkeys(self.key_unknown or unread))
+            raise NotUnderstood(f"我没看懂“{'、'.join(words)}”——"
+                                f"它是什么，或者在哪里？换个说法告诉我吧。", words)
+        return unread
+
+    def find_subject(self, vocabulary: Vocabulary, photo: bool,
+                     unread: tuple[str, ...]) -> Brief | None:
+        """A subject when no clause named one: someone doing the action there, the scene
+        word itself, the setting's subject or the place; the Brief of "the scene" when
+        camera and scene words alone are the idea (None otherwise)."""
+        if self.action and (self.scene_nouns or self.positions) and not photo:
+            self._someone_there()
+        elif self.scene_nouns:
+            self._scene_word_as_subject(vocabulary)
         else:
-            main = [Phrase(None, spare_adjectives, vocabulary.nouns[subject_noun])]
-            setting_in_action = True
-    plural = len(main) > 1 or any(p.det is not None and p.det.plural for p in main) or (
-        main[0].noun.plural == main[0].noun.word and main[0].noun.word.endswith("s")
-        and not main[0].noun.name)
-    verbs = " and ".join(action)
-    subject = noun_phrase(main)
-    place = " ".join(positions) or (subject if place_names and main[0].noun.name else "")
-    return Brief(subject=subject, noun=main[0].noun.word, kind=main[0].noun.kind,
-                 plural=plural, action=" ".join(filter(None, [verbs, *positions])),
-                 details=tuple(details), pins=tuple(sorted(pins.items())),
-                 setting_in_action=setting_in_action or bool(place_names), language="zh",
-                 untranslated=unread, truncated=truncated, place=place,
-                 place_setting=_last(place_settings), avoid=tuple(dict.fromkeys(avoid)),
-                 look_words=look_words, place_known=bool(place_names))
+            return self._setting_as_subject(vocabulary, photo, unread)
+        return None
+
+    def _someone_there(self) -> None:
+        """"在海边散步": someone does it there (the verb says someone; a made-up subject would
+        say more than the user did)."""
+        self.main = [Phrase(None, self.spare_adjectives, Noun(word="someone", kind="person",
+                                                              plural="someone",
+                                                              name="someone"))]
+        # the place the scene word names stays in the user's words
+        for word in self.scene_nouns:
+            if word.setting and not self.positions:
+                self.positions.append(f"{place_preposition(word)} {article(word.en)} {word.en}")
+                self.place_settings.append(word.setting)
+        self.setting_in_action = True
+
+    def _scene_word_as_subject(self, vocabulary: Vocabulary) -> None:
+        """"没有云的星空", "清晨的阳光洒进卧室": the scene word itself is what to show;
+        "月光下的竹林": the place is what to show, its light only lights it."""
+        first = next((w for w in self.scene_nouns if w.setting), self.scene_nouns[0])
+        self.main = [Phrase(None, self.spare_adjectives, _scene_noun(first, vocabulary))]
+        self.action = self.action or self.scene_action
+        self.setting_in_action = self.setting_in_action or bool(first.setting)
+        if first.setting:
+            self.place_settings.append(first.setting)
+
+    def _setting_as_subject(self, vocabulary: Vocabulary, photo: bool,
+                            unread: tuple[str, ...]) -> Brief | None:
+        """The subject a pinned setting names, else a place alone ("夜市": a night market);
+        "the scene" when only camera and scene words were said; NotUnderstood when nothing
+        says what to show."""
+        setting = self.pins.get("setting", ())
+        subject_noun = vocabulary.get("setting", setting[0]).subject if setting else ""
+        # "下雪的视频": snow is a picture
+        scene_only = bool({"weather", "lighting"} & set(self.pins))
+        if subject_noun:
+            self.main = [Phrase(None, self.spare_adjectives, vocabulary.nouns[subject_noun])]
+            self.setting_in_action = True
+        elif self.positions and not photo:
+            # "夜市": a place alone is what to show ("a night market")
+            self.main = [Phrase(None, self.spare_adjectives, _place_noun(self.positions[0]))]
+            self.positions = self.positions[1:]
+            self.setting_in_action = True
+        elif (photo or self.positions or scene_only) and (self.pins or self.details
+                                                          or self.positions):
+            return self._scene_brief(unread)
+        else:
+            raise NotUnderstood("这段视频要拍什么？"
+                                "说说画面里的主角或景色吧（比如：猎豹卧在草地上）。")
+        return None
+
+    def _scene_brief(self, unread: tuple[str, ...]) -> Brief:
+        """The Brief of an idea that names no subject, only what to do with the scene."""
+        return Brief(subject="the scene", noun="", kind="generic", plural=False,
+                     action=" ".join(filter(None, [" and ".join(self.action), *self.positions])),
+                     details=tuple(self.details), pins=tuple(sorted(self.pins.items())),
+                     setting_in_action=bool(self.positions), language="zh",
+                     untranslated=unread, truncated=self.truncated,
+                     place=" ".join(self.positions), place_setting=_last(self.place_settings),
+                     avoid=tuple(dict.fromkeys(self.avoid)))
+
+    def brief(self, unread: tuple[str, ...]) -> Brief:
+        """The Brief of the subject found, its action, place and details."""
+        main, head = self.main, self.main[0].noun
+        plural = len(main) > 1 or any(p.det is not None and p.det.plural for p in main) or (
+            head.plural == head.word and head.word.endswith("s") and not head.name)
+        subject = noun_phrase(main)
+        place = " ".join(self.positions) or (subject if self.place_names and head.name else "")
+        return Brief(subject=subject, noun=head.word, kind=head.kind, plural=plural,
+                     action=" ".join(filter(None, [" and ".join(self.action), *self.positions])),
+                     details=tuple(self.details), pins=tuple(sorted(self.pins.items())),
+                     setting_in_action=self.setting_in_action or bool(self.place_names),
+                     language="zh", untranslated=unread, truncated=self.truncated, place=place,
+                     place_setting=_last(self.place_settings),
+                     avoid=tuple(dict.fromkeys(self.avoid)), look_words=self.look_words,
+                     place_known=bool(self.place_names))
 
 
 # Subjects that do things: a clause where one of these acts holds the subject of the video.

@@ -7,10 +7,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ConfigDict, create_model
+
+import datafiles
 from agent.formula import Composition
-from agent.reading import Brief
-from agent.datafile import DataFileError, display_name, read_toml, reject_unknown_keys
+from agent.brief import Brief
 from agent.vocabulary import DATA_DIR, Vocabulary
+from datafiles import AnyText, Schema
 
 LANGUAGES = ("en", "zh")
 _KEYS = ("camera", "scene", "details", "style", "list_and", "list_sep", "quote", "new_idea",
@@ -108,21 +111,24 @@ def label(vocabulary: Vocabulary, slot: str, entry_id: str, language: str,
     return entry.en
 
 
+# One language's phrases: every key of _KEYS, each a text (it may be empty).
+_Phrases = create_model("_Phrases", __base__=Schema, **{key: (AnyText, ...) for key in _KEYS})
+
+
+class _Languages(Schema):
+    en: _Phrases
+    zh: _Phrases
+
+
+class _RepliesFile(Schema):
+    """The [replies.en] and [replies.zh] tables of conversation.toml (the rest of the file
+    is agent.intents' to check)."""
+
+    model_config = ConfigDict(extra="ignore")
+    replies: _Languages
+
+
 def load_replies(path: Path = DATA_DIR / "conversation.toml") -> Replies:
     """The [replies.en] and [replies.zh] tables, checked for every key."""
-    raw = read_toml(path).get("replies")
-    if not isinstance(raw, dict):
-        raise DataFileError(f"{display_name(path)}: needs [replies.en] and [replies.zh]")
-    reject_unknown_keys(path, "[replies]", raw, set(LANGUAGES))
-    phrases = {}
-    for language in LANGUAGES:
-        table = raw.get(language)
-        if not isinstance(table, dict):
-            raise DataFileError(f"{display_name(path)}: needs a [replies.{language}] table")
-        reject_unknown_keys(path, f"[replies.{language}]", table, set(_KEYS))
-        for key in _KEYS:
-            if not isinstance(table.get(key), str):
-                raise DataFileError(f"{display_name(path)}: [replies.{language}]: missing "
-                                    f"text '{key}'")
-        phrases[language] = dict(table)
-    return Replies(phrases)
+    replies = datafiles.load(path, _RepliesFile).replies
+    return Replies({language: dict(getattr(replies, language)) for language in LANGUAGES})

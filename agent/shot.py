@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 
@@ -39,3 +39,19 @@ class ShotSpec:
     def with_changes(self, **changes) -> "ShotSpec":
         """A copy with some fields changed (the spec itself is immutable)."""
         return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """The spec as JSON-safe data: the one way a ShotSpec is saved (the job queue, the
+        chat's state and a creation's record all keep this)."""
+        data = asdict(self)
+        data["source_image"] = str(self.source_image) if self.source_image else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ShotSpec":
+        """A spec saved by `to_dict`; keys a newer or older release wrote are ignored."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if values.get("source_image"):
+            values["source_image"] = Path(values["source_image"])
+        return cls(**values)

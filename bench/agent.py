@@ -3,7 +3,8 @@
 bench/agent_ideas.toml holds ideas as new users type them (English and Chinese) and, for
 each, what a faithful English prompt must contain and must not contain, or `ask = true`
 when the only honest answer is a question back to the user. Every idea is rewritten with
-each seed; a case passes when it passes on every seed. `score` is the whole rule.
+each seed; a case passes when it passes on every seed. `score` (bench/agent_cases.py) is
+the whole rule.
 
 The set was written as an examiner would, from what users type, not from what the
 rewriter does: bench/README.md ("Agent fidelity") says how a case is scored.
@@ -13,218 +14,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from files import read_toml
+from bench.agent_cases import CLASSES, IDEAS_FILE, LANGS, Case, load_cases, score
+from errors import DataFileError
 
-IDEAS_FILE = Path(__file__).with_name("agent_ideas.toml")
-LANGS = ("en", "zh")
-CLASSES = ("zh-compound", "place", "landmark", "count", "colour", "action", "action-energy",
-           "subject-kind", "relation", "camera", "time-light", "weather", "style", "occasion",
-           "feeling", "negation", "unknown", "long", "refine-free")
-_KEYS = {"idea", "lang", "classes", "must", "must_not", "ask"}
 # Targets: the pass rates for exit 0, and the timings (seconds).
 OVERALL_TARGET = 0.95
 LANG_TARGET = 0.90
 FIRST_USE_TARGET_S = 2.0
 WARM_TARGET_S = 0.050
 PROMPT_SHOWN = 300
-
-# Chinese text in a prompt: CJK ideographs (and their extensions and compatibility forms),
-# CJK symbols and punctuation, full-width forms. Every prompt must be English.
-_CHINESE = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff"
-                      "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
-_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2019": "'", "\u2018": "'"})
-
-
-class AgentSetError(ValueError):
-    """The ideas file is malformed; the message names the entry."""
-
-
-@dataclass(frozen=True)
-class Case:
-    """One idea and what a faithful prompt for it must and must not hold."""
-
-    number: int  # 1-based position in the file, for messages
-    idea: str
-    lang: str
-    classes: tuple[str, ...]
-    must: tuple[tuple[str, ...], ...] = ()
-    must_not: tuple[str, ...] = ()
-    ask: bool = False
-
-
-# ------------------------------------------------------------------------------ the set
-
-def _entry_name(shown: str, number: int, entry: object) -> str:
-    idea = entry.get("idea") if isinstance(entry, dict) else None
-    label = f" ({idea[:40]!r})" if isinstance(idea, str) and idea else ""
-    return f"{shown} [[idea]] #{number}{label}"
-
-
-def _strings(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _check_words(words: list[str], where: str, *, english: bool) -> None:
-    for word in words:
-        if not word.strip():
-            raise AgentSetError(f"{where}: an empty word")
-        if word != word.strip():
-            raise AgentSetError(f"{where}: {word!r} has spaces around it")
-        if english and _CHINESE.search(word):
-            raise AgentSetError(f"{where}: {word!r} is not English (prompts are English)")
-
-
-def _case(entry: object, number: int, shown: str) -> Case:
-    name = _entry_name(shown, number, entry)
-    if not isinstance(entry, dict):
-        raise AgentSetError(f"{name}: not a table")
-    unknown = set(entry) - _KEYS
-    if unknown:
-        raise AgentSetError(f"{name}: unknown keys {sorted(unknown)} (allowed: {sorted(_KEYS)})")
-    idea = entry.get("idea")
-    if not isinstance(idea, str) or not idea.strip():
-        raise AgentSetError(f"{name}: 'idea' must be a non-empty string")
-    lang = entry.get("lang")
-    if lang not in LANGS:
-        raise AgentSetError(f"{name}: 'lang' must be one of {LANGS}, got {lang!r}")
-    if (lang == "zh") != bool(_CHINESE.search(idea)):
-        raise AgentSetError(f"{name}: lang is {lang!r} but the idea "
-                            f"{'has no' if lang == 'zh' else 'has'} Chinese in it")
-    classes = entry.get("classes")
-    if not _strings(classes) or not classes:
-        raise AgentSetError(f"{name}: 'classes' must be a non-empty list of strings")
-    bad = [c for c in classes if c not in CLASSES]
-    if bad:
-        raise AgentSetError(f"{name}: unknown classes {bad} (known: {', '.join(CLASSES)})")
-    if len(set(classes)) != len(classes):
-        raise AgentSetError(f"{name}: a class is listed twice")
-    ask = entry.get("ask", False)
-    if not isinstance(ask, bool):
-        raise AgentSetError(f"{name}: 'ask' must be true or false")
-    must = entry.get("must", [])
-    must_not = entry.get("must_not", [])
-    if not isinstance(must, list) or not all(_strings(g) for g in must):
-        raise AgentSetError(f"{name}: 'must' must be a list of lists of strings")
-    if not _strings(must_not):
-        raise AgentSetError(f"{name}: 'must_not' must be a list of strings")
-    if ask:
-        if must or must_not:
-            raise AgentSetError(f"{name}: an 'ask' case has no 'must' or 'must_not'")
-        if "unknown" not in classes:
-            raise AgentSetError(f"{name}: an 'ask' case has the class 'unknown'")
-    else:
-        if not must:
-            raise AgentSetError(f"{name}: 'must' is empty (give what the prompt must hold, "
-                                f"or ask = true)")
-        if "unknown" in classes:
-            raise AgentSetError(f"{name}: class 'unknown' is for 'ask = true' cases")
-    for i, group in enumerate(must, 1):
-        if not group:
-            raise AgentSetError(f"{name}: must group {i} is empty")
-        _check_words(group, f"{name}: must group {i}", english=True)
-        # A group every alternative of which holds a forbidden word can never pass.
-        if all(_forbidden(alt, must_not) for alt in group):
-            raise AgentSetError(f"{name}: must group {i} {group} cannot pass: every "
-                                f"alternative holds a must_not word")
-    _check_words(must_not, f"{name}: must_not", english=False)
-    return Case(number=number, idea=idea, lang=lang, classes=tuple(classes),
-                must=tuple(tuple(g) for g in must), must_not=tuple(must_not), ask=ask)
-
-
-def load_cases(path: Path | str = IDEAS_FILE) -> list[Case]:
-    """The cases of the ideas file, checked; AgentSetError names the bad entry."""
-    path = Path(path)
-    shown = path.name
-    data = read_toml(path, AgentSetError, shown=shown)
-    unknown = set(data) - {"idea"}
-    if unknown:
-        raise AgentSetError(f"{shown}: unknown top-level keys {sorted(unknown)} "
-                            f"(only [[idea]] entries)")
-    entries = data.get("idea", [])
-    if not isinstance(entries, list) or not entries:
-        raise AgentSetError(f"{shown}: no [[idea]] entries")
-    cases, seen = [], {}
-    for number, entry in enumerate(entries, 1):
-        case = _case(entry, number, shown)
-        key = case.idea.strip().casefold()
-        if key in seen:
-            raise AgentSetError(f"{_entry_name(shown, number, entry)}: the same idea as "
-                                f"#{seen[key]}")
-        seen[key] = number
-        cases.append(case)
-    return cases
-
-
-# ------------------------------------------------------------------------------ scoring
-
-def _normal(text: str) -> str:
-    return text.translate(_HYPHENS).casefold()
-
-
-def _must_pattern(alternative: str) -> re.Pattern:
-    # At the start of a word: "puddle" matches "puddles", "sleep" not "asleep". An
-    # alternative ending in a digit ends a word too: "2" does not match "24fps" or "2D".
-    tail = "(?![0-9a-z])" if alternative[-1:].isdigit() else ""
-    return re.compile(r"(?<![0-9a-z])" + re.escape(_normal(alternative)) + tail)
-
-
-def _not_pattern(word: str) -> re.Pattern:
-    return re.compile(r"(?<![0-9a-z])" + re.escape(_normal(word)) + r"(?![0-9a-z])")
-
-
-def has(prompt: str, alternative: str) -> bool:
-    """Whether a must alternative appears in the prompt, at the start of a word."""
-    return bool(_must_pattern(alternative).search(_normal(prompt)))
-
-
-def has_word(prompt: str, word: str) -> bool:
-    """Whether a must_not word or phrase appears in the prompt as whole words."""
-    return bool(_not_pattern(word).search(_normal(prompt)))
-
-
-def _forbidden(alternative: str, must_not: list[str]) -> bool:
-    return any(has_word(alternative, word) for word in must_not)
-
-
-def score(case: Case, outcome: str | BaseException) -> list[str]:
-    """Why the case fails on one rewrite, empty when it passes.
-
-    `outcome` is the prompt, or the exception the rewriter raised: an `errors.InputError`
-    means it asked the user instead of writing a prompt (right for `ask` cases only).
-    """
-    from errors import InputError
-
-    if isinstance(outcome, BaseException):
-        asked = isinstance(outcome, InputError)
-        if case.ask:
-            return [] if asked else [f"crashed instead of asking: "
-                                     f"{type(outcome).__name__}: {outcome}"]
-        if asked:
-            return [f"asked instead of writing a prompt: {outcome}"]
-        return [f"crashed: {type(outcome).__name__}: {outcome}"]
-    prompt = outcome
-    if case.ask:
-        return ["wrote a prompt instead of asking the user"]
-    reasons = []
-    if not prompt.strip():
-        reasons.append("the prompt is empty")
-    for group in case.must:
-        if not any(has(prompt, alt) for alt in group):
-            reasons.append("missing: " + " | ".join(group))
-    unwanted = [word for word in case.must_not if has_word(prompt, word)]
-    if unwanted:
-        reasons.append("should not be there: " + ", ".join(unwanted))
-    chinese = "".join(dict.fromkeys(_CHINESE.findall(prompt)))
-    if chinese:
-        reasons.append(f"Chinese in the prompt: {chinese[:20]}")
-    return reasons
 
 
 # ------------------------------------------------------------------------------ the run
@@ -416,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         every = load_cases(args.ideas)
-    except AgentSetError as exc:
+    except DataFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     cases = [c for c in every if (args.only is None or args.only in c.classes)

@@ -10,9 +10,10 @@ sends an idea to `/chat`, presses Generate (`/generate`, one denoising step) and
 the render (`/follow`), noting every place in line it is shown. An API client submits
 with a key made by `python app.py keys create` and polls `/async-result/{id}`.
 
-bench/load_checks.py names whatever went wrong: a job lost, run twice or failed without a
-reason, a place in line that was wrong, memory above its ceiling. tests/test_load.py runs
-the same load and asserts it finds nothing.
+The run's records are in bench/load_report.py; bench/load_checks.py names whatever went
+wrong: a job lost, run twice or failed without a reason, a place in line that was wrong,
+memory above its ceiling. tests/test_load.py runs the same load and asserts it finds
+nothing.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from bench.load_checks import check
+from bench.load_report import LoadPlan, LoadReport, Sighting, Task
 from bench.timing import Measurement
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,76 +40,8 @@ PREFIX = "/api/paas/v4"
 IDEAS = ("a cat on a roof at dusk", "猎豹卧在草地上", "a lighthouse in a storm",
          "waves on a beach at sunset", "a paper boat on a rainy street", "雪山下的小木屋",
          "a fox running through snow", "a hot air balloon over fields")
-# How much the server's resident memory may grow over the baseline during the load
-# (measured 170–210 MiB; 300–450 MiB before allocator.py trimmed glibc's arenas).
-RSS_CEILING_MIB = 320
 POLL_S = 0.3
 REFUSED_MODEL = "cogvideox-2b"  # a real model id that a tiny-engine server lacks
-
-
-@dataclass(frozen=True)
-class LoadPlan:
-    """How much load, and how long a client may wait for its video."""
-
-    sessions: int = 20
-    api_clients: int = 3
-    tasks_per_client: int = 2
-    steps: int = 1  # the browser's Advanced → steps
-    refused_task: bool = True  # one more API request, for a model this server lacks
-    client_timeout_s: float = 300.0
-    rss_ceiling_mib: int = RSS_CEILING_MIB
-
-
-@dataclass(frozen=True)
-class Sighting:
-    """One progress update a client was shown."""
-
-    at: float  # time.time() on arrival
-    stage: str
-    position: int | None  # n of "#n in line" (API: queue_position), None otherwise
-
-
-@dataclass
-class Task:
-    """One render a client asked for, as the client saw it."""
-
-    client: str  # "session-3", "api-1"
-    idea: str
-    model: str = "cogvideox-3"  # API tasks: the platform's name for "the server's engine"
-    submitted_at: float = 0.0
-    answered_at: float = 0.0  # when the client had its video or the failure
-    job_id: str | None = None  # API clients know it; sessions are matched by idea
-    outcome: str = ""  # "done", "failed: <reason>", "refused: <reason>" (a 4xx at
-    # submission), or "" when it never ended
-    video_bytes: int = 0  # the finished video, downloaded by the client
-    sightings: list[Sighting] = field(default_factory=list)
-    error: str | None = None  # the client itself broke (an exception): never expected
-
-
-@dataclass
-class LoadReport:
-    """What the clients saw and what the server's database holds afterwards."""
-
-    plan: LoadPlan
-    tasks: list[Task]
-    jobs: list[dict]
-    creations: list[dict]
-    integrity: str
-    rss_kib: list[tuple[float, int]]  # (time, VmRSS) of the server process
-    cold_kib: int  # just after start-up
-    baseline_kib: int  # the most the server used while it rendered the warm-up video
-    load_started: float
-    load_ended: float
-    data_dir: Path
-
-    @property
-    def load_tasks(self) -> list[Task]:
-        return [t for t in self.tasks if t.client != "warm-up"]
-
-    @property
-    def peak_kib(self) -> int:
-        return max((kib for at, kib in self.rss_kib if at >= self.load_started),
-                   default=self.baseline_kib)
 
 
 # --- the server --------------------------------------------------------------------------
@@ -401,8 +335,6 @@ def figures(report: LoadReport) -> list[Measurement]:
 
 def run(repeats: int = 1) -> list[Measurement]:
     """The load runs once (a run takes minutes); `repeats` is not used."""
-    from bench.load_checks import check
-
     cache = Path(os.environ.get("CLIPWRIGHT_CACHE_DIR") or
                  Path.home() / ".cache" / "clipwright").expanduser()
     with tempfile.TemporaryDirectory(prefix="clipwright-load-") as work:
