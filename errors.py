@@ -25,3 +25,14 @@ class EngineUnavailable(RuntimeError):
 
 class GenerationCancelled(Exception):
     """Raised from an `on_step` callback to stop a generation; nothing is written."""
+
+
+class DataFileError(ValueError):
+    """A data file (TOML or JSON) is missing or malformed. One line names the file, the
+    entry and the field, so whoever edits the file sees exactly what to fix:
+    `styles/presets.toml: [[style]] 'oil': field 'guidance': must be a number, got 'x'`."""
+
+    def __init__(self, problem: str, *, file: str = "", entry: str = "", field: str = ""):
+        self.problem, self.file, self.entry, self.field = problem, file, entry, field
+        line = ": ".join(filter(None, (file, entry, field and f"field '{field}'", problem)))
+        super().__init__(line.replace("\r", "\\r").replace("\n", "\\n"))  # one line

@@ -51,31 +51,3 @@ def out_of_space(exc: BaseException | None) -> bool:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
-
-
-def read_toml(path: Path | str, error: type[Exception] = ValueError, *,
-              shown: str | None = None) -> dict:
-    """A data file's tables. A missing, unreadable or malformed file raises `error` with one
-    line naming the file (as `shown`, or as found in the project), so every loader reports
-    a broken data file the same way."""
-    import tomllib
-
-    path = Path(path)
-    shown = shown or _shown(path)
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise error(f"{shown}: file is missing") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"{shown}: cannot be read: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{shown}: not valid TOML: {exc}") from exc
-
-
-def _shown(path: Path) -> str:
-    """The path as someone editing the project would look for it (agent/data/x.toml)."""
-    try:
-        return path.resolve().relative_to(Path(__file__).resolve().parent).as_posix()
-    except ValueError:
-        return path.name

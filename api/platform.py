@@ -6,17 +6,18 @@ Errors name the file and the key, so a non-programmer editing the file sees what
 from __future__ import annotations
 
 import re
-from files import read_toml
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, model_validator
+
+import datafiles
+from datafiles import AnyText, Invalid, Number, Schema, Texts, Whole, between
 
 PLATFORM_FILE = Path(__file__).with_name("platform.toml")
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
-
-
-class PlatformFileError(ValueError):
-    """platform.toml is malformed; the message names the key."""
 
 
 @dataclass(frozen=True)
@@ -44,65 +45,65 @@ class PlatformRules:
     limits: Limits
 
 
-def _need(data: dict, key: str, kind, where: str):
-    if key not in data:
-        raise PlatformFileError(f"{PLATFORM_FILE.name}: {where}'{key}' is missing")
-    value = data[key]
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise PlatformFileError(f"{PLATFORM_FILE.name}: {where}'{key}' must be "
-                                f"{getattr(kind, '__name__', kind)}, got {value!r}")
-    return value
+def _size(size: str) -> str:
+    if not _SIZE.match(size):
+        raise ValueError("must read WIDTHxHEIGHT")
+    return size
 
 
-def _positive_ints(table: dict, name: str) -> None:
-    for key, value in table.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise PlatformFileError(f"{PLATFORM_FILE.name}: [{name}] '{key}' must be a "
-                                    f"positive whole number, got {value!r}")
+def _frame_rate(asked: str) -> str:
+    if not asked.isdigit():
+        raise ValueError("must be a number")
+    return asked
 
 
-def parse_rules(data: dict) -> PlatformRules:
-    """Check a parsed platform.toml and build the rules."""
-    sizes = _need(data, "sizes", dict, "")
-    _positive_ints(sizes, "sizes")
-    for size in sizes:
-        if not _SIZE.match(size):
-            raise PlatformFileError(f"{PLATFORM_FILE.name}: [sizes] '{size}' must read "
-                                    f"WIDTHxHEIGHT")
-    fps = _need(data, "fps", dict, "")
-    _positive_ints(fps, "fps")
-    for asked in fps:
-        if not asked.isdigit():
-            raise PlatformFileError(f"{PLATFORM_FILE.name}: [fps] key '{asked}' must be a number")
-    limits = _need(data, "limits", dict, "")
-    rules = PlatformRules(
-        model_aliases=frozenset(_need(data, "model_aliases", list, "")),
-        ignored_fields=frozenset(_need(data, "ignored_fields", list, "")),
-        photo_only_idea=_need(data, "photo_only_idea", str, ""),
-        max_prompt_chars=_need(data, "max_prompt_chars", int, ""),
-        qualities=tuple(_need(data, "qualities", list, "")),
-        min_duration_s=_need(data, "min_duration_s", float, ""),
-        max_duration_s=_need(data, "max_duration_s", float, ""),
-        sizes=dict(sizes),
-        fps={int(k): v for k, v in fps.items()},
-        limits=Limits(
-            max_body_bytes=_need(limits, "max_body_bytes", int, "[limits] "),
-            max_image_bytes=_need(limits, "max_image_bytes", int, "[limits] "),
-            image_fetch_timeout_s=_need(limits, "image_fetch_timeout_s", float, "[limits] "),
-            image_fetch_max_redirects=_need(limits, "image_fetch_max_redirects", int, "[limits] "),
-            requests_per_minute=_need(limits, "requests_per_minute", int, "[limits] ")))
-    known = {"model_aliases", "ignored_fields", "photo_only_idea", "max_prompt_chars", "qualities",
-             "min_duration_s", "max_duration_s", "sizes", "fps", "limits"}
-    if unknown := set(data) - known:
-        raise PlatformFileError(f"{PLATFORM_FILE.name}: unknown key(s) {sorted(unknown)}")
-    if not 0 < rules.min_duration_s <= rules.max_duration_s:
-        raise PlatformFileError(f"{PLATFORM_FILE.name}: need 0 < min_duration_s <= max_duration_s")
-    return rules
+_Positive = between(1, whole=True)
+
+
+class _LimitsTable(Schema):
+    max_body_bytes: Whole
+    max_image_bytes: Whole
+    image_fetch_timeout_s: Number
+    image_fetch_max_redirects: Whole
+    requests_per_minute: Whole
+
+
+class _PlatformFile(Schema):
+    """platform.toml."""
+
+    model_aliases: Texts
+    ignored_fields: Texts
+    photo_only_idea: AnyText
+    max_prompt_chars: Whole
+    qualities: Texts
+    min_duration_s: Number
+    max_duration_s: Number
+    sizes: dict[Annotated[str, AfterValidator(_size)], _Positive]  # "WxH" → upscale factor
+    fps: dict[Annotated[str, AfterValidator(_frame_rate)], _Positive]  # asked → finished
+    limits: _LimitsTable
+
+    @model_validator(mode="after")
+    def _durations_in_order(self):
+        if not 0 < self.min_duration_s <= self.max_duration_s:
+            raise Invalid("need 0 < min_duration_s <= max_duration_s", "min_duration_s")
+        return self
 
 
 @cache
 def load_rules(path: Path = PLATFORM_FILE) -> PlatformRules:
-    """The rules from platform.toml (read once per process)."""
-    return parse_rules(read_toml(path, PlatformFileError))
+    """The rules from platform.toml (read once per process); DataFileError names the key
+    at fault."""
+    rules = datafiles.load(path, _PlatformFile)
+    limits = rules.limits
+    return PlatformRules(
+        model_aliases=frozenset(rules.model_aliases),
+        ignored_fields=frozenset(rules.ignored_fields),
+        photo_only_idea=rules.photo_only_idea, max_prompt_chars=rules.max_prompt_chars,
+        qualities=rules.qualities, min_duration_s=float(rules.min_duration_s),
+        max_duration_s=float(rules.max_duration_s), sizes=dict(rules.sizes),
+        fps={int(k): v for k, v in rules.fps.items()},
+        limits=Limits(max_body_bytes=limits.max_body_bytes,
+                      max_image_bytes=limits.max_image_bytes,
+                      image_fetch_timeout_s=float(limits.image_fetch_timeout_s),
+                      image_fetch_max_redirects=limits.image_fetch_max_redirects,
+                      requests_per_minute=limits.requests_per_minute))

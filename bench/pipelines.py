@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from files import read_toml
-from video.engines.speed import SpeedOptions, preset_options
+import datafiles
+from datafiles import Flag, Schema, Text, fail, one_of
+from errors import InputError
+from video.engines.speed import OptionsTable, SpeedOptions, preset_options
 
 SPEC_FILE = Path(__file__).with_name("gpu_models.toml")
 _DTYPES = ("float16", "bfloat16", "float32")
@@ -21,10 +24,6 @@ _SCHEDULERS = ("CogVideoXDDIMScheduler", "CogVideoXDPMScheduler")
 # A few words for the tokenizer; ids only need to stay inside the encoder's vocabulary.
 _WORDS = ("a the of in on with and slow close up wide shot camera dolly pan light sunset "
           "grass cheetah lying gently rising falling river city night golden cinematic").split()
-
-
-class SpecError(ValueError):
-    """gpu_models.toml is malformed; the message names the entry and the key."""
 
 
 @dataclass(frozen=True)
@@ -51,45 +50,50 @@ class Variant:
     preset: str | None = None  # adapted to the machine, as the engine adapts presets
 
 
+class _Model(Schema):
+    dtype: one_of(*_DTYPES)
+    text_encoder: Text  # a [text_encoder.NAME] of the file
+    scheduler: one_of(*_SCHEDULERS)
+    use_dynamic_cfg: Flag
+    transformer: dict[str, Any]
+    vae: dict[str, Any]
+    scheduler_config: dict[str, Any]
+    registry_id: Text | None = None
+
+
+class _Variant(OptionsTable):
+    preset: Text | None = None  # a preset of video/engines/speed_presets.toml instead
+
+
+class _SpecFile(Schema):
+    text_encoder: dict[str, dict[str, Any]] = {}
+    model: dict[str, _Model] = {}
+    variant: dict[str, _Variant] = {}
+
+
 def load_specs(path: Path = SPEC_FILE) -> tuple[dict[str, PipelineSpec], dict[str, Variant]]:
-    """The pipelines and variants of the spec file, checked; SpecError names the bad entry."""
-    data = read_toml(path, SpecError, shown=path.name)
-    encoders = data.get("text_encoder", {})
+    """The pipelines and variants of the spec file, checked; DataFileError names the bad
+    entry and key."""
+    data, file = datafiles.load(path, _SpecFile), datafiles.shown(path)
     pipelines = {}
-    required = {"dtype", "text_encoder", "scheduler", "use_dynamic_cfg", "transformer", "vae",
-                "scheduler_config"}
-    for name, entry in data.get("model", {}).items():
-        missing = required - set(entry)
-        unknown = set(entry) - required - {"registry_id"}
-        if missing or unknown:
-            raise SpecError(f"{path.name} [model.{name}]: missing {sorted(missing)}, "
-                            f"unknown {sorted(unknown)}")
-        if entry["dtype"] not in _DTYPES:
-            raise SpecError(f"{path.name} [model.{name}]: dtype must be one of {_DTYPES}")
-        if entry["scheduler"] not in _SCHEDULERS:
-            raise SpecError(f"{path.name} [model.{name}]: scheduler must be one of {_SCHEDULERS}")
-        if entry["text_encoder"] not in encoders:
-            raise SpecError(f"{path.name} [model.{name}]: no [text_encoder.{entry['text_encoder']}]")
+    for name, entry in data.model.items():
+        if entry.text_encoder not in data.text_encoder:
+            raise fail(file, f"[model] '{name}'", "text_encoder",
+                       f"no [text_encoder.{entry.text_encoder}]")
         pipelines[name] = PipelineSpec(
-            name=name, dtype=entry["dtype"], text_encoder=encoders[entry["text_encoder"]],
-            transformer=entry["transformer"], vae=entry["vae"], scheduler=entry["scheduler"],
-            scheduler_config=entry["scheduler_config"], use_dynamic_cfg=entry["use_dynamic_cfg"],
-            registry_id=entry.get("registry_id"))
+            name=name, dtype=entry.dtype, text_encoder=data.text_encoder[entry.text_encoder],
+            transformer=entry.transformer, vae=entry.vae, scheduler=entry.scheduler,
+            scheduler_config=entry.scheduler_config, use_dynamic_cfg=entry.use_dynamic_cfg,
+            registry_id=entry.registry_id)
     variants = {}
-    for name, entry in data.get("variant", {}).items():
+    for name, entry in data.variant.items():
         try:
-            if "preset" in entry:
-                options = preset_options(entry["preset"])
-            else:
-                values = dict(entry)
-                if "cache_timesteps" in values:
-                    values["cache_timesteps"] = tuple(values["cache_timesteps"])
-                options = SpeedOptions(**values)
-        except (ValueError, TypeError) as exc:
-            raise SpecError(f"{path.name} [variant.{name}]: {exc}") from exc
-        variants[name] = Variant(name, options, entry.get("preset"))
+            options = preset_options(entry.preset) if entry.preset else entry.options()
+        except InputError as exc:  # an unknown preset
+            raise fail(file, f"[variant] '{name}'", "preset", str(exc)) from exc
+        variants[name] = Variant(name, options, entry.preset)
     if "baseline" not in variants or variants["baseline"].options != SpeedOptions():
-        raise SpecError(f"{path.name}: [variant.baseline] must exist and set nothing")
+        raise fail(file, "[variant] 'baseline'", "", "must exist and set nothing")
     return pipelines, variants
 
 

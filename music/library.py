@@ -8,12 +8,15 @@ to be edited by hand; a mistake in them is reported with the file, the entry and
 
 from __future__ import annotations
 
-from files import read_toml
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from pydantic import model_validator
+
+import datafiles
+from datafiles import Invalid, Schema, Text, Texts, between, fail, some
 from errors import InputError
 
 MUSIC_DIR = Path(__file__).resolve().parent
@@ -22,8 +25,6 @@ CATALOGUE = LIBRARY_DIR / "tracks.toml"
 MOODS_FILE = MUSIC_DIR / "moods.toml"
 
 
-class CatalogueError(ValueError):
-    """A data file of the music library is malformed; the message names file, entry, key."""
 
 
 @dataclass(frozen=True)
@@ -67,63 +68,63 @@ class Track:
         return self.title_zh if language == "zh" else self.title_en
 
 
-class _Entry:
-    """Typed reads from one TOML table, with errors that say where."""
-
-    def __init__(self, source: Path, label: str, table: Mapping[str, Any]):
-        self.source, self.label, self.table = source, label, table
-
-    def fail(self, key: str, problem: str) -> CatalogueError:
-        return CatalogueError(f"{self.source.name}: {self.label}: key '{key}' {problem}")
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
-        if key not in self.table:
-            if default is ...:
-                raise self.fail(key, "is missing")
-            return default
-        value = self.table[key]
-        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in
-                                            (kind if isinstance(kind, tuple) else (kind,))):
-            names = "/".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-            raise self.fail(key, f"must be {names}; got {value!r}")
-        return value
-
-    def text(self, key: str, default: Any = ...) -> str:
-        value = self.get(key, str, default)
-        if not str(value).strip():
-            raise self.fail(key, "is empty")
-        return value
-
-    def number(self, key: str, low: float, high: float) -> float:
-        value = float(self.get(key, (int, float)))
-        if not low <= value <= high:
-            raise self.fail(key, f"must be between {low:g} and {high:g}; got {value:g}")
-        return value
-
-    def words(self, key: str, default: Any = ...) -> tuple[str, ...]:
-        value = self.get(key, list, default)
-        if not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.fail(key, "must be a list of non-empty strings")
-        return tuple(value)
+class _MoodTable(Schema):
+    id: Text
+    name_en: Text
+    name_zh: Text
+    description: Text
+    keywords_zh: Texts = ()
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    return read_toml(path, CatalogueError)
+class _MoodsFile(Schema):
+    mood: some(_MoodTable)
+
+
+class _TrackTable(Schema):
+    id: Text
+    title_en: Text
+    title_zh: Text
+    moods: Texts
+    bpm: between(30, 240)
+    meter: between(2, 7)
+    key: Text
+    energy: between(0, 1)
+    duration_s: between(1, 600)
+    loop_start_s: between(0, 600)
+    loop_end_s: between(0, 600)
+    license: Text
+    description: Text
+    file: Text
+    recipe: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _fits_together(self):
+        """The loop lies inside the track, whose length is its bars at its tempo."""
+        if self.loop_start_s > self.duration_s:
+            raise Invalid(f"must be from 0 to {self.duration_s:g}", "loop_start_s")
+        if not self.loop_start_s <= self.loop_end_s <= self.duration_s:
+            raise Invalid(f"must be from {self.loop_start_s:g} to {self.duration_s:g}",
+                          "loop_end_s")
+        if "bars" in self.recipe:
+            expected = self.recipe["bars"] * int(self.meter) * 60.0 / self.bpm
+            if abs(expected - self.duration_s) > 0.001:
+                raise Invalid(f"must be bars × meter × 60 / bpm = {expected:.6f}", "duration_s")
+        return self
+
+
+class _TracksFile(Schema):
+    track: some(_TrackTable)
 
 
 def load_moods(path: Path = MOODS_FILE) -> dict[str, Mood]:
-    """The mood vocabulary, in file order."""
+    """The mood vocabulary, in file order; DataFileError names the file, mood and key."""
     moods: dict[str, Mood] = {}
-    for index, table in enumerate(_read_toml(path).get("mood", [])):
-        entry = _Entry(path, f"mood #{index + 1}", table)
-        mood_id = entry.text("id")
-        entry.label = f"mood '{mood_id}'"
-        if mood_id in moods:
-            raise entry.fail("id", "repeats an earlier mood")
-        moods[mood_id] = Mood(mood_id, entry.text("name_en"), entry.text("name_zh"),
-                              entry.text("description"), entry.words("keywords_zh", []))
-    if not moods:
-        raise CatalogueError(f"{path.name}: no [[mood]] entries")
+    for mood in datafiles.load(path, _MoodsFile).mood:
+        if mood.id in moods:
+            raise fail(datafiles.shown(path), f"[[mood]] '{mood.id}'", "id",
+                       "is used by an earlier mood too")
+        moods[mood.id] = Mood(mood.id, mood.name_en, mood.name_zh, mood.description,
+                              mood.keywords_zh)
     return moods
 
 
@@ -132,35 +133,21 @@ def load_tracks(path: Path = CATALOGUE, moods: Mapping[str, Mood] | None = None)
     the track, and a length that matches bars × beats at the tempo."""
     moods = moods if moods is not None else load_moods()
     tracks: list[Track] = []
-    for index, table in enumerate(_read_toml(path).get("track", [])):
-        entry = _Entry(path, f"track #{index + 1}", table)
-        track_id = entry.text("id")
-        entry.label = f"track '{track_id}'"
-        if any(t.id == track_id for t in tracks):
-            raise entry.fail("id", "repeats an earlier track")
-        track_moods = entry.words("moods")
-        for mood in track_moods:
-            if mood not in moods:
-                raise entry.fail("moods", f"names unknown mood '{mood}' (known: {', '.join(moods)})")
-        recipe = entry.get("recipe", dict, {})
-        bpm = entry.number("bpm", 30, 240)
-        meter = int(entry.number("meter", 2, 7))
-        duration = entry.number("duration_s", 1, 600)
-        loop_start = entry.number("loop_start_s", 0, duration)
-        loop_end = entry.number("loop_end_s", loop_start, duration)
-        if "bars" in recipe:
-            expected = recipe["bars"] * meter * 60.0 / bpm
-            if abs(expected - duration) > 0.001:
-                raise entry.fail("duration_s", f"must be bars × meter × 60 / bpm = {expected:.6f}")
+    for entry in datafiles.load(path, _TracksFile).track:
+        where = f"[[track]] '{entry.id}'"
+        if any(t.id == entry.id for t in tracks):
+            raise fail(datafiles.shown(path), where, "id", "is used by an earlier track too")
+        unknown = [mood for mood in entry.moods if mood not in moods]
+        if unknown:
+            raise fail(datafiles.shown(path), where, "moods", f"names unknown mood "
+                       f"'{unknown[0]}' (known: {', '.join(moods)})")
         tracks.append(Track(
-            id=track_id, title_en=entry.text("title_en"), title_zh=entry.text("title_zh"),
-            moods=track_moods, bpm=bpm, meter=meter, key=entry.text("key"),
-            energy=entry.number("energy", 0, 1), duration=duration, loop_start=loop_start,
-            loop_end=loop_end, license=entry.text("license"),
-            description=entry.text("description"), path=path.parent / entry.text("file"),
-            recipe=MappingProxyType(recipe)))
-    if not tracks:
-        raise CatalogueError(f"{path.name}: no [[track]] entries")
+            id=entry.id, title_en=entry.title_en, title_zh=entry.title_zh, moods=entry.moods,
+            bpm=float(entry.bpm), meter=int(entry.meter), key=entry.key,
+            energy=float(entry.energy), duration=float(entry.duration_s),
+            loop_start=float(entry.loop_start_s), loop_end=float(entry.loop_end_s),
+            license=entry.license, description=entry.description,
+            path=path.parent / entry.file, recipe=MappingProxyType(dict(entry.recipe))))
     return tuple(tracks)
 
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import re
 import threading
-from files import read_toml
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+import datafiles
+from datafiles import Schema, Text
 from errors import InputError
-from music.library import MUSIC_DIR, CatalogueError, Library, Track
+from music.library import MUSIC_DIR, Library, Track
 
 GLOSSARY_FILE = MUSIC_DIR / "zh_words.toml"
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -86,12 +87,13 @@ class Embedder:
         return vectors.numpy().astype(np.float64)
 
 
+class _GlossaryFile(Schema):
+    words: dict[str, Text] = {}  # Chinese word → its English gloss
+
+
 def load_glossary(path: Path = GLOSSARY_FILE) -> dict[str, str]:
     """Chinese word → English gloss, longest words first (so 城市夜景 wins over 城市)."""
-    words = read_toml(path, CatalogueError).get("words", {})
-    for zh, en in words.items():
-        if not isinstance(en, str) or not en.strip():
-            raise CatalogueError(f"{path.name}: word '{zh}' needs an English gloss")
+    words = datafiles.load(path, _GlossaryFile).words
     return dict(sorted(words.items(), key=lambda item: -len(item[0])))
 
 

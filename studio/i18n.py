@@ -12,15 +12,12 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-from files import read_toml
+import datafiles
+from datafiles import AnyText, Schema, fail
 
 LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
 STRINGS_FILE = Path(__file__).with_name("strings.toml")
-
-
-class StringsError(ValueError):
-    """studio/strings.toml is broken; the message names the file, language and key."""
 
 
 def _placeholders(text: str) -> set[str]:
@@ -43,29 +40,31 @@ class Strings:
         return list(self.table[DEFAULT_LANGUAGE])
 
 
+class _StringsFile(Schema):
+    en: dict[str, AnyText]
+    zh: dict[str, AnyText]
+
+
 def load_strings(path: Path = STRINGS_FILE) -> Strings:
-    """Read and check the strings file."""
-    data = read_toml(path, StringsError, shown=str(path))
-    for language in LANGUAGES:
-        if not isinstance(data.get(language), dict):
-            raise StringsError(f"{path}: missing the [{language}] table")
-    reference = data[DEFAULT_LANGUAGE]
-    for language in LANGUAGES:
-        words = data[language]
-        for key in reference.keys() | words.keys():
-            if key not in words:
-                raise StringsError(f"{path}: [{language}] lacks the key '{key}'")
+    """Read and check the strings file: every language has [en]'s keys, with the same
+    placeholders; DataFileError names the file, the language and the key."""
+    data, file = datafiles.load(path, _StringsFile), datafiles.shown(path)
+    table = {language: getattr(data, language) for language in LANGUAGES}
+    reference = table[DEFAULT_LANGUAGE]
+    for language, words in table.items():
+        missing = [key for key in reference if key not in words]
+        if missing:
+            raise fail(file, f"[{language}] '{missing[0]}'", "",
+                       f"is missing ([{DEFAULT_LANGUAGE}] has it)")
+        for key, text in words.items():
             if key not in reference:
-                raise StringsError(f"{path}: [{language}] has '{key}', which "
-                                   f"[{DEFAULT_LANGUAGE}] lacks")
-            if not isinstance(words[key], str):
-                raise StringsError(f"{path}: [{language}] '{key}' must be text")
-            if _placeholders(words[key]) != _placeholders(reference[key]):
-                raise StringsError(
-                    f"{path}: [{language}] '{key}' has placeholders "
-                    f"{sorted(_placeholders(words[key]))}, [{DEFAULT_LANGUAGE}] has "
-                    f"{sorted(_placeholders(reference[key]))}")
-    return Strings({language: dict(data[language]) for language in LANGUAGES})
+                raise fail(file, f"[{language}] '{key}'", "",
+                           f"is not in [{DEFAULT_LANGUAGE}]; every language has its keys")
+            if _placeholders(text) != _placeholders(reference[key]):
+                raise fail(file, f"[{language}] '{key}'", "",
+                           f"has placeholders {sorted(_placeholders(text))}, "
+                           f"[{DEFAULT_LANGUAGE}] has {sorted(_placeholders(reference[key]))}")
+    return Strings({language: dict(words) for language, words in table.items()})
 
 
 _LANGUAGE_TAG = re.compile(r"\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?")

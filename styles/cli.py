@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from styles.presets import StyleLibrary
 
 
 def add_commands(subparsers) -> None:
@@ -21,12 +25,9 @@ def add_commands(subparsers) -> None:
     p.set_defaults(func=run_styles)
 
 
-def _library(app):
-    """The app's style library (wired into the director), or the default presets file."""
-    from styles.presets import StyleLibrary
-
-    styles = getattr(getattr(app, "director", None), "styles", None)
-    return styles if isinstance(styles, StyleLibrary) else StyleLibrary.load()
+def _library(app) -> StyleLibrary:
+    """The app's style library (app: studio.services.Parts)."""
+    return app.styles
 
 
 def run_styles(args: argparse.Namespace, app) -> int:

@@ -2,18 +2,25 @@
 
 A preset conditions the generator (prompt template, negative prompt, guidance, optional
 LoRA), hints the rewriter (camera and lighting phrases), picks the music's mood, and
-grades the finished clip (a filter chain, see grades.py). Mistakes in the file are
-reported as one line naming the file, the style and the key.
+grades the finished clip (a filter chain, see grades.py). The file is edited by people who
+are not programmers: a mistake is one line naming the file, the style and the key, in their
+terms ("[[style]] 'cinematic': field 'music_moods[1]': must be one of calm, …; got 'sad'"),
+with the key they probably meant when they misspell one.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Annotated, Any
 
+from pydantic import AfterValidator, ConfigDict, Field
+
+import datafiles
+from datafiles import AnyText, Schema, Text, between, fail, one_of, some
 from errors import InputError
 from video.types import LoraSpec
 
@@ -118,6 +125,138 @@ class GalleryInfo:
         return self.note_zh if language == "zh" else self.note_en
 
 
+# --- the file's schema --------------------------------------------------------------------------
+
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")  # any {name}; only {prompt} is allowed
+
+
+def _style_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(f"'{value}' must be lowercase words joined by '-' (like "
+                         f"'oil-painting')")
+    return value
+
+
+def _prompt_template(value: str) -> str:
+    if value.count("{prompt}") != 1:
+        raise ValueError("must contain {prompt} exactly once, where the user's prompt goes")
+    others = [p for p in _PLACEHOLDER.findall(value) if p != "{prompt}"]
+    if others:
+        raise ValueError(f"unknown placeholder {others[0]}; only {{prompt}} is filled in")
+    return value
+
+
+def _asset(suffix: str):
+    """A path inside styles/ ending in `suffix`."""
+    def check(value: str) -> str:
+        path = PurePosixPath(value)
+        if path.is_absolute() or ".." in path.parts or path.suffix != suffix:
+            raise ValueError(f"'{value}' must be a {suffix} path inside styles/ (like "
+                             f"'assets/oil-painting{suffix}')")
+        return value
+    return Annotated[_Stripped, AfterValidator(check)]
+
+
+_Stripped = Annotated[Text, AfterValidator(str.strip)]  # the text without outer spaces
+_Thumbnail, _Preview = _asset(".webp"), _asset(".mp4")
+
+
+class _Lora(Schema):
+    source: _Stripped  # a hub id ("owner/name") or a path relative to presets.toml
+    weight_name: Text | None = None  # a file name like 'pytorch_lora_weights.safetensors'
+    scale: between(0, 2) = 1.0
+    base_models: tuple[Text, ...] = ()  # model ids of video/engines/models.toml
+
+
+class _GradeStep(Schema):
+    """A [[style.grade]] filter: `filter` names it, every other key is its parameter
+    (styles/grades.py checks them)."""
+
+    model_config = ConfigDict(extra="allow")
+    filter: AnyText
+
+
+class _Style(Schema):
+    id: Annotated[_Stripped, AfterValidator(_style_id)]
+    name_en: _Stripped
+    name_zh: _Stripped
+    description_en: _Stripped
+    description_zh: _Stripped
+    prompt_template: Annotated[_Stripped, AfterValidator(_prompt_template)]
+    negative_prompt: _Stripped
+    thumbnail: _Thumbnail
+    preview: _Preview
+    sample_photo: _Stripped  # a key of [gallery.photos]
+    camera_hints: some(_Stripped)
+    lighting_hints: some(_Stripped)
+    music_moods: some(one_of(*MUSIC_MOODS))
+    guidance: between(1, 20) | None = None
+    steps: between(1, 200, whole=True) | None = None
+    grade: some(_GradeStep)
+    lora: _Lora | None = None
+
+
+class _Photo(Schema):
+    title: _Stripped
+    credit: _Stripped
+
+
+class _Gallery(Schema):
+    label_en: _Stripped
+    label_zh: _Stripped
+    note_en: _Stripped
+    note_zh: _Stripped
+    photos: Annotated[dict[str, _Photo], Field(min_length=1)]
+
+
+class _PresetsFile(Schema):
+    gallery: _Gallery
+    style: some(_Style)
+
+
+def read_presets(path: Path) -> tuple[list[StylePreset], GalleryInfo]:
+    """Parse and check a presets file; DataFileError names the file, the style and the key."""
+    from styles.grades import GradeStep, check_step  # numpy and OpenCV: only when reading
+
+    data, file = datafiles.load(path, _PresetsFile), datafiles.shown(path)
+    gallery = GalleryInfo(
+        label_en=data.gallery.label_en, label_zh=data.gallery.label_zh,
+        note_en=data.gallery.note_en, note_zh=data.gallery.note_zh,
+        photos={name: SamplePhoto(name, photo.title, photo.credit)
+                for name, photo in data.gallery.photos.items()})
+    presets: list[StylePreset] = []
+    for style in data.style:
+        where = f"[[style]] '{style.id}'"
+        if style.id in (p.id for p in presets):
+            raise fail(file, where, "id", "is used by an earlier style too")
+        if style.sample_photo not in gallery.photos:
+            raise fail(file, where, "sample_photo", f"'{style.sample_photo}' is not one of "
+                                                    f"the gallery photos: "
+                                                    f"{', '.join(gallery.photos)}")
+        grade = tuple(GradeStep(step.filter, dict(step.model_extra)) for step in style.grade)
+        for number, step in enumerate(grade, 1):
+            problem = check_step(step)
+            if problem:
+                raise fail(file, where, f"grade[{number}]", problem)
+        presets.append(_preset(style, grade))
+    return presets, gallery
+
+
+def _preset(style: _Style, grade: tuple) -> StylePreset:
+    lora = None if style.lora is None else StyleLora(
+        source=style.lora.source, weight_name=style.lora.weight_name,
+        scale=float(style.lora.scale), base_models=style.lora.base_models)
+    return StylePreset(
+        id=style.id, name_en=style.name_en, name_zh=style.name_zh,
+        description_en=style.description_en, description_zh=style.description_zh,
+        prompt_template=style.prompt_template, negative_prompt=style.negative_prompt,
+        guidance=None if style.guidance is None else float(style.guidance), steps=style.steps,
+        camera_hints=style.camera_hints, lighting_hints=style.lighting_hints,
+        music_moods=style.music_moods, grade=grade, lora=lora, thumbnail=style.thumbnail,
+        preview=style.preview, sample_photo=style.sample_photo)
+
+
 class StyleLibrary:
     """The presets of one presets file, by id, in file order."""
 
@@ -129,9 +268,7 @@ class StyleLibrary:
 
     @classmethod
     def load(cls, path: Path | str = PRESETS_FILE) -> "StyleLibrary":
-        """Read and check a presets file; InputError names the style and key at fault."""
-        from styles.loader import read_presets
-
+        """Read and check a presets file; DataFileError names the style and key at fault."""
         presets, gallery = read_presets(Path(path))
         return cls(presets, gallery, root=Path(path).resolve().parent)
 

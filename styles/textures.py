@@ -70,16 +70,6 @@ def grain_blend(frame_index: int, hold: int) -> tuple[int, float, float]:
     return key, math.cos(angle), math.sin(angle)
 
 
-def grain_field(seed: int, frame_index: int, height: int, width: int, *,
-                size: float = 0.8, hold: int = 6) -> np.ndarray:
-    """The grain (float32 H×W, unit std) on one frame: same seed and index, same grain."""
-    key, w0, w1 = grain_blend(frame_index, hold)
-    field = grain_keyframe(seed, key, height, width, size) * np.float32(w0)
-    if w1:
-        field += grain_keyframe(seed, key + 1, height, width, size) * np.float32(w1)
-    return field
-
-
 def paper_texture(seed: int, height: int, width: int) -> np.ndarray:
     """Paper relief around 0 (float32 H×W, std about 1): broad mottling, fine tooth and a
     few long fibres running one way, as in handmade rice paper."""

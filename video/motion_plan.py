@@ -7,10 +7,11 @@ that file and matches its phrases against a prompt, English or Chinese.
 from __future__ import annotations
 
 import re
-from files import read_toml
 from dataclasses import dataclass
 from pathlib import Path
 
+import datafiles
+from datafiles import Flag, Schema, Text, Texts, between, fail, one_of, some
 from video.effects import EFFECT_NAMES
 
 WORDS_FILE = Path(__file__).with_name("motion_words.toml")
@@ -18,10 +19,6 @@ PRIMITIVES = ("zoom", "shift_x", "shift_y", "orbit", "shake")
 _CLAUSE_END = re.compile(r"[,.;:!?，。；：！？\n]")
 _NEGATION_EN = re.compile(r"(?:\bno|\bwithout|\bnot|\bzero)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _NEGATION_ZH = ("不", "没有", "没", "无", "不要")
-
-
-class VocabularyError(ValueError):
-    """motion_words.toml is malformed; the message names the entry and the key."""
 
 
 @dataclass(frozen=True)
@@ -102,10 +99,6 @@ class MotionPlan:
     effects: tuple[tuple[str, float], ...] = ()  # (effect id, strength), prompt order
     parallax: float = 0.35
 
-    @property
-    def effect_ids(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.effects)
-
 
 def _pattern(phrase: str) -> re.Pattern:
     """Latin phrases match whole words ('-' or spaces between); others match anywhere."""
@@ -118,81 +111,63 @@ def _pattern(phrase: str) -> re.Pattern:
 
 # --- loading -------------------------------------------------------------------------------
 
+_Amount = between(-1, 5)  # of a primitive motion
+_Factor = between(0.05, 10)  # of a speed
+
+
+class _Move(Schema):
+    id: Text
+    phrases: some(Text)
+    static: Flag = False
+    zoom: _Amount = 0.0
+    shift_x: _Amount = 0.0
+    shift_y: _Amount = 0.0
+    orbit: _Amount = 0.0
+    shake: _Amount = 0.0
+
+
+class _Speed(Schema):
+    id: Text
+    factor: _Factor
+    words: some(Text)
+
+
+class _Effect(Schema):
+    id: one_of(*sorted(EFFECT_NAMES))
+    strength: between(0, 3)
+    words: some(Text)
+    unless: Texts  # phrases in which the words do not count ("rain boots")
+
+
+class _Defaults(Schema):
+    move: Text  # a [[move]] id
+    speed: _Factor
+    parallax: between(0, 1)
+
+
+class _WordsFile(Schema):
+    defaults: _Defaults
+    speed: tuple[_Speed, ...]
+    move: tuple[_Move, ...]
+    effect: tuple[_Effect, ...]
+
+
 def load_vocabulary(path: Path = WORDS_FILE) -> Vocabulary:
-    """Read and check the words file; VocabularyError names the bad entry and key."""
-    data = read_toml(path, VocabularyError)
-    where = Path(path).name
-    moves = tuple(_move(entry, i, where) for i, entry in enumerate(_tables(data, "move", where)))
-    speeds = tuple(SpeedWords(_text(e, "id", where, "speed", i),
-                              _number(e, "factor", where, f"speed '{e.get('id')}'", 0.05, 10),
-                              _Phrases.of(_strings(e, "words", where, f"speed '{e.get('id')}'")))
-                   for i, e in enumerate(_tables(data, "speed", where)))
-    effects = tuple(_effect(entry, i, where)
-                    for i, entry in enumerate(_tables(data, "effect", where)))
-    defaults = data.get("defaults", {})
-    default_move = _text(defaults, "move", where, "defaults", 0)
-    if default_move not in {m.id for m in moves}:
-        raise VocabularyError(f"{where}: [defaults] move '{default_move}' is not a [[move]] id")
-    return Vocabulary(moves=moves, speeds=speeds, effects=effects, default_move=default_move,
-                      default_speed=_number(defaults, "speed", where, "[defaults]", 0.05, 10),
-                      parallax=_number(defaults, "parallax", where, "[defaults]", 0.0, 1.0))
-
-
-def _tables(data: dict, key: str, where: str) -> list[dict]:
-    tables = data.get(key)
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise VocabularyError(f"{where}: needs [[{key}]] tables")
-    return tables
-
-
-def _move(entry: dict, index: int, where: str) -> MoveWords:
-    name = _text(entry, "id", where, "move", index)
-    label = f"move '{name}'"
-    known = {"id", "phrases", "static", *PRIMITIVES}
-    unknown = sorted(set(entry) - known)
-    if unknown:
-        raise VocabularyError(f"{where}: {label}: unknown key(s) {unknown}; "
-                              f"known: {sorted(known)}")
-    amounts = {p: _number(entry, p, where, label, -1.0, 5.0) for p in PRIMITIVES if p in entry}
-    static = entry.get("static", False)
-    if not isinstance(static, bool):
-        raise VocabularyError(f"{where}: {label}: key 'static' must be true or false")
-    return MoveWords(id=name, phrases=_Phrases.of(_strings(entry, "phrases", where, label)),
-                     static=static, **amounts)
-
-
-def _effect(entry: dict, index: int, where: str) -> EffectWords:
-    name = _text(entry, "id", where, "effect", index)
-    label = f"effect '{name}'"
-    if name not in EFFECT_NAMES:
-        raise VocabularyError(f"{where}: {label}: no such effect; known: {sorted(EFFECT_NAMES)}")
-    return EffectWords(id=name, strength=_number(entry, "strength", where, label, 0.0, 3.0),
-                       words=_Phrases.of(_strings(entry, "words", where, label)),
-                       unless=_Phrases.of(_strings(entry, "unless", where, label, empty=True)))
-
-
-def _text(entry: dict, key: str, where: str, label: str, index: int) -> str:
-    value = entry.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise VocabularyError(f"{where}: {label} #{index + 1}: key '{key}' must be a "
-                              f"non-empty string")
-    return value
-
-
-def _number(entry: dict, key: str, where: str, label: str, low: float, high: float) -> float:
-    value = entry.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise VocabularyError(f"{where}: {label}: key '{key}' must be a number from "
-                              f"{low:g} to {high:g}; got {value!r}")
-    return float(value)
-
-
-def _strings(entry: dict, key: str, where: str, label: str, empty: bool = False) -> list[str]:
-    value = entry.get(key)
-    if (not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value)
-            or (not value and not empty)):
-        raise VocabularyError(f"{where}: {label}: key '{key}' must be a list of phrases")
-    return value
+    """Read and check the words file; DataFileError names the file, the entry and the key."""
+    data = datafiles.load(path, _WordsFile)
+    moves = tuple(MoveWords(id=m.id, phrases=_Phrases.of(m.phrases), static=m.static,
+                            **{p: float(getattr(m, p)) for p in PRIMITIVES})
+                  for m in data.move)
+    if data.defaults.move not in {m.id for m in moves}:
+        raise fail(datafiles.shown(path), "[defaults]", "move",
+                   f"'{data.defaults.move}' is not a [[move]] id")
+    return Vocabulary(
+        moves=moves,
+        speeds=tuple(SpeedWords(s.id, float(s.factor), _Phrases.of(s.words)) for s in data.speed),
+        effects=tuple(EffectWords(e.id, float(e.strength), _Phrases.of(e.words),
+                                  _Phrases.of(e.unless)) for e in data.effect),
+        default_move=data.defaults.move, default_speed=float(data.defaults.speed),
+        parallax=float(data.defaults.parallax))
 
 
 # --- planning ------------------------------------------------------------------------------

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from files import read_toml
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
+from pydantic import AfterValidator, model_validator
+
+import datafiles
+from datafiles import Flag, Invalid, Number, Schema, Text, Texts, Whole, fail, one_of, some
 from errors import InputError
 
 REGISTRY_FILE = Path(__file__).with_name("models.toml")
 
-_TASKS = {"t2v", "i2v"}
-_DTYPES = {"float16", "bfloat16", "float32"}
-_SCHEDULERS = {"CogVideoXDDIMScheduler", "CogVideoXDPMScheduler"}
+_TASKS = ("t2v", "i2v")
+_DTYPES = ("float16", "bfloat16", "float32")
+_SCHEDULERS = ("CogVideoXDDIMScheduler", "CogVideoXDPMScheduler")
 
 
 @dataclass(frozen=True)
@@ -44,45 +48,58 @@ class ModelInfo:
         return tuple(s for s in (self.hub_id, *self.aliases) if s)
 
 
-class RegistryError(ValueError):
-    """The registry file is malformed; the message names the model and the key."""
+def _multiple_of_16(value: int) -> int:
+    if value % 16:
+        raise ValueError(f"must be a multiple of 16, got {value}")
+    return value
 
 
-def _check(entry: dict, index: int) -> ModelInfo:
-    name = entry.get("id", f"#{index + 1}")
-    known = {f.name for f in fields(ModelInfo)}
-    unknown = set(entry) - known
-    if unknown:
-        raise RegistryError(f"model {name}: unknown key(s) {sorted(unknown)} in {REGISTRY_FILE.name}")
-    required = {"id", "task", "width", "height", "frames", "max_frames", "fps", "fixed_size", "dtype",
-                "scheduler", "guidance", "steps", "max_tokens", "vram_gb", "vram_offload_gb"}
-    missing = required - set(entry)
-    if missing:
-        raise RegistryError(f"model {name}: missing key(s) {sorted(missing)} in {REGISTRY_FILE.name}")
-    if not entry.get("hub_id") and not entry.get("build"):
-        raise RegistryError(f"model {name}: needs hub_id or build")
-    if entry["task"] not in _TASKS:
-        raise RegistryError(f"model {name}: task must be one of {sorted(_TASKS)}")
-    if entry["dtype"] not in _DTYPES:
-        raise RegistryError(f"model {name}: dtype must be one of {sorted(_DTYPES)}")
-    if entry["scheduler"] not in _SCHEDULERS:
-        raise RegistryError(f"model {name}: scheduler must be one of {sorted(_SCHEDULERS)}")
-    for key in ("width", "height"):
-        if not isinstance(entry[key], int) or entry[key] % 16:
-            raise RegistryError(f"model {name}: {key} must be a multiple of 16")
-    if (entry["frames"] - 1) % 4 or entry["frames"] > entry["max_frames"]:
-        raise RegistryError(f"model {name}: frames must be 4k+1 and at most max_frames")
-    entry = dict(entry, aliases=tuple(entry.get("aliases", ())))
-    return ModelInfo(**entry)
+_Side = Annotated[Whole, AfterValidator(_multiple_of_16)]
+
+
+class _Model(Schema):
+    """One [[model]] of models.toml: the fields of ModelInfo."""
+
+    id: Text
+    task: one_of(*_TASKS)
+    width: _Side
+    height: _Side
+    frames: Whole
+    max_frames: Whole
+    fps: Whole
+    fixed_size: Flag
+    dtype: one_of(*_DTYPES)
+    scheduler: one_of(*_SCHEDULERS)
+    guidance: Number
+    steps: Whole
+    max_tokens: Whole
+    vram_gb: Number
+    vram_offload_gb: Number
+    hub_id: Text | None = None
+    aliases: Texts = ()
+    build: Text | None = None
+
+    @model_validator(mode="after")
+    def _fits_together(self):
+        if not self.hub_id and not self.build:
+            raise Invalid("needs hub_id or build", "hub_id")
+        if (self.frames - 1) % 4 or self.frames > self.max_frames:
+            raise Invalid("must be 4k+1 and at most max_frames", "frames")
+        return self
+
+
+class _RegistryFile(Schema):
+    model: some(_Model)
 
 
 def load_registry(path: Path = REGISTRY_FILE) -> dict[str, ModelInfo]:
-    """All models by id; raises RegistryError naming the bad entry."""
-    data = read_toml(path, RegistryError)
-    models = [_check(e, i) for i, e in enumerate(data.get("model", []))]
-    by_id = {m.id: m for m in models}
-    if len(by_id) != len(models):
-        raise RegistryError(f"{path.name}: duplicate model ids")
+    """All models by id; DataFileError naming the file, the model and the key."""
+    by_id: dict[str, ModelInfo] = {}
+    for model in datafiles.load(path, _RegistryFile).model:
+        if model.id in by_id:
+            raise fail(datafiles.shown(path), f"[[model]] '{model.id}'", "id",
+                       "is used by an earlier model too")
+        by_id[model.id] = ModelInfo(**dict(model))
     return by_id
 
 

@@ -18,11 +18,14 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
-from files import read_toml
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ContextManager, Iterator
 
+from pydantic import model_validator
+
+import datafiles
+from datafiles import AnyText, Flag, Invalid, Number, Schema, Whole, fail, one_of
 from errors import EngineUnavailable, InputError
 
 log = logging.getLogger(__name__)
@@ -43,10 +46,6 @@ TORCHAO_REQUIREMENT = "torchao==0.18.0"
 
 class SpeedupUnavailable(EngineUnavailable):
     """A fast-path option this machine cannot run; the message says why."""
-
-
-class PresetError(ValueError):
-    """speed_presets.toml is malformed; the message names the preset and the key."""
 
 
 @dataclass(frozen=True)
@@ -299,32 +298,48 @@ class SpeedPreset:
     evidence: str = ""
 
 
-_OPTION_FIELDS = {f.name for f in fields(SpeedOptions)}
+class OptionsTable(Schema):
+    """SpeedOptions as a data file writes them: a [preset] of speed_presets.toml, a bench
+    variant. A key left out keeps the option's default."""
+
+    compile: one_of(*COMPILE_SCOPES) = "off"
+    compile_mode: one_of(*COMPILE_MODES) = "default"
+    compile_vae: Flag = False
+    fuse_qkv: Flag = False
+    attention: one_of(*ATTENTION_KERNELS) = "auto"
+    cache: one_of(*CACHES) = "none"
+    cache_threshold: Number = 0.05
+    cache_skip_range: Whole = 2
+    cache_timesteps: tuple[Whole, Whole] | None = None
+    quantize: one_of(*QUANTIZATIONS) = "none"
+
+    @model_validator(mode="after")
+    def _options_fit(self):
+        try:
+            self.options()
+        except ValueError as exc:  # SpeedOptions' own checks: "cache_threshold must be …"
+            name = str(exc).split()[0]
+            raise Invalid(str(exc).removeprefix(f"{name} "), name) from None
+        return self
+
+    def options(self) -> SpeedOptions:
+        """The options the table sets, the others at their defaults."""
+        names = {f for f in self.model_fields_set if f in SpeedOptions.__dataclass_fields__}
+        return SpeedOptions(**{name: getattr(self, name) for name in names})
+
+
+class _Preset(OptionsTable):
+    summary: AnyText
+    evidence: AnyText = ""
 
 
 def load_presets(path: Path = PRESETS_FILE) -> dict[str, SpeedPreset]:
-    """Every preset by name; raises PresetError naming the file, preset and key."""
-    data = read_toml(path, PresetError)
-    presets = {}
-    for name, entry in data.items():
-        if not isinstance(entry, dict):
-            raise PresetError(f"{path.name}: '{name}' must be a [table] of options")
-        unknown = set(entry) - _OPTION_FIELDS - {"summary", "evidence"}
-        if unknown:
-            raise PresetError(f"{path.name} [{name}]: unknown key(s) {sorted(unknown)}; "
-                              f"options are {sorted(_OPTION_FIELDS)}")
-        if not isinstance(entry.get("summary"), str):
-            raise PresetError(f"{path.name} [{name}]: needs a summary = \"...\" line")
-        values = {k: v for k, v in entry.items() if k in _OPTION_FIELDS}
-        if "cache_timesteps" in values:
-            values["cache_timesteps"] = tuple(values["cache_timesteps"])
-        try:
-            options = SpeedOptions(**values)
-        except (ValueError, TypeError) as exc:
-            raise PresetError(f"{path.name} [{name}]: {exc}") from exc
-        presets[name] = SpeedPreset(name, entry["summary"], options, entry.get("evidence", ""))
+    """Every preset by name; DataFileError naming the file, preset and key."""
+    presets = {name: SpeedPreset(name, table.summary, table.options(), table.evidence)
+               for name, table in datafiles.load(path, dict[str, _Preset]).items()}
     if DEFAULT_PRESET not in presets:
-        raise PresetError(f"{path.name}: the default preset [{DEFAULT_PRESET}] is missing")
+        raise fail(datafiles.shown(path), "", "", f"the default preset [{DEFAULT_PRESET}] is "
+                                                  f"missing")
     return presets
 
 
