@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from errors import InputError
+
+if TYPE_CHECKING:
+    from music.soundtrack import Soundtrack
 
 
 def add_commands(subparsers) -> None:
@@ -38,12 +41,12 @@ def _help(parser: argparse.ArgumentParser) -> int:
     return 0
 
 
-def _soundtrack(app):
-    """The app's soundtrack (wired into the director), or a fresh one."""
+def _soundtrack(app) -> Soundtrack:
+    """The app's soundtrack (app: studio.services.Parts); a fresh one when the app was
+    wired without music."""
     from music.soundtrack import Soundtrack
 
-    music = getattr(getattr(app, "director", None), "music", None)
-    return music if isinstance(music, Soundtrack) else Soundtrack()
+    return app.music if app.music is not None else Soundtrack()
 
 
 def track_row(track) -> dict:

@@ -8,14 +8,13 @@ sample for sample; other audio is crossfaded. The result is levelled to −16 LU
 peaks under −1 dBFS, encoded to AAC and muxed beside the untouched video stream.
 
 numpy does the arithmetic and the bundled ffmpeg decodes, encodes and muxes in one pass
-each (pydub and moviepy would add a round trip through WAV files for nothing here).
+each, through video.ffmpeg.run_ffmpeg (pydub or moviepy would add a round trip through WAV
+files for nothing here).
 """
 
 from __future__ import annotations
 
 import math
-import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import numpy as np
 
 from files import atomic_path
 from music import dsp
-from video.ffmpeg import AAC_BITRATE, ffmpeg_exe, run_ffmpeg
+from video.ffmpeg import AAC_BITRATE, probe, run_ffmpeg
 
 RATE = dsp.SR
 TARGET_LUFS = -16.0
@@ -58,14 +57,9 @@ class FitReport:
 
 def decode(path: Path | str, rate: int = RATE) -> np.ndarray:
     """Any audio file ffmpeg reads, as float32 stereo (n, 2) at `rate`."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
-           "-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le", "-ac", "2", "-ar", str(rate),
-           "pipe:1"]
-    proc = subprocess.run(cmd, capture_output=True, timeout=300)
-    if proc.returncode != 0:
-        raise RuntimeError(f"ffmpeg could not decode '{path}': "
-                           + proc.stderr.decode("utf-8", "replace").strip()[-300:])
-    return np.frombuffer(proc.stdout, dtype="<f4").reshape(-1, 2)
+    run = run_ffmpeg(["-i", str(path), "-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le",
+                      "-ac", "2", "-ar", str(rate), "pipe:1"], doing=f"decode '{path}'")
+    return np.frombuffer(run.stdout, dtype="<f4").reshape(-1, 2)
 
 
 def loop_to_length(audio: np.ndarray, length: int, loop_start: int, loop_end: int,
@@ -144,31 +138,25 @@ def fit_audio(audio: np.ndarray, duration: float, plan: LoopPlan = LoopPlan(),
 
 def video_duration(path: Path | str) -> float:
     """Seconds of video in an MP4: frames / fps (what the player shows). Frames are counted
-    by copying packets, not decoding them, so this stays fast for large clips."""
-    err = run_ffmpeg(["-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"])
-    header = err.split("Stream mapping:")[0]
-    fps = re.search(r"Video: .*?([\d.]+) fps", header)
-    frames = re.findall(r"frame=\s*(\d+)", err)
-    if fps is None or not frames or float(fps[1]) <= 0:
+    from the stream's packets, not decoded, so this stays fast for large clips."""
+    info = probe(path, frames="packets")
+    video = info.first("video")
+    if video is None or video.fps <= 0:
         raise ValueError(f"'{path}' has no video stream with a frame rate")
-    return int(frames[-1]) / float(fps[1])
+    return info.video_frames / video.fps
 
 
 def mux(video: Path, audio: np.ndarray, out: Path, rate: int = RATE) -> Path:
     """Write `out`: the video's stream copied as is, plus the audio encoded as AAC."""
     video, out = Path(video), Path(out)
     with atomic_path(out) as tmp:
-        cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y",
-               "-i", str(video),
-               "-f", "f32le", "-ar", str(rate), "-ac", "2", "-i", "pipe:0",
-               "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
-               "-c:a", "aac", "-b:a", AAC_BITRATE, "-movflags", "+faststart",
-               "-f", "mp4", str(tmp)]
-        proc = subprocess.run(cmd, input=np.ascontiguousarray(audio, dtype="<f4").tobytes(),
-                              capture_output=True, timeout=300)
-        if proc.returncode != 0:
-            raise RuntimeError("ffmpeg could not mux the soundtrack: "
-                               + proc.stderr.decode("utf-8", "replace").strip()[-300:])
+        run_ffmpeg(["-i", str(video),
+                    "-f", "f32le", "-ar", str(rate), "-ac", "2", "-i", "pipe:0",
+                    "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
+                    "-c:a", "aac", "-b:a", AAC_BITRATE, "-movflags", "+faststart",
+                    "-f", "mp4", str(tmp)],
+                   input_bytes=np.ascontiguousarray(audio, dtype="<f4").tobytes(),
+                   doing="mux the soundtrack")
     return out
 
 

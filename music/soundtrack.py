@@ -104,7 +104,7 @@ class Soundtrack:
                         alternatives: tuple[Pick, ...]) -> ChosenTrack:
         if not track.path.is_file():
             raise RuntimeError(f"the library file {track.path} is missing; "
-                               "rebuild it with `python -m music.compose`")
+                               "rebuild it with `python -m tools.compose_music`")
         return ChosenTrack(id=track.id, title=track.title_en, title_zh=track.title_zh,
                            score=None if score is None or math.isnan(score) else score,
                            path=track.path, plan=plan_for(track), alternatives=alternatives)

@@ -9,18 +9,13 @@ says which rule the file broke.
 
 from __future__ import annotations
 
-import hashlib
-import re
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from errors import InputError
-from files import atomic_path
-from video.ffmpeg import ffmpeg_exe
+from video.ffmpeg import FfmpegError, probe, run_ffmpeg
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_SECONDS = 600.0
@@ -111,42 +106,28 @@ def _is_mp3_stream(path: Path) -> bool:
 
 
 def _decode_check(path: Path, label: str) -> tuple[float, float]:
-    """(duration the header declares, duration that decodes); InputError when ffmpeg finds
-    no audio, cannot decode, reports damage, or hears only silence."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-xerror", "-i", str(path),
-           "-map", "0:a:0", "-t", str(MAX_SECONDS + 1), "-f", "s16le", "-ac", "1",
-           "-ar", str(_PROBE_RATE), "pipe:1"]
-    proc = subprocess.run(cmd, capture_output=True, timeout=300)
-    errors = proc.stderr.decode("utf-8", "replace").strip()
-    if proc.returncode != 0 or errors:
-        if "matches no streams" in errors or "does not contain any stream" in errors:
-            raise InputError(f"{label} has no audio in it")
-        raise InputError(f"{label} cannot be read as audio (damaged or not really "
-                         f"{path.suffix.lstrip('.')}): {errors.splitlines()[-1] if errors else 'ffmpeg failed'}")
-    samples = np.frombuffer(proc.stdout, dtype="<i2")
+    """(duration the header declares, duration that decodes); InputError when the file has
+    no audio, cannot be decoded, reports damage, or holds only silence."""
+    def unreadable(reason: str) -> InputError:
+        return InputError(f"{label} cannot be read as audio (damaged or not really "
+                          f"{path.suffix.lstrip('.')}): {reason}")
+
+    try:
+        info = probe(path, frames="none")
+    except FfmpegError as exc:
+        raise unreadable(exc.reason) from None
+    if info.first("audio") is None:
+        raise InputError(f"{label} has no audio in it")
+    try:  # -xerror: the first damaged packet stops the decode (and fails it)
+        run = run_ffmpeg(["-xerror", "-i", str(path), "-map", "0:a:0", "-t", str(MAX_SECONDS + 1),
+                          "-f", "s16le", "-ac", "1", "-ar", str(_PROBE_RATE), "pipe:1"],
+                         doing=f"decode {label}")
+    except FfmpegError as exc:
+        raise unreadable(exc.reason) from None
+    if run.log:  # errors it decoded past are damage too
+        raise unreadable(run.log.splitlines()[-1])
+    samples = np.frombuffer(run.stdout, dtype="<i2")
     decoded = len(samples) / _PROBE_RATE
     if decoded and np.abs(samples).max() < 8:  # about −72 dBFS
         raise InputError(f"{label} is silent")
-    return _declared_duration(path), decoded
-
-
-def _declared_duration(path: Path) -> float:
-    """The duration in the file's header, as ffmpeg reports it (0 when it does not say)."""
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-                          capture_output=True, timeout=60)
-    match = re.search(r"Duration: (\d+):(\d+):(\d+\.\d+)", proc.stderr.decode("utf-8", "replace"))
-    if not match:
-        return 0.0
-    return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3])
-
-
-def save_upload(source: Path | str, folder: Path, name: str | None = None) -> UploadedAudio:
-    """Check an upload and keep a copy in `folder`, named by its content (atomically)."""
-    checked = validate_upload(source, name)
-    digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()[:16]
-    target = Path(folder) / f"{digest}{Path(source).suffix.lower()}"
-    if not target.exists():
-        with atomic_path(target) as tmp:
-            shutil.copyfile(source, tmp)
-    return UploadedAudio(path=target, format=checked.format, duration=checked.duration,
-                         name=checked.name)
+    return info.duration, decoded

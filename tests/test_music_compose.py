@@ -1,5 +1,6 @@
-"""The composer: theory helpers, recipe checking, determinism, and a rebuild of a committed
-track that matches the file in the repository."""
+"""The composer (a build-time tool in tools/music_composer/): theory helpers, recipe
+checking, determinism, and a rebuild of a committed track that matches the file in the
+repository."""
 
 import dataclasses
 from types import MappingProxyType
@@ -7,11 +8,14 @@ from types import MappingProxyType
 import numpy as np
 import pytest
 
-from music import compose, dsp
+from music import dsp
 from music.fit import decode
-from music.library import CatalogueError, Library
-from music.synth import INSTRUMENTS
-from music.theory import Key, chord_pitch_classes, voice_chord, write_melody
+from errors import DataFileError
+from music.library import Library
+from tools import compose_music
+from tools.music_composer import compose
+from tools.music_composer.synth import INSTRUMENTS
+from tools.music_composer.theory import Key, chord_pitch_classes, voice_chord, write_melody
 
 LIBRARY = Library.load()
 
@@ -92,22 +96,22 @@ def test_render_is_deterministic_and_mastered():
 
 
 def test_recipe_mistakes_are_named():
-    with pytest.raises(CatalogueError, match="paper-kites.*'bars'"):
+    with pytest.raises(DataFileError, match="paper-kites.*'bars'"):
         compose.parse_recipe(small_track(bars=6))
-    with pytest.raises(CatalogueError, match="'progression'"):
+    with pytest.raises(DataFileError, match="'progression'"):
         compose.parse_recipe(small_track(progression=["I", "XIV"]))
     bad_part = [{"role": "melody", "instrument": "theremin"}]
-    with pytest.raises(CatalogueError, match="unknown 'theremin'"):
+    with pytest.raises(DataFileError, match="unknown 'theremin'"):
         compose.parse_recipe(small_track(parts=bad_part))
-    with pytest.raises(CatalogueError, match=r"parts\[0\]"):
+    with pytest.raises(DataFileError, match=r"parts\[0\]"):
         compose.parse_recipe(small_track(parts=[{"role": "pad", "loudness": 3}]))
 
 
 def test_rebuild_matches_the_committed_file(tmp_path):
-    """`python -m music.compose` reproduces the library: bytes on this platform, and the
-    decoded samples anywhere (float maths may differ in the last bit between CPUs)."""
+    """`python -m tools.compose_music` reproduces the library: bytes on this platform, and
+    the decoded samples anywhere (float maths may differ in the last bit between CPUs)."""
     track = LIBRARY.get("paper-kites")
-    assert compose.main([track.id, "--out", str(tmp_path)]) == 0
+    assert compose_music.main([track.id, "--out", str(tmp_path)]) == 0
     rebuilt = tmp_path / track.path.name
     if rebuilt.read_bytes() != track.path.read_bytes():
         difference = decode(rebuilt).astype(float) - decode(track.path)

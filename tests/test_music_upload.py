@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from errors import InputError
-from music.upload import MAX_BYTES, save_upload, validate_upload
+from music.upload import MAX_BYTES, validate_upload
 from video.ffmpeg import ffmpeg_exe
 
 CODECS = {"mp3": ["-c:a", "libmp3lame", "-b:a", "128k"], "wav": [],
@@ -94,15 +94,3 @@ def test_too_big_and_too_long(tmp_path):
     expect_refusal(big, "MB", "limit is 20 MB")
     long = make_audio(tmp_path / "long.flac", seconds=610, rate=8000)
     expect_refusal(long, "minutes", "limit is 10 minutes")
-
-
-def test_save_keeps_a_content_named_copy(tmp_path):
-    song = make_audio(tmp_path / "song.mp3")
-    saved = save_upload(song, tmp_path / "uploads", name="Song.mp3")
-    again = save_upload(song, tmp_path / "uploads")
-    assert saved.path == again.path and saved.path.read_bytes() == song.read_bytes()
-    assert saved.path.parent == tmp_path / "uploads" and saved.name == "Song.mp3"
-    (tmp_path / "bad.mp3").write_bytes(b"\x00" * 100)
-    with pytest.raises(InputError):
-        save_upload(tmp_path / "bad.mp3", tmp_path / "uploads")
-    assert len(list((tmp_path / "uploads").iterdir())) == 1

@@ -1,4 +1,5 @@
-"""The style gallery: committed previews for every preset, small, honest, rebuildable."""
+"""The style gallery: committed previews for every preset, small, honest, rebuildable
+(by the build-time tool `python -m tools.style_gallery`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from styles import gallery
 from styles.presets import StyleLibrary
+from tools import style_gallery as gallery
 from video.ffmpeg import probe
 
 LIBRARY = StyleLibrary.load()
@@ -31,7 +32,7 @@ def test_the_manifest_labels_the_previews_honestly():
     manifest = json.loads((LIBRARY.root / "assets" / "manifest.json").read_text("utf-8"))
     assert manifest["label"] == {"en": "Look preview", "zh": "风格预览"}
     assert "sample photo" in manifest["note"]["en"]
-    assert manifest["method"] in ("motion", "still")
+    assert manifest["method"] == "motion"
     assert set(manifest["styles"]) == set(LIBRARY.ids())
     for style_id, entry in manifest["styles"].items():
         preset = LIBRARY.get(style_id)
@@ -48,29 +49,22 @@ def synthetic_photo(name: str) -> Image.Image:
     return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
 
 
-@pytest.mark.parametrize("engine", ["still", "motion"])
-def test_the_build_is_deterministic_and_small(tmp_path, engine):
-    motion = gallery.motion_engine() if engine == "motion" else None
-    if engine == "motion" and motion is None:
-        pytest.skip("this build has no photo motion engine")
-    sizes = []
+def test_the_build_is_deterministic_and_small(tmp_path):
     for attempt in ("first", "second"):
         built = gallery.build_gallery(LIBRARY, tmp_path / attempt, only=["vintage-film"],
-                                      photos=synthetic_photo, engine=motion)
-        sizes.append(built[0].bytes)
+                                      photos=synthetic_photo)
         assert built[0].bytes <= gallery.MAX_BYTES
     for name in ("vintage-film.webp", "vintage-film.mp4", "manifest.json"):
         assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
     video = probe(tmp_path / "first" / "vintage-film.mp4")
-    # Moving previews play forward then back (a seamless loop); stills hold the frame.
-    expected = 2 * gallery.PREVIEW_FRAMES - 2 if motion else gallery.PREVIEW_FRAMES
-    assert video.video_frames == expected
+    # Previews play forward then back: a seamless loop.
+    assert video.video_frames == 2 * gallery.PREVIEW_FRAMES - 2
     manifest = json.loads((tmp_path / "first" / "manifest.json").read_text("utf-8"))
-    assert manifest["method"] == engine and list(manifest["styles"]) == ["vintage-film"]
+    assert manifest["method"] == "motion" and list(manifest["styles"]) == ["vintage-film"]
 
 
 def test_a_preview_that_cannot_fit_the_budget_stops_the_build(tmp_path, monkeypatch):
     monkeypatch.setattr(gallery, "MAX_BYTES", 2_000)
     with pytest.raises(SystemExit, match="the limit is 2 KB"):
         gallery.build_gallery(LIBRARY, tmp_path, only=["black-and-white"],
-                              photos=synthetic_photo, engine=None)
+                              photos=synthetic_photo)

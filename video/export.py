@@ -23,7 +23,7 @@ def export_gif(mp4: Path | str, gif: Path | str, *, width: int = 480, fps: int =
              f"[b][p]paletteuse=dither=bayer:bayer_scale=4")
     with atomic_path(gif) as tmp:
         run_ffmpeg(["-i", str(mp4), "-t", f"{max_seconds:g}", "-an", "-filter_complex", graph,
-                    "-loop", "0", "-f", "gif", str(tmp)])
+                    "-loop", "0", "-f", "gif", str(tmp)], doing="write the GIF")
     return gif
 
 
@@ -33,5 +33,6 @@ def without_audio(mp4: Path | str, out: Path | str | None = None) -> Path:
     target = Path(out or mp4)
     with atomic_path(target) as tmp:
         run_ffmpeg(["-i", str(mp4), "-map", "0:v:0", "-c:v", "copy", "-an",
-                    "-movflags", "+faststart", "-f", "mp4", str(tmp)])
+                    "-movflags", "+faststart", "-f", "mp4", str(tmp)],
+                   doing="drop the video's audio")
     return target

@@ -10,7 +10,6 @@ Files are written to a temporary name and renamed, so a half-written video never
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from files import atomic_path
-from video.ffmpeg import AAC_BITRATE, ffmpeg_exe
+from video.ffmpeg import AAC_BITRATE, run_ffmpeg
 from video.interpolate import interpolate
 from video.types import Audio, Clip, FinishedVideo
 
@@ -36,6 +35,9 @@ DEFAULT_FPS = 16
 DEFAULT_UPSCALE = 2
 X264_PRESET = "veryfast"
 X264_CRF = 18
+# An encode takes seconds to a minute even for the largest model's clips; this only stops
+# an ffmpeg that hangs.
+ENCODE_TIMEOUT_S = 1800.0
 
 
 def finish(clip: Clip, out_path: Path, *, grade: Grade | None = None,
@@ -102,22 +104,18 @@ def encode_mp4(frames: np.ndarray, fps: float, out_path: Path, width: int, heigh
                audio: Audio | None = None) -> Path:
     """Pipe raw RGB frames into ffmpeg: Lanczos scale, H.264 yuv420p, moov atom first;
     with `audio`, an AAC track beside the picture, from the same pass."""
-    count, src_h, src_w, _ = frames.shape
+    _, src_h, src_w, _ = frames.shape
     scale = [] if (src_w, src_h) == (width, height) else [
         "-vf", f"scale={width}:{height}:flags=lanczos"]
     with atomic_path(out_path) as tmp, _audio_input(audio) as sound:
-        cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{src_w}x{src_h}",
-               "-framerate", f"{fps:g}", "-i", "pipe:0", *sound, *scale, "-map", "0:v:0",
-               "-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF),
-               "-pix_fmt", "yuv420p",
-               *(["-map", "1:a:0", "-c:a", "aac", "-b:a", AAC_BITRATE] if sound else []),
-               "-movflags", "+faststart", "-f", "mp4", str(tmp)]
-        proc = subprocess.run(cmd, input=np.ascontiguousarray(frames).tobytes(),
-                              capture_output=True)
-        if proc.returncode != 0:
-            raise RuntimeError("ffmpeg could not encode the video: "
-                               + proc.stderr.decode("utf-8", "replace").strip()[-400:])
+        run_ffmpeg(["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{src_w}x{src_h}",
+                    "-framerate", f"{fps:g}", "-i", "pipe:0", *sound, *scale, "-map", "0:v:0",
+                    "-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF),
+                    "-pix_fmt", "yuv420p",
+                    *(["-map", "1:a:0", "-c:a", "aac", "-b:a", AAC_BITRATE] if sound else []),
+                    "-movflags", "+faststart", "-f", "mp4", str(tmp)],
+                   input_bytes=np.ascontiguousarray(frames).tobytes(),
+                   timeout=ENCODE_TIMEOUT_S, doing="encode the video")
     return out_path
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import io
-import subprocess
 import tempfile
 import time
 import uuid
@@ -28,7 +27,8 @@ import numpy as np
 
 from errors import EngineUnavailable, InputError
 from video.engines.base import EngineDefaults, EngineSettings
-from video.ffmpeg import ffmpeg_exe, probe
+from video.engines.preview import OnPreview
+from video.ffmpeg import FfmpegError, probe, run_ffmpeg
 from video.types import Clip, GenerationRequest, OnStep
 
 DEFAULT_BASE_URL = "https://open.bigmodel.cn/api/paas/v4"
@@ -63,6 +63,7 @@ class CloudEngine:
     name = "cloud"
     capabilities = frozenset({"t2v", "i2v"})
     test_pattern = False
+    previews = False  # on_preview is never called
 
     def __init__(self, settings: EngineSettings, timing: CloudTiming = CloudTiming()):
         if not settings.cloud_api_key:
@@ -81,7 +82,8 @@ class CloudEngine:
 
     # --- the story of one render -----------------------------------------------------------
 
-    def generate(self, request: GenerationRequest, on_step: OnStep | None = None) -> Clip:
+    def generate(self, request: GenerationRequest, on_step: OnStep | None = None,
+                 on_preview: OnPreview | None = None) -> Clip:
         """Submit, wait, download, decode."""
         import httpx
 
@@ -241,7 +243,7 @@ def decode_video(path: Path) -> tuple[np.ndarray, float]:
     """A checked MP4's frames (uint8 T×H×W×3) and frame rate, via the bundled ffmpeg."""
     try:
         info = probe(path)
-    except RuntimeError:
+    except FfmpegError:
         raise EngineUnavailable("the cloud platform's file is not a readable video") from None
     stream = info.first("video")
     if stream is None or not stream.width or not stream.height or not info.video_frames:
@@ -252,12 +254,15 @@ def decode_video(path: Path) -> tuple[np.ndarray, float]:
         height = round(height * MAX_DECODE_WIDTH / width / 2) * 2
         width = MAX_DECODE_WIDTH
         scale = ["-vf", f"scale={width}:{height}:flags=area"]
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin",
-                           "-i", str(path), *scale, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                          capture_output=True, timeout=300)
     frame_bytes = width * height * 3
-    if proc.returncode != 0 or not proc.stdout or len(proc.stdout) % frame_bytes:
+    try:
+        raw = run_ffmpeg(["-i", str(path), *scale, "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
+                         doing="decode the cloud platform's video").stdout
+    except FfmpegError as exc:
         raise EngineUnavailable("the cloud platform's video could not be decoded: "
-                                + proc.stderr.decode("utf-8", "replace").strip()[-200:])
-    frames = np.frombuffer(proc.stdout, dtype=np.uint8).reshape(-1, height, width, 3)
+                                + exc.reason) from exc
+    if not raw or len(raw) % frame_bytes:
+        raise EngineUnavailable("the cloud platform's video could not be decoded: "
+                                f"{len(raw)} bytes are not whole {width}×{height} frames")
+    frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, height, width, 3)
     return frames.copy(), float(stream.fps or REQUEST_FPS)

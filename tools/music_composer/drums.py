@@ -1,7 +1,7 @@
 """Light percussion and ambient beds for the composer.
 
 Drum hits are rendered once per track (a few variants each, so repeats are not identical)
-and placed by the patterns in music/arrange.py. Beds (wind, water, rain, vinyl) are whole
+and placed by the patterns in arrange.py. Beds (wind, water, rain, vinyl) are whole
 loops made in the frequency domain, so they join seamlessly at the loop point.
 """
 
@@ -11,7 +11,8 @@ from typing import Callable
 
 import numpy as np
 
-from music.dsp import SR, bandpass, colored_noise, fade_tail, highpass, lowpass, seconds
+from tools.music_composer.dsp import (SR, bandpass, colored_noise, fade_tail, highpass, lowpass,
+                                      seconds)
 
 Hit = Callable[[np.random.Generator], np.ndarray]
 

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from music.dsp import SR, fade_tail, seconds
+from tools.music_composer.dsp import SR, fade_tail, seconds
 
 Instrument = Callable[[float, float, float, np.random.Generator], np.ndarray]
 
