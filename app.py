@@ -1,6 +1,8 @@
 """Clipwright (影匠): the one entry. Parses flags, wires the parts, runs a command.
 
     python app.py                      start the browser app (see README)
+    python app.py serve [--host 127.0.0.1] [--port 7860] [--share] [--auth user:pass]
+                        [--data-dir PATH] [--engine auto|cogvideox|cloud|motion|tiny]
     python app.py generate IDEA ...    render one video headless
 """
 
@@ -13,8 +15,8 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Quiet library progress bars before any of them is imported; we report progress ourselves.
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -24,25 +26,18 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # A self-hosted server tells no one it runs: Gradio's usage telemetry is off unless asked for.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from errors import EngineUnavailable, InputError  # noqa: E402
+from errors import DataFileError, EngineUnavailable, InputError  # noqa: E402
 from files import out_of_space  # noqa: E402
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
+if TYPE_CHECKING:  # studio/ imports torch: only the command that needs it loads it
+    from studio.services import Parts, Settings
+
 # Folders that add sub-commands: each has cli.py with add_commands(subparsers), whose
-# handlers take (args, app) and return an exit code. Keep their imports light.
-COMMAND_MODULES: tuple[str, ...] = ("api.cli", "ui.cli", "music.cli", "styles.cli",
-                                   "agent.cli")
-
-
-@dataclass
-class App:
-    """The wired parts one process uses; built once by `wire`."""
-
-    settings: object  # video.engines.EngineSettings
-    engines: object  # video.engines.pool.EnginePool
-    director: object  # studio.director.Director
-    data_dir: Path
+# handlers take (args, parts: studio.services.Parts) and return an exit code. Keep their
+# imports light.
+COMMAND_MODULES: tuple[str, ...] = ("api.cli", "music.cli", "styles.cli", "agent.cli")
 
 
 def default_dir(env: str, fallback: Path) -> Path:
@@ -50,16 +45,12 @@ def default_dir(env: str, fallback: Path) -> Path:
     return Path(os.environ.get(env) or fallback).expanduser()
 
 
-def wire(args: argparse.Namespace) -> App:
-    """Build the engines, the director and the rest from flags and environment."""
-    from studio.director import Director
-    from agent.rewriter import rewriter_from_env
-    from music.soundtrack import Soundtrack
-    from styles.presets import StyleLibrary
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The process's settings from its flags and environment."""
+    from studio.services import Settings
     from video.engines.base import EngineSettings
-    from video.engines.pool import EnginePool
 
-    settings = EngineSettings(
+    engines = EngineSettings(
         cache_dir=default_dir("CLIPWRIGHT_CACHE_DIR", Path.home() / ".cache" / "clipwright"),
         model_dir=Path(args.model_dir) if getattr(args, "model_dir", None) else None,
         offload=getattr(args, "offload", "auto"),
@@ -68,12 +59,19 @@ def wire(args: argparse.Namespace) -> App:
         cloud_api_key=os.environ.get("ZHIPUAI_API_KEY"),
         cloud_base_url=os.environ.get("CLIPWRIGHT_CLOUD_BASE_URL"),
     )
-    engines = EnginePool(settings)
     data_dir = (Path(args.data_dir).expanduser() if getattr(args, "data_dir", None)
                 else default_dir("CLIPWRIGHT_DATA_DIR", Path.home() / ".clipwright"))
-    director = Director(engines, rewriter=rewriter_from_env(os.environ),
-                        styles=StyleLibrary.load(), music=Soundtrack())
-    return App(settings=settings, engines=engines, director=director, data_dir=data_dir)
+    return Settings(data_dir=data_dir, engines=engines,
+                    slots=getattr(args, "slots", None) or 1,
+                    public_url=getattr(args, "public_url", None) or "")
+
+
+def wire(args: argparse.Namespace) -> Parts:
+    """Build the engines, libraries and director from flags and environment (no model
+    loads; a command that serves opens the data folder with studio.services.open_services)."""
+    from studio.services import build
+
+    return build(settings_from(args))
 
 
 # --- generate ------------------------------------------------------------------------------
@@ -114,7 +112,7 @@ def add_generate(subparsers) -> None:
     p.set_defaults(func=run_generate)
 
 
-def run_generate(args: argparse.Namespace, app: App) -> int:
+def run_generate(args: argparse.Namespace, app: Parts) -> int:
     from studio.director import RenderOptions
     from agent.limits import check_text
     from agent.shot import ShotSpec
@@ -126,10 +124,10 @@ def run_generate(args: argparse.Namespace, app: App) -> int:
         from video.intake import load_image
 
         load_image(image)  # a bad photo fails now, in one line, before anything loads
-    if app.director.music is not None:  # a bad track id or audio file fails before rendering
-        app.director.music.check_choice(args.music)
-    if args.style is not None and app.director.styles is not None:
-        app.director.styles.get(args.style)  # an unknown style fails before rendering
+    if app.music is not None:  # a bad track id or audio file fails before rendering
+        app.music.check_choice(args.music)
+    if args.style is not None:
+        app.styles.get(args.style)  # an unknown style fails before rendering
     check_shape(args.aspect, args.duration)
     spec = ShotSpec(idea=idea, style=args.style, seed=args.seed, source_image=image,
                     music=args.music, aspect=args.aspect, duration=args.duration)
@@ -174,6 +172,50 @@ def run_generate(args: argparse.Namespace, app: App) -> int:
     return EXIT_OK
 
 
+# --- serve: the browser app ------------------------------------------------------------
+
+def add_serve(subparsers) -> None:
+    from video.engines import ENGINE_NAMES
+    from video.engines.memory import OFFLOAD_MODES, TILING_MODES
+
+    p = subparsers.add_parser("serve", help="start the browser app (the default command)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (0 picks a free one)")
+    p.add_argument("--share", action="store_true",
+                   help="also open a public gradio.live link (needs the internet)")
+    p.add_argument("--auth", metavar="USER:PASS",
+                   help="ask for this user name and password before the app opens")
+    p.add_argument("--data-dir", help="where chats, videos and the database live "
+                                      "(default $CLIPWRIGHT_DATA_DIR or ~/.clipwright)")
+    p.add_argument("--engine", default="auto", choices=ENGINE_NAMES,
+                   help="the engine renders use unless the Advanced panel says otherwise")
+    p.add_argument("--public-url", default="",
+                   help="the address people reach this server at, for share links "
+                        "(e.g. https://clips.example.com behind a proxy)")
+    p.add_argument("--model-dir", help="a folder of <model-id>/ pipelines to load first")
+    p.add_argument("--offload", default="auto", choices=OFFLOAD_MODES)
+    p.add_argument("--vae-tiling", default="auto", choices=TILING_MODES)
+    p.set_defaults(func=run_serve)
+
+
+def run_serve(args: argparse.Namespace, app: Parts) -> int:
+    """The browser app, the share pages and the API on one port (ui/ and api/ are doors
+    onto the same services; this is where they meet)."""
+    from api import ApiConfig, mount
+    from ui.server import ServeOptions, parse_auth, serve
+
+    options = ServeOptions(host=args.host, port=args.port, share=args.share,
+                           auth=parse_auth(args.auth), engine=args.engine,
+                           public_url=args.public_url)
+    config = ApiConfig(engine=args.engine, public_base_url=args.public_url or None)
+
+    def mount_api(web, services) -> None:
+        mount(web, services.queue, services.keys, config)
+
+    return serve(app, options, doors=(mount_api,))
+
+
 # --- entry ---------------------------------------------------------------------------------
 
 class _Parser(argparse.ArgumentParser):
@@ -187,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="app.py", description="Clipwright: an idea or a photo → a short video")
     subparsers = parser.add_subparsers(dest="command", parser_class=_Parser)
     add_generate(subparsers)
+    add_serve(subparsers)
     for module in COMMAND_MODULES:
         importlib.import_module(module).add_commands(subparsers)
     return parser
@@ -202,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:  # plain `python app.py` opens the browser app
             args = parser.parse_args(["serve"])
         return args.func(args, wire(args))
-    except (InputError, EngineUnavailable) as exc:
+    except (InputError, EngineUnavailable, DataFileError) as exc:
+        # A broken data file is whoever edited it's to fix, named in one line like the rest.
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

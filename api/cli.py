@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 
 from errors import InputError
 
@@ -54,11 +53,12 @@ def add_commands(subparsers) -> None:
 
 
 def _key_store(app):
+    """The data folder's API keys (app: studio.services.Parts)."""
     from store.db import Database
     from store.keys import KeyStore
     from store.layout import DataLayout
 
-    layout = DataLayout(app.data_dir).ensure()
+    layout = DataLayout(app.settings.data_dir).ensure()
     return KeyStore(Database(layout.db_path))
 
 
@@ -113,7 +113,8 @@ def run_keys(args: argparse.Namespace, app) -> int:
 
 def run_api(args: argparse.Namespace, app) -> int:
     from api.config import ApiConfig
-    from api.server import build_app, open_services, serve
+    from api.server import build_app, serve
+    from studio.services import open_services
     from errors import EngineUnavailable
     from video.engines import choose_engine
 
@@ -127,11 +128,11 @@ def run_api(args: argparse.Namespace, app) -> int:
         raise InputError(f"--port must be between 0 and 65535; got {args.port}")
     if args.engine != "tiny":
         try:
-            choose_engine(args.engine, "t2v", app.settings)
+            choose_engine(args.engine, "t2v", app.settings.engines)
         except EngineUnavailable as exc:
             print(f"note: {exc} Tasks will fail until that is set up.", flush=True)
-    services = open_services(Path(app.data_dir), app.director, slots=args.slots)
-    services.queue.start()
+    services = open_services(app)
+    services.start()
     config = ApiConfig(engine=args.engine, model=args.model, public_base_url=args.public_url,
                        allow_private_image_hosts=args.allow_private_image_hosts)
     try:

@@ -20,7 +20,8 @@ from fastapi.responses import FileResponse
 from fastapi.security import HTTPBearer
 
 from studio.director import RenderOptions
-from studio.jobs import Job, JobQueue
+from studio.job_records import Job
+from studio.jobs import JobQueue
 from agent.shot import ShotSpec
 from api.auth import Authenticator, RateLimiter, too_frequent
 from api.config import ApiConfig

@@ -1,23 +1,19 @@
-"""Running the API on its own: the database, queue and keys of a data folder, and uvicorn.
+"""Running the API on its own: the routes on a FastAPI app of their own, and uvicorn.
 
 The browser app's `serve` mounts the same routes beside Gradio; `python app.py api` uses
-this module to serve them alone (headless servers, the cloud engine's tests).
+this module to serve them alone (headless servers, the cloud engine's tests). The data
+folder's database, queue and keys come from studio.services.open_services.
 """
 
 from __future__ import annotations
 
 import socket
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
-from studio.jobs import JobQueue
 from allocator import MemoryTrimmer
 from api.config import ApiConfig
-from store.db import Database
-from store.keys import KeyStore
-from store.layout import DataLayout
+from studio.services import Services
 
 DESCRIPTION = """\
 A self-hosted video API compatible with Zhipu's open-platform video generation contract:
@@ -25,27 +21,6 @@ submit with `POST /api/paas/v4/videos/generations`, poll with
 `GET /api/paas/v4/async-result/{id}`. Authenticate with `Authorization: Bearer <key>`
 (create keys with `python app.py keys create`).
 """
-
-
-@dataclass
-class Services:
-    """The persistent parts the API needs, opened on one data folder."""
-
-    db: Database
-    queue: JobQueue
-    keys: KeyStore
-
-    def close(self) -> None:
-        self.queue.stop()
-        self.db.close()
-
-
-def open_services(data_dir: Path, director, slots: int = 1) -> Services:
-    """Open the data folder's database with the job queue and key store (not started)."""
-    layout = DataLayout(data_dir).ensure()
-    db = Database(layout.db_path)
-    return Services(db=db, queue=JobQueue(db, director, layout.root, slots=slots),
-                    keys=KeyStore(db))
 
 
 def build_app(services: Services, config: ApiConfig, rules=None):

@@ -30,6 +30,7 @@ class ReplayEngine:
     name = "replay"
     capabilities = frozenset({"t2v"})
     test_pattern = False
+    previews = False  # on_preview is never called
 
     def __init__(self, frames: np.ndarray, fps: float):
         self.frames, self.fps = frames, fps
@@ -39,7 +40,7 @@ class ReplayEngine:
         return EngineDefaults(model="replay", width=width, height=height, frames=count,
                               fps=int(self.fps), steps=1, guidance=6.0)
 
-    def generate(self, request: GenerationRequest, on_step=None) -> Clip:
+    def generate(self, request: GenerationRequest, on_step=None, on_preview=None) -> Clip:
         return Clip(frames=self.frames.copy(), fps=self.fps, engine=self.name, model="replay")
 
 

@@ -16,6 +16,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from store.db import Component, Database
 from store.layout import DataLayout, check_id
@@ -74,9 +75,16 @@ CREATIONS = Component("creations", [
     );
     CREATE INDEX shares_by_creation ON shares (creation_id);
     """,
+    # The render job a creation was published from: one creation per job, however many
+    # processes or pages try to publish it at once.
+    """
+    ALTER TABLE creations ADD COLUMN job_id TEXT;
+    CREATE UNIQUE INDEX creations_by_job ON creations (job_id);
+    """,
 ])
 
 ROLES = ("user", "assistant")
+T = TypeVar("T")
 _KEEP = object()  # "leave this field as it is"
 
 
@@ -121,6 +129,7 @@ class Creation:
     spec: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
     created_at: float = 0.0
+    job_id: str | None = None  # the render job it was published from
 
     @property
     def duration(self) -> float:
@@ -148,6 +157,10 @@ class Share:
         return self.revoked_at is None
 
 
+class AlreadyPublished(Exception):
+    """Another publisher recorded a creation for the same job first."""
+
+
 def new_id() -> str:
     """An unguessable id for a session or a creation (128 bits)."""
     return secrets.token_hex(16)
@@ -172,13 +185,22 @@ class CreationStore:
                          "ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
                          (session_id, now, now))
 
-    def session_exists(self, session_id: str) -> bool:
-        return bool(self.db.query("SELECT 1 FROM sessions WHERE id = ?", (session_id,)))
-
     def state(self, session_id: str) -> dict:
         """The session's saved chat state ({} when none)."""
         rows = self.db.query("SELECT state FROM sessions WHERE id = ?", (session_id,))
         return json.loads(rows[0]["state"]) if rows else {}
+
+    def update_state(self, session_id: str, change: Callable[[dict], T]) -> T:
+        """Apply `change` to the session's state in one transaction (two publishers of one
+        job, in one process or two, never both see it unrecorded); returns what it returns."""
+        with self.db.transaction() as conn:
+            rows = conn.execute("SELECT state FROM sessions WHERE id = ?",
+                                (session_id,)).fetchall()
+            state = json.loads(rows[0]["state"]) if rows else {}
+            answer = change(state)
+            conn.execute("UPDATE sessions SET state = ? WHERE id = ?",
+                         (json.dumps(state, ensure_ascii=False), session_id))
+        return answer
 
     def save_state(self, session_id: str, state: dict) -> None:
         """Replace the session's chat state (JSON-serialisable)."""
@@ -221,11 +243,6 @@ class CreationStore:
             "ORDER BY id DESC LIMIT ?) ORDER BY id", (session_id, limit))
         return [self._message(row) for row in rows]
 
-    def clear_messages(self, session_id: str) -> None:
-        """Forget the chat (creations stay in My videos)."""
-        with self.db.transaction() as conn:
-            conn.execute("DELETE FROM messages WHERE session_id = ?", (session_id,))
-
     def _message(self, row) -> Message:
         attachment = self.layout.resolve(row["attachment"]) if row["attachment"] else None
         return Message(id=row["id"], session_id=row["session_id"], role=row["role"],
@@ -244,11 +261,14 @@ class CreationStore:
         created_at = creation.created_at or time.time()
         rel = self.layout.relative
         with self.db.transaction() as conn:
+            if creation.job_id is not None and conn.execute(
+                    "SELECT 1 FROM creations WHERE job_id = ?", (creation.job_id,)).fetchone():
+                raise AlreadyPublished(creation.job_id)
             conn.execute(
                 "INSERT INTO creations (id, session_id, idea, prompt, camera, scene, details, "
                 "style, track, engine, model, seed, mp4, poster, gif, width, height, fps, "
-                "frames, test_pattern, spec, timings, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "frames, test_pattern, spec, timings, created_at, job_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (creation.id, creation.session_id, creation.idea, creation.prompt,
                  creation.camera, creation.scene, creation.details, creation.style,
                  creation.track, creation.engine, creation.model, creation.seed,
@@ -256,8 +276,14 @@ class CreationStore:
                  rel(creation.gif) if creation.gif else None, creation.width,
                  creation.height, creation.fps, creation.frames, int(creation.test_pattern),
                  json.dumps(creation.spec, ensure_ascii=False),
-                 json.dumps(creation.timings), created_at))
+                 json.dumps(creation.timings), created_at, creation.job_id))
         return self.creation(creation.id, creation.session_id)
+
+    def creation_of_job(self, job_id: str, session_id: str) -> Creation | None:
+        """The session's creation published from a render job, if there is one."""
+        rows = self.db.query("SELECT * FROM creations WHERE job_id = ? AND session_id = ?",
+                             (job_id, session_id))
+        return self._creation(rows[0]) if rows else None
 
     def creations(self, session_id: str) -> list[Creation]:
         """The session's creations, newest first."""
@@ -333,7 +359,8 @@ class CreationStore:
             gif=resolve(row["gif"]) if row["gif"] else None, width=row["width"],
             height=row["height"], fps=row["fps"], frames=row["frames"],
             test_pattern=bool(row["test_pattern"]), spec=json.loads(row["spec"]),
-            timings=json.loads(row["timings"]), created_at=row["created_at"])
+            timings=json.loads(row["timings"]), created_at=row["created_at"],
+            job_id=row["job_id"])
 
     # --- shares ----------------------------------------------------------------------------
 

@@ -78,10 +78,6 @@ class Database:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
-    def integrity_ok(self) -> bool:
-        """True when PRAGMA integrity_check says ok."""
-        return self.query("PRAGMA integrity_check")[0][0] == "ok"
-
     def close(self) -> None:
         with self._lock:
             self._conn.close()

@@ -69,6 +69,14 @@ JOBS = Component("jobs", [
     CREATE INDEX jobs_line ON jobs (status, turn, seq);
     CREATE INDEX jobs_by_turn ON jobs (turn);
     """,
+    # The finished video's facts, carried from the engine so nothing decodes the file again.
+    """
+    ALTER TABLE jobs ADD COLUMN width INTEGER;
+    ALTER TABLE jobs ADD COLUMN height INTEGER;
+    ALTER TABLE jobs ADD COLUMN fps REAL;
+    ALTER TABLE jobs ADD COLUMN frames INTEGER;
+    ALTER TABLE jobs ADD COLUMN track TEXT;
+    """,
 ])
 
 STATUSES = ("queued", "running", "done", "failed")
@@ -114,6 +122,11 @@ class JobRow:
     test_pattern: bool = False
     warnings: tuple[str, ...] = ()
     turn: int = 0  # its place in the owners' rotation (see the module docstring)
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    frames: int | None = None
+    track: str | None = None  # the library track muxed on, None for silence or an upload
 
 
 @dataclass(frozen=True)
@@ -122,10 +135,15 @@ class JobOutcome:
 
     mp4: str
     poster: str
+    width: int
+    height: int
+    fps: float
+    frames: int
     prompt: str
     engine: str
     model: str
     seed: int
+    track: str | None = None
     test_pattern: bool = False
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
@@ -225,9 +243,11 @@ class JobStore:
         with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE jobs SET status = 'done', finished_at = ?, error = NULL, mp4 = ?, "
-                "poster = ?, prompt = ?, engine = ?, model = ?, seed = ?, test_pattern = ?, "
+                "poster = ?, width = ?, height = ?, fps = ?, frames = ?, track = ?, "
+                "prompt = ?, engine = ?, model = ?, seed = ?, test_pattern = ?, "
                 "warnings = ? WHERE id = ?",
-                (time.time(), outcome.mp4, outcome.poster, outcome.prompt, outcome.engine,
+                (time.time(), outcome.mp4, outcome.poster, outcome.width, outcome.height,
+                 outcome.fps, outcome.frames, outcome.track, outcome.prompt, outcome.engine,
                  outcome.model, outcome.seed, int(outcome.test_pattern),
                  json.dumps(list(outcome.warnings), ensure_ascii=False), job_id))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Callable
 
@@ -28,10 +29,19 @@ from video.post import Grade, finish
 from video.shape import ClipShape, plan_shape, reframe
 from video.types import Clip, FinishedVideo, GenerationRequest, LoraSpec
 
-# on_progress(stage, fraction, detail): stage is one of STAGES, fraction in [0, 1].
-# Raising errors.GenerationCancelled from it stops the render; nothing is written.
-Progress = Callable[[str, float, str], None]
-STAGES = ("rewriting", "generating", "music", "post-production")
+class Stage(StrEnum):
+    """The steps of a render, in order, as progress reports name them."""
+
+    REWRITING = "rewriting"
+    GENERATING = "generating"
+    MUSIC = "music"
+    POST_PRODUCTION = "post-production"
+
+
+STAGES = tuple(Stage)
+# on_progress(stage, fraction, detail): fraction in [0, 1]. Raising
+# errors.GenerationCancelled from it stops the render; nothing is written.
+Progress = Callable[[Stage, float, str], None]
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ class Director:
         started = time.perf_counter()
 
         # 1. Rewrite the idea into the formula prompt (camera → scene → details).
-        progress("rewriting", 0.0, spec.idea)
+        progress(Stage.REWRITING, 0.0, spec.idea)
         draft = self.draft(spec)
         spec = draft.spec
         seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
@@ -132,12 +142,12 @@ class Director:
         track = self.soundtrack(spec, styling, progress, timings)
 
         # 6. Post-production: interpolate, grade, upscale, encode with the music, poster.
-        progress("post-production", 0.0, "")
+        progress(Stage.POST_PRODUCTION, 0.0, "")
         video = finish(clip, Path(out_path), grade=styling.grade, upscale=options.upscale,
                        target_fps=options.fps,
                        audio=self.music.fitted(track) if track is not None else None)
         timings.update({f"post.{k}": v for k, v in video.timings.items()})
-        progress("post-production", 1.0, "")
+        progress(Stage.POST_PRODUCTION, 1.0, "")
 
         timings["total"] = time.perf_counter() - started
         return RenderResult(spec=spec, prompt=styling.prompt,
@@ -202,11 +212,11 @@ class Director:
         if self.music is None or spec.music == "none":
             return None
         started = time.perf_counter()
-        progress("music", 0.0, spec.music)
+        progress(Stage.MUSIC, 0.0, spec.music)
         text = spec.idea if spec.prompt == spec.idea else f"{spec.idea}. {spec.prompt}"
         chosen = self.music.choose(spec.music, text, styling.music_moods)
         timings["music"] = time.perf_counter() - started
-        progress("music", 1.0, chosen.title if chosen else "none")
+        progress(Stage.MUSIC, 1.0, chosen.title if chosen else "none")
         return chosen
 
     @staticmethod
@@ -241,14 +251,12 @@ class Director:
     def generate(engine: Engine, request: GenerationRequest, progress: Progress,
                  on_preview: OnPreview | None = None) -> Clip:
         """Run the engine, reporting each step as progress of the 'generating' stage."""
-        progress("generating", 0.0, f"0/{request.steps}")
+        progress(Stage.GENERATING, 0.0, f"0/{request.steps}")
 
         def on_step(i: int, n: int) -> None:
-            progress("generating", i / n, f"{i}/{n}")
+            progress(Stage.GENERATING, i / n, f"{i}/{n}")
 
-        if on_preview is not None and getattr(engine, "previews", False):
-            return engine.generate(request, on_step=on_step, on_preview=on_preview)
-        return engine.generate(request, on_step=on_step)
+        return engine.generate(request, on_step=on_step, on_preview=on_preview)
 
 
 def _given(value, default):

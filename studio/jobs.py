@@ -31,7 +31,6 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import hmac
-import json
 import logging
 import os
 import shutil
@@ -39,116 +38,25 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from studio.director import Director, RenderOptions
 from agent.shot import ShotSpec
 from errors import EngineUnavailable, GenerationCancelled, InputError
-from files import out_of_space
 from store import uploads
 from store.db import Database
 from store.jobs import JobOutcome, JobRow, JobStore
 from store.layout import DataLayout
+from studio.director import Director, RenderOptions, RenderResult
+from studio.job_records import (CANCELLED, INTERRUPTED_TWICE, MAX_ATTEMPTS, STAGE_WEIGHTS, Job,
+                                JobProgress, decode_spec, encode_options, encode_spec,
+                                failure_reason, job_from_row)
 from video.engines.preview import Preview
 
 log = logging.getLogger(__name__)
 
-# A job interrupted by a dead process runs at most this many times in all.
-MAX_ATTEMPTS = 2
-INTERRUPTED_TWICE = ("the server stopped twice while rendering this job, so it was given up; "
-                     "submit it again")
-CANCELLED = "cancelled by its owner"
-DISK_FULL = ("the server's disk is full, so the video could not be saved and nothing was "
-             "kept; free some space (or ask whoever runs the server to) and try again")
-# What a stage was doing, for failure messages.
-STAGE_WORDS = {"rewriting": "writing the prompt", "generating": "generating the frames",
-               "post-production": "encoding the video", "music": "adding the music"}
-# Share of a whole render each stage takes, for one overall fraction and a time estimate.
-# Stages the director adds later simply carry no weight until listed here.
-STAGE_WEIGHTS = {"rewriting": 0.02, "generating": 0.83, "music": 0.05, "post-production": 0.1}
-
-
-@dataclass(frozen=True)
-class Job:
-    """A render job as its owner sees it."""
-
-    id: str
-    owner: str
-    request_id: str
-    status: str  # queued | running | done | failed
-    error: str | None
-    created_at: float
-    started_at: float | None
-    finished_at: float | None
-    spec: ShotSpec
-    options: RenderOptions
-    mp4: Path | None = None
-    poster: Path | None = None
-    prompt: str | None = None
-    engine: str | None = None
-    model: str | None = None
-    seed: int | None = None
-    test_pattern: bool = False
-    warnings: tuple[str, ...] = ()
-    file_token: str = ""  # the unguessable part of the API's result URLs
-    attempts: int = 0
-    api_model: str | None = None  # the model name an API caller asked by
-
-    @property
-    def finished(self) -> bool:
-        return self.status in ("done", "failed")
-
-
-@dataclass(frozen=True)
-class JobProgress:
-    """Where a job stands: stage ('queued', a director stage, 'done' or 'failed')."""
-
-    stage: str
-    fraction: float  # of the whole job, 0..1
-    detail: str
-    eta_s: float | None  # seconds until done, when there is a basis for a guess
-    preview: Preview | None = None  # the latest live preview while the engine renders
-
-
-# --- encoding the spec and options for the database ----------------------------------------
-
-def encode_spec(spec: ShotSpec) -> str:
-    data = dataclasses.asdict(spec)
-    data["source_image"] = str(spec.source_image) if spec.source_image else None
-    return json.dumps(data, ensure_ascii=False)
-
-
-def decode_spec(text: str) -> ShotSpec:
-    data = _known_fields(ShotSpec, json.loads(text))
-    if data.get("source_image"):
-        data["source_image"] = Path(data["source_image"])
-    return ShotSpec(**data)
-
-
-def encode_options(options: RenderOptions) -> str:
-    return json.dumps(dataclasses.asdict(options))
-
-
-def decode_options(text: str) -> RenderOptions:
-    return RenderOptions(**_known_fields(RenderOptions, json.loads(text)))
-
-
-def _known_fields(cls, data: dict) -> dict:
-    """Drop keys a newer or older release wrote that this one's class does not have."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    return {k: v for k, v in data.items() if k in names}
-
-
-def job_from_row(row: JobRow, layout: DataLayout) -> Job:
-    """The owner's view of a stored row, with paths made absolute."""
-    return Job(id=row.id, owner=row.owner, request_id=row.request_id, status=row.status,
-               error=row.error, created_at=row.created_at, started_at=row.started_at,
-               finished_at=row.finished_at, spec=decode_spec(row.spec),
-               options=decode_options(row.options),
-               mp4=layout.resolve(row.mp4) if row.mp4 else None,
-               poster=layout.resolve(row.poster) if row.poster else None, prompt=row.prompt,
-               engine=row.engine, model=row.model, seed=row.seed,
-               test_pattern=row.test_pattern, warnings=row.warnings,
-               file_token=row.file_token, attempts=row.attempts, api_model=row.api_model)
+# Called with a job once it has ended (done with its files complete, or failed), on the
+# worker's thread.
+OnFinished = Callable[[Job], None]
 
 
 @dataclass
@@ -192,6 +100,12 @@ class JobQueue:
         self._running: dict[str, _Running] = {}
         self._workers: list[threading.Thread] = []
         self._lock_file = None
+        self._on_finished: list[OnFinished] = []
+
+    def when_finished(self, listener: OnFinished) -> None:
+        """Call `listener(job)` on the worker's thread each time a job ends, whoever
+        submitted it (the browser sessions publish their videos this way)."""
+        self._on_finished.append(listener)
 
     # --- life ------------------------------------------------------------------------------
 
@@ -327,6 +241,7 @@ class JobQueue:
     def cancel(self, job_id: str, owner: str) -> bool:
         """Stop the owner's job: a waiting one fails at once, a running one at its next step."""
         if self.store.cancel_waiting(job_id, owner, CANCELLED):
+            self._announce(job_id)
             return True
         running = self._running.get(job_id)
         row = self.store.get_for(job_id, owner)
@@ -389,12 +304,7 @@ class JobQueue:
 
             result = self.director.render(job.spec, out, job.options, on_progress=on_progress,
                                           on_preview=on_preview)
-            self.store.finish(row.id, JobOutcome(
-                mp4=self.layout.relative(result.video.mp4),
-                poster=self.layout.relative(result.video.poster),
-                prompt=result.prompt, engine=result.engine, model=result.model,
-                seed=result.seed, test_pattern=result.test_pattern,
-                warnings=tuple(result.warnings)))
+            self.store.finish(row.id, self._outcome(result))
         except GenerationCancelled:
             if self._stopping.is_set():
                 self._record(self.store.requeue, row.id, count_attempt=False)
@@ -408,6 +318,31 @@ class JobQueue:
         finally:
             self._running.pop(row.id, None)
         self._release_upload(row)
+        self._announce(row.id)
+
+    def _outcome(self, result: RenderResult) -> JobOutcome:
+        """The row's record of a render: its files (relative) with their facts."""
+        video = result.video
+        track = result.track
+        return JobOutcome(
+            mp4=self.layout.relative(video.mp4), poster=self.layout.relative(video.poster),
+            width=video.width, height=video.height, fps=video.fps, frames=video.frames,
+            track=track.id if track is not None and track.source == "library" else None,
+            prompt=result.prompt, engine=result.engine, model=result.model, seed=result.seed,
+            test_pattern=result.test_pattern, warnings=tuple(result.warnings))
+
+    def _announce(self, job_id: str) -> None:
+        """Tell the listeners about a job that has ended, done or failed (one put back in
+        line by a stopping server has not)."""
+        row = self.store.get(job_id)
+        if row is None or row.status not in ("done", "failed"):
+            return
+        job = job_from_row(row, self.layout)
+        for listener in self._on_finished:
+            try:
+                listener(job)
+            except Exception:  # noqa: BLE001 - the job is done; its owner can collect it later
+                log.exception("could not publish job %s; it stays collectable", job_id)
 
     def _failed(self, job_id: str, reason: str) -> None:
         """Record a failure and remove whatever the render had written."""
@@ -445,13 +380,3 @@ class JobQueue:
                 partial.unlink(missing_ok=True)
 
 
-def failure_reason(exc: BaseException, stage: str) -> str:
-    """What a job's owner reads when its render raised: a full disk in those words, anything
-    else with the stage it happened in and the error itself."""
-    if out_of_space(exc):
-        return DISK_FULL
-    detail = " ".join(str(exc).split())
-    detail = detail if len(detail) <= 300 else detail[:299] + "…"
-    doing = STAGE_WORDS.get(stage, stage)
-    return (f"the render failed while {doing} ({type(exc).__name__}: {detail or 'no detail'}); "
-            f"nothing was kept — try again, and if it keeps failing tell whoever runs the server")

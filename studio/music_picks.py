@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 from agent.shot import ShotSpec
+from studio.director import Director
 
 log = logging.getLogger(__name__)
 
@@ -15,9 +16,9 @@ log = logging.getLogger(__name__)
 class MusicPicks:
     """Suggestions and soundtrack changes through the director's music library."""
 
-    def __init__(self, director):
+    def __init__(self, director: Director):
         self.director = director
-        self.music = getattr(director, "music", None)  # None: this build has no music
+        self.music = director.music  # None: a server started without music
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
         self._ready = threading.Event()

@@ -1,9 +1,10 @@
-"""The browser app's wiring: sessions, the chat's turns, render jobs and creations.
+"""The browser sessions: each one's chat, its current shot, its library of videos.
 
-The Studio connects what the Gradio handlers need to the parts that do the work — the
-director (for the agent's rewrite), the shared job queue (for renders), the store (for
-history, creations and shares) — and returns plain data the views turn into widgets. It
-holds no Gradio objects, so every path here is tested without a browser.
+The Studio answers what a browser asks — a chat turn, a render, a share link — with the
+parts that do the work: the director (the agent's rewrite), the shared job queue (renders),
+the store (history, creations and shares). A session's finished render becomes a creation
+as soon as its job is done, whether or not a page is open to see it. It returns plain data
+that ui/ turns into widgets, and knows nothing of Gradio.
 """
 
 from __future__ import annotations
@@ -14,21 +15,22 @@ import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from agent.conversation import Session
-from studio.director import RenderOptions
-from studio.jobs import Job, JobProgress, JobQueue, decode_spec, encode_spec
+from studio.catalog import Choices
+from studio.director import Director, RenderOptions
+from studio.job_records import Job, JobProgress
+from studio.jobs import JobQueue
 from agent.limits import check_text
 from agent.shot import ShotSpec
 from errors import InputError
 from files import out_of_space
 from store.creations import Creation, CreationStore, Message, Share, new_id
 from store.layout import DataLayout, UnsafePath, check_id
-from studio.i18n import LANGUAGES, Strings, language_from_header
+from studio.i18n import DEFAULT_LANGUAGE, LANGUAGES, Strings, language_from_header
 from studio.music_picks import MusicPicks
-from studio.publish import publish_job
-from studio.messages import Choice, choice_name, proposal_text, reply_markdown
+from studio.publish import creation_shot, publish_job
+from studio.messages import choice_name, proposal_text, reply_markdown
 from video.shape import check_shape
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,10 @@ class SessionInfo:
     @property
     def owner(self) -> str:
         """The job queue's owner string for this browser."""
-        return f"session:{self.session_id}"
+        return SESSION_OWNER + self.session_id
+
+
+SESSION_OWNER = "session:"  # the job queue's owner prefix for a browser session
 
 
 @dataclass(frozen=True)
@@ -89,18 +94,23 @@ class Studio:
     """One per server process; every method takes the browser's session."""
 
     def __init__(self, *, store: CreationStore, layout: DataLayout, queue: JobQueue,
-                 director, strings: Strings, styles: list[Choice] = (),
-                 tracks: list[Choice] = (), public_url: Callable[[], str] = lambda: ""):
+                 director: Director, strings: Strings, choices: Choices = Choices(),
+                 public_url: str = ""):
         self.store = store
         self.layout = layout
         self.queue = queue
         self.director = director
         self.strings = strings
-        self.styles = list(styles)
-        self.tracks = list(tracks)
-        self.public_url = public_url  # --public-url, or the tunnel's once --share opens it
+        self.choices = choices
+        self.styles, self.tracks = choices.styles, choices.tracks
+        self.public_url = public_url.rstrip("/")  # --public-url, or the tunnel's (--share)
         self.music = MusicPicks(director)
         self._collect_lock = threading.Lock()
+        queue.when_finished(self.publish_finished)
+
+    def set_public_url(self, url: str) -> None:
+        """The address share links use from now on (the tunnel's, once it opens)."""
+        self.public_url = url.rstrip("/")
 
     # --- sessions --------------------------------------------------------------------------
 
@@ -131,9 +141,12 @@ class Studio:
         return self.store.messages(session.session_id)
 
     def current_spec(self, session: SessionInfo) -> ShotSpec | None:
-        """The shot the chat is working on, if any."""
-        text = self.store.state(session.session_id).get("spec")
-        return decode_spec(text) if text else None
+        """The shot the chat is working on, if any (kept once, in the chat's state)."""
+        return self._chat(session).spec
+
+    def _chat(self, session: SessionInfo) -> Session:
+        """The agent's state of this browser's chat."""
+        return Session.from_state(self.store.state(session.session_id).get("conversation"))
 
     def _save(self, session: SessionInfo, **changes) -> None:
         state = self.store.state(session.session_id)
@@ -168,10 +181,7 @@ class Studio:
             if picks:  # pin the best fit: what the player plays is what the video gets
                 spec = spec.with_changes(music=picks[0])
                 chat.spec = spec
-        changes = {"conversation": chat.to_state(), "music_picks": picks}
-        if spec is not None:
-            changes["spec"] = encode_spec(spec)
-        self._save(session, **changes)
+        self._save(session, conversation=chat.to_state(), music_picks=picks)
         message = reply_markdown(reply.text)
         if spec is not None and reply.intent in ("new_idea", "refine", "change_music"):
             message += "\n\n" + self.describe(chat.language, spec, picks[1:])
@@ -228,12 +238,15 @@ class Studio:
         if picks:  # pinned, so the creation knows its track (and Change music its start)
             spec = spec.with_changes(music=picks[0])
         job = self.queue.submit(session.owner, spec, options)
-        chat = Session.from_state(self.store.state(session.session_id).get("conversation"))
-        if chat.spec is not None:  # the agent refines what is rendered, edits included
-            chat.spec, chat.style = spec, spec.style
-        self._save(session, spec=encode_spec(spec), pending_job=job.id,
-                   conversation=chat.to_state())
+        self._render_started(session, spec, job)
         return job
+
+    def _render_started(self, session: SessionInfo, spec: ShotSpec, job: Job) -> None:
+        """The rendered shot becomes the chat's (the agent refines what it sees, edits
+        included), and the session waits for the job."""
+        chat = self._chat(session)
+        chat.spec, chat.style = spec, spec.style
+        self._save(session, pending_job=job.id, conversation=chat.to_state())
 
     def options(self, *, engine: str = "auto", model: str | None = None,
                 steps: int | None = None, guidance: float | None = None,
@@ -246,15 +259,11 @@ class Studio:
 
     def choose_style(self, session: SessionInfo, style_id: str | None) -> None:
         """Set the style quietly (a style chip): the current shot and the agent's state."""
-        state = self.store.state(session.session_id)
-        chat = Session.from_state(state.get("conversation"))
+        chat = self._chat(session)
         chat.style = style_id or None
-        changes = {"conversation": chat.to_state()}
-        spec = self.current_spec(session)
-        if spec is not None:
-            chat.spec = spec.with_changes(style=style_id or None)
-            changes = {"conversation": chat.to_state(), "spec": encode_spec(chat.spec)}
-        self._save(session, **changes)
+        if chat.spec is not None:
+            chat.spec = chat.spec.with_changes(style=style_id or None)
+        self._save(session, conversation=chat.to_state())
 
     def use_style(self, session: SessionInfo, style_id: str) -> str:
         """The Styles tab's "Use this style": set it and say so in the chat (the agent
@@ -265,13 +274,9 @@ class Studio:
             text = self.strings.text(session.language, "style_applied", name=name)
             self.note(session, text)
             return text
-        state = self.store.state(session.session_id)
-        chat = Session.from_state(state.get("conversation"))
+        chat = self._chat(session)
         reply = self.director.chat(chat, "", style=style_id)
-        changes = {"conversation": chat.to_state()}
-        if reply.spec is not None:
-            changes["spec"] = encode_spec(reply.spec)
-        self._save(session, **changes)
+        self._save(session, conversation=chat.to_state())
         text = self.strings.text(session.language, "style_applied", name=name)
         if reply.text:
             text += "\n\n" + reply_markdown(reply.text)
@@ -281,8 +286,7 @@ class Studio:
     def creation_spec(self, session: SessionInfo, creation_id: str) -> ShotSpec | None:
         """The shot a creation was rendered from, with the seed it got."""
         creation = self.store.creation(creation_id, session.session_id)
-        encoded = creation.spec.get("encoded") if creation else None
-        return decode_spec(encoded) if encoded else None
+        return creation_shot(creation.spec) if creation else None
 
     def draw_again(self, session: SessionInfo, creation_id: str, options: RenderOptions, *,
                    duration: float | None = None, aspect: str | None = None) -> Job:
@@ -295,7 +299,7 @@ class Studio:
                                  aspect=aspect or spec.aspect)
         check_shape(spec.aspect, spec.duration)
         job = self.queue.submit(session.owner, spec, options)
-        self._save(session, spec=encode_spec(spec), pending_job=job.id)
+        self._render_started(session, spec, job)
         return job
 
     def pending_job(self, session: SessionInfo) -> str | None:
@@ -312,6 +316,16 @@ class Studio:
 
     def cancel(self, session: SessionInfo, job_id: str) -> bool:
         return self.queue.cancel(job_id, session.owner)
+
+    def publish_finished(self, job: Job) -> None:
+        """A job has ended (the queue calls this on its worker): a browser session's video
+        becomes a creation in its library and its chat, a failure a line saying why —
+        whether or not a page is open. Other owners' jobs (API keys) are not sessions'."""
+        if not job.owner.startswith(SESSION_OWNER):
+            return
+        session_id = job.owner[len(SESSION_OWNER):]
+        language = self.store.language(session_id) or DEFAULT_LANGUAGE
+        self.collect(SessionInfo(session_id, language), job)
 
     def collect(self, session: SessionInfo, job: Job) -> Creation | str:
         """Turn the session's finished job into a creation (or the reason it failed).
@@ -332,26 +346,30 @@ class Studio:
                                                    "error_disk_full")) from exc
 
     def _collect(self, session: SessionInfo, job: Job) -> Creation | str:
-        state = self.store.state(session.session_id)
-        done = {"pending_job": None} if state.get("pending_job") == job.id else {}
-        collected = dict(state.get("collected", {}))
-        if job.id in collected:  # "" for a job that failed
-            if done:
-                self._save(session, **done)
-            existing = self.store.creation(collected[job.id], session.session_id) \
-                if collected[job.id] else None
-            return existing or job.error or self.strings.text(session.language,
-                                                              "error_no_video")
-        if job.status == "failed" or job.mp4 is None:
+        if job.status == "failed" or job.video is None:
             reason = job.error or "failed"
-            collected[job.id] = ""
-            self._save(session, collected=dict(list(collected.items())[-200:]), **done)
-            self.note(session, self.strings.text(session.language, "reply_failed",
-                                                 reason=reason))
+            if self._mark_collected(session, job):
+                self.note(session, self.strings.text(session.language, "reply_failed",
+                                                     reason=reason))
             return reason
-        creation = publish_job(self.layout, self.store, session.session_id, job)
-        collected[job.id] = creation.id
-        self._save(session, collected=dict(list(collected.items())[-200:]), **done)
+        try:
+            creation, made = publish_job(self.layout, self.store, session.session_id, job)
+        except FileNotFoundError:  # published once and deleted since: its files are gone
+            if job.id not in self.store.state(session.session_id).get("collected", ()):
+                raise
+            return self.strings.text(session.language, "error_no_video")
+        self._mark_collected(session, job)  # only now: a failed publish stays pending
+        if made:
+            self._say_done(session, job, creation)
+        return creation
+
+    def _mark_collected(self, session: SessionInfo, job: Job) -> bool:
+        """Record that the session has its job's outcome; True the first time."""
+        return self.store.update_state(session.session_id,
+                                       lambda state: _mark_collected(state, job.id))
+
+    def _say_done(self, session: SessionInfo, job: Job, creation: Creation) -> None:
+        """The chat line that shows a finished video, with what the render had to change."""
         key = "reply_done_test_pattern" if creation.test_pattern else "reply_done"
         text = self.strings.text(session.language, key, seed=creation.seed,
                                  engine=creation.engine)
@@ -359,7 +377,6 @@ class Studio:
             notes = self.strings.text(session.language, "render_notes")
             text += f"\n\n{notes}\n" + "\n".join(f"- {reply_markdown(w)}" for w in job.warnings)
         self.store.add_message(session.session_id, "assistant", text, creation_id=creation.id)
-        return creation
 
     def change_music(self, session: SessionInfo, creation_id: str,
                      track_id: str | None) -> Creation:
@@ -411,7 +428,7 @@ class Studio:
 
     def share_url(self, share: Share, base_url: str = "") -> str:
         """The public address of a share page."""
-        base = (self.public_url().rstrip("/") or base_url).rstrip("/")
+        base = (self.public_url or base_url).rstrip("/")
         return f"{base}/s/{share.token}"
 
     def active_share(self, session: SessionInfo, creation_id: str) -> Share | None:
@@ -422,3 +439,15 @@ class Studio:
 
     def delete(self, session: SessionInfo, creation_id: str) -> bool:
         return self.store.delete_creation(creation_id, session.session_id)
+
+
+def _mark_collected(state: dict, job_id: str) -> bool:
+    """Note in a session's state that its job was looked at once it ended (and that the
+    session no longer waits for it); True the first time."""
+    if state.get("pending_job") == job_id:
+        state["pending_job"] = None
+    collected = state.setdefault("collected", [])
+    if job_id in collected:
+        return False
+    state["collected"] = [*collected, job_id][-200:]
+    return True

@@ -3,21 +3,19 @@ queued, claimed and finished, creations published and recorded, shared, deleted,
 state saved — and prints one line after each change is committed. test_faults_kill.py
 kills it with SIGKILL mid-stream and checks that every printed change survived whole.
 
-    python tests/fault_writer.py DATA_DIR SESSION_ID
+    python tests/fault_writer.py DATA_DIR SESSION_ID    (the checkout on PYTHONPATH, as
+                                                     conftest.py sets it, or installed)
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from store.creations import Creation, CreationStore, new_id  # noqa: E402
-from store.db import Database  # noqa: E402
-from store.jobs import JobOutcome, JobStore  # noqa: E402
-from store.layout import DataLayout  # noqa: E402
+from store.creations import Creation, CreationStore, new_id
+from store.db import Database
+from store.jobs import JobOutcome, JobStore
+from store.layout import DataLayout
 
 
 def main(data_dir: str, session: str) -> None:
@@ -36,6 +34,7 @@ def main(data_dir: str, session: str) -> None:
         if claimed is not None:
             jobs.finish(claimed.id, JobOutcome(mp4=f"jobs/{claimed.id}/clip.mp4",
                                                poster=f"jobs/{claimed.id}/clip.jpg",
+                                               width=96, height=64, fps=8.0, frames=9,
                                                prompt="p", engine="tiny", model="tiny",
                                                seed=step))
             say("done", claimed.id)

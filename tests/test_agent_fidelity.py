@@ -8,7 +8,7 @@ import re
 import pytest
 
 from agent.consistency import load_rules
-from agent.datafile import DataFileError
+from errors import DataFileError
 from agent.fidelity import Fact, Facts, missing, shows
 from agent.glossary import has_cjk
 from agent.rewriter import FormulaRewriter

@@ -14,8 +14,8 @@ import pytest
 from agent.conversation import Conversation, Session
 from agent.formula import MAX_TOKENS, estimate_tokens
 from agent.glossary import has_cjk
-from agent.llm import (LLMConfig, LLMOutputError, LLMRewriter, OPENAI_MODEL, ZHIPU_BASE_URL,
-                       ZHIPU_MODEL, parse_answer)
+from agent.llm import LLMConfig, LLMOutputError, LLMRewriter, parse_answer
+from agent.llm_endpoint import OPENAI_MODEL, ZHIPU_BASE_URL, ZHIPU_MODEL
 from agent.rewriter import FormulaRewriter, rewriter_from_env
 from agent.shot import ShotSpec
 from errors import InputError

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.datafile import DataFileError
+from errors import DataFileError
 from agent.glossary import has_cjk
 from agent.llm import LLMRewriter, user_turn
 from agent.llm_endpoint import EndpointChat
@@ -296,11 +296,11 @@ def test_the_registry_file_is_valid_and_a_broken_one_is_named(tmp_path):
     assert ids[0] == "Qwen/Qwen2.5-7B-Instruct" and "THUDM/glm-4-9b-chat-hf" in ids
     for body, message in [
         ('[[model]]\nid = "Qwen/Qwen2.5-7B-Instruct"\n[[model]]\nid = 42\n',
-         "[[model]] entry 2: key 'id' must be a text"),
-        ('[[model]]\nid = "qwen 7b"\n', "entry 1: id 'qwen 7b' is not a Hugging Face hub id"),
-        ('[[model]]\nid = "a/b"\nsize = 7\n', "entry 1: unknown key 'size'"),
-        ('[[model]]\nid = "a/b"\n[[model]]\nid = "a/b"\n', "entry 2: id 'a/b' is listed twice"),
-        ("models = []\n", "unknown key 'models'"), ("", "needs at least one [[model]]"),
+         "[[model]] #2: field 'id': must be text, got 42"),
+        ('[[model]]\nid = "qwen 7b"\n', "[[model]] 'qwen 7b': field 'id': 'qwen 7b' is not a Hugging Face hub id"),
+        ('[[model]]\nid = "a/b"\nsize = 7\n', "[[model]] 'a/b': field 'size': unknown field"),
+        ('[[model]]\nid = "a/b"\n[[model]]\nid = "a/b"\n', "[[model]] 'a/b': field 'id': is listed twice"),
+        ("models = []\n", "field 'models': unknown field"), ("", "field 'model': needs at least one [[model]] entry"),
         ("[[model]\n", "not valid TOML")]:
         path = tmp_path / "local_llms.toml"
         path.write_text(body, encoding="utf-8")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.datafile import DataFileError
-from agent.llm import MOODS
+from errors import DataFileError
 from agent.glossary import has_cjk
+from agent.moods import MOODS
 from agent.occasions import Scene, load_occasions, read_occasion
 from agent.vocabulary import DATA_DIR
 
@@ -223,42 +223,43 @@ def edit(path: Path, old: str, new: str) -> None:
 
 @pytest.mark.parametrize("old,new,message", [
     ('id = "wedding"\n', 'id = "wedding"\ncolour = "white"\n',
-     "entry 'wedding': unknown key 'colour'"),
+     "[[occasion]] 'wedding': field 'colour': unknown field"),
     ('mood = "romantic"\nscene_zh = "{person}走过', 'mood = "sad"\nscene_zh = "{person}走过',
-     "entry 'wedding': key 'mood' must be one of"),
+     "[[occasion]] 'wedding': field 'mood': must be one of"),
     ('subject = "{person} in wedding clothes"', 'subject = "a couple in wedding clothes"',
-     "entry 'wedding': key 'subject' must hold {person}, since 'person_default' is given"),
+     "[[occasion]] 'wedding': field 'subject': must hold {person}, since 'person_default' is "
+     "given"),
     ('person_default = "a bride and groom"\n', '',
-     "entry 'wedding': key 'person_default' is needed"),
+     "[[occasion]] 'wedding': field 'person_default': is needed"),
     ('match_zh = ["婚礼",', 'match_zh = ["wedding",',
-     "entry 'wedding': key 'match_zh' must hold Chinese words"),
-    ('match_zh = ["婚礼",', 'match_zh = ["婚",', "entry 'wedding': key 'match_zh'"),
-    ('match_en = ["wedding",', 'match_en = ["Wedding",', "entry 'wedding': key 'match_en'"),
+     "'wedding': field 'match_zh[1]': must hold Chinese words"),
+    ('match_zh = ["婚礼",', 'match_zh = ["婚",', "'wedding': field 'match_zh[1]'"),
+    ('match_en = ["wedding",', 'match_en = ["Wedding",', "'wedding': field 'match_en[1]'"),
     ('action = "walking down a flower-lined aisle"', 'action = "walks down an aisle"',
-     "entry 'wedding': key 'action' must start with an -ing word"),
+     "'wedding': field 'action': must start with an -ing word"),
     ('place = "in a sunlit garden chapel"', 'place = "在花园里"',
-     "entry 'wedding': key 'place' must be English"),
+     "'wedding': field 'place': must be English"),
     ('subject_female = "a bride in a white wedding dress"',
      'subject_female = "{name} in a white wedding dress"',
-     "entry 'wedding': key 'subject_female': unknown placeholder '{name}'"),
-    ('person_default_zh = "一对新人"\n', '', "entry 'wedding': key 'person_default_zh' is needed"),
+     "'wedding': field 'subject_female': unknown placeholder '{name}'"),
+    ('person_default_zh = "一对新人"\n', '', "'wedding': field 'person_default_zh': is needed"),
     ('details = ["petals drifting through the air",',
      'details = ["a", "b", "c", "d", "petals drifting through the air",',
-     "entry 'wedding': key 'details' must hold 2 to 4"),
-    ('ages = ["elder"]', 'ages = ["ancient"]', "entry 'birthday_elder': key 'ages'"),
-    ('id = "engagement"', 'id = "wedding"', "entry 'wedding': the id is used twice"),
+     "'wedding': field 'details': must hold at most 4"),
+    ('ages = ["elder"]', 'ages = ["ancient"]', "'birthday_elder': field 'ages[1]'"),
+    ('id = "engagement"', 'id = "wedding"', "[[occasion]] 'wedding': field 'id': is used by an earlier entry too"),
     ('match_en = ["engagement",', 'match_en = ["wedding", "engagement",',
-     "entry 'engagement': match phrase 'wedding' is also in 'wedding'"),
-    ('zh = "婚礼"\n', 'zh = "wedding"\n', "entry 'wedding': key 'zh' must be Chinese"),
+     "[[occasion]] 'engagement': field 'match_en': the phrase 'wedding' is also in 'wedding'"),
+    ('zh = "婚礼"\n', 'zh = "wedding"\n', "[[occasion]] 'wedding': field 'zh': must be Chinese"),
     ('sister = { en = "a young woman", gender = "female"',
-     'sister = { en = "a young woman", gender = "woman"', "[relations] 'sister': gender"),
+     'sister = { en = "a young woman", gender = "woman"', "[relations] 'sister': field 'gender': must be one of"),
     ('"姐姐" = { en = "a young woman", gender = "female", age = "adult", say = "your sister" }',
      '"姐姐" = { en = "a young woman", gender = "female", age = "adult", say = "姐姐" }',
-     "[relations] '姐姐': say must be in the other language"),
+     "[relations] '姐姐': field 'say': must be in the other language"),
     ('sister = {', 'Sister = {', "[relations] 'Sister': an English key must be lower-case"),
-    ('name_after_en =', 'names_after_en =', "[filler]: unknown key 'names_after_en'"),
+    ('name_after_en =', 'names_after_en =', "[filler]: field 'names_after_en': unknown field"),
     ('[[feeling]]\nid = "homesick"', '[[feelings]]\nid = "homesick"',
-     "the file: unknown key 'feelings'"),
+     "field 'feelings': unknown field (did you mean 'feeling'?)"),
 ])
 def test_a_broken_file_is_reported_by_entry_and_key(broken, old, new, message):
     edit(broken, old, new)
@@ -422,16 +423,17 @@ def test_a_concrete_idea_with_tone_or_relation_words_is_left_alone(table, text):
 
 @pytest.mark.parametrize("old,new,message", [
     ('key_en = ["wedding"]\n', 'key_en = ["elopement"]\n',
-     "entry 'wedding': key 'key_en' must name the occasion in the scene"),
-    ('key_en = ["wedding"]\n', '', "entry 'wedding': key 'key_en' must be a list of texts"),
-    ('id = "funny"\n', 'id = "funny"\ncolour = "red"\n', "[[tone]] entry 'funny': unknown key"),
+     "[[occasion]] 'wedding': field 'key_en': must name the occasion or feeling in the "
+     "scene"),
+    ('key_en = ["wedding"]\n', '', "[[occasion]] 'wedding': field 'key_en': is missing"),
+    ('id = "funny"\n', 'id = "funny"\ncolour = "red"\n', "[[tone]] 'funny': field 'colour': unknown field"),
     ('detail = "a comic mishap that sets everyone laughing"\nmood = "playful"',
      'detail = "a comic mishap that sets everyone laughing"\nmood = "silly"',
-     "[[tone]] entry 'funny': key 'mood' must be one of"),
-    ('match_zh = ["搞笑",', 'match_zh = ["笑",', "[[tone]] entry 'funny': key 'match_zh'"),
+     "[[tone]] 'funny': field 'mood': must be one of"),
+    ('match_zh = ["搞笑",', 'match_zh = ["笑",', "[[tone]] 'funny': field 'match_zh[1]'"),
     ('match_en = ["funny",', 'match_en = ["warm", "funny",',
-     "[[tone]] entry 'funny': match phrase 'warm' is also in 'warm'"),
-    ('group = true }', 'group = "yes" }', "key 'group' must be"),
+     "[[tone]] 'funny': field 'match_en': the phrase 'warm' is also in 'warm'"),
+    ('group = true }', 'group = "yes" }', "field 'group': must be true or false"),
 ])
 def test_new_keys_are_checked(broken, old, new, message):
     edit(broken, old, new)

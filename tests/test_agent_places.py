@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.datafile import DataFileError
+from errors import DataFileError
 from agent.places import Gazetteer, Place, load_gazetteer
 from agent.vocabulary import load_vocabulary
 
@@ -198,38 +198,38 @@ GOOD = place("West Lake", "西湖")
 
 @pytest.mark.parametrize("text,message", [
     (GOOD + place("Venice", "威尼斯", extra='sea = "yes"'),
-     "[[place]] entry 'Venice': unknown key 'sea'"),
+     "[[place]] 'Venice': field 'sea': unknown field"),
     (GOOD + '[[place]]\nzh = ["威尼斯"]\nsetting = "lake"\n',
-     "[[place]] entry 2: missing key 'en'"),
+     "[[place]] #2: field 'en': is missing"),
     (GOOD + '[[place]]\nen = "Venice"\nsetting = "lake"\n',
-     "[[place]] entry 'Venice': missing key 'zh'"),
+     "[[place]] 'Venice': field 'zh': is missing"),
     (GOOD + '[[place]]\nen = "Venice"\nzh = ["威尼斯"]\n',
-     "[[place]] entry 'Venice': missing key 'setting'"),
+     "[[place]] 'Venice': field 'setting': is missing"),
     (GOOD + place("Venice", "Venezia"),
-     "[[place]] entry 'Venice': key 'zh' has 'Venezia', which is not a Chinese name"),
+     "[[place]] 'Venice': field 'zh[1]': 'Venezia' is not a Chinese name"),
     (GOOD + place("the Yellow River", "河"),
-     "[[place]] entry 'the Yellow River': key 'zh' has '河', which is not a Chinese name of "
-     "two or more"),
-    (GOOD + place("Venice", "威尼斯2"), "key 'zh' has '威尼斯2'"),
+     "[[place]] 'the Yellow River': field 'zh[1]': '河' is not a Chinese name of two "
+     "or more"),
+    (GOOD + place("Venice", "威尼斯2"), "field 'zh[1]': '威尼斯2'"),
     (GOOD + '[[place]]\nen = "Venice"\nzh = "威尼斯"\nsetting = "lake"\n',
-     "[[place]] entry 'Venice': key 'zh' must be a list of texts"),
+     "[[place]] 'Venice': field 'zh': must be a list, got '威尼斯'"),
     (GOOD + '[[place]]\nen = "Venice"\nzh = []\nsetting = "lake"\n',
-     "[[place]] entry 'Venice': key 'zh' needs at least one Chinese name"),
+     "[[place]] 'Venice': field 'zh': must not be empty"),
     (GOOD + place("Venice", "威尼斯", extra='aka = "venezia"'),
-     "[[place]] entry 'Venice': key 'aka' must be a list of texts"),
+     "[[place]] 'Venice': field 'aka': must be a list"),
     (GOOD + place("Nice", "尼斯", extra='cased = "yes"'),
-     "[[place]] entry 'Nice': key 'cased' must be a true/false"),
+     "[[place]] 'Nice': field 'cased': must be true or false, got 'yes'"),
     (GOOD + place("Hangzhou Lake", "西湖"),
-     "[[place]] entry 'Hangzhou Lake': key 'zh': the Chinese name '西湖' is also a name of "
+     "[[place]] 'Hangzhou Lake': field 'zh': the Chinese name '西湖' is also a name of "
      "'West Lake'"),
     (GOOD + place("the West Lake", "杭州西湖"),
-     "[[place]] entry 'the West Lake': key 'en': the English name 'the West Lake' is also a "
+     "[[place]] 'the West Lake': field 'en': the English name 'the West Lake' is also a "
      "name of 'West Lake'"),
     (GOOD + place("Hangzhou Lake", "杭州西湖", extra='aka = ["west  lake"]'),
-     "[[place]] entry 'Hangzhou Lake': key 'aka': the English name 'west  lake' is also a "
+     "[[place]] 'Hangzhou Lake': field 'aka': the English name 'west  lake' is also a "
      "name of 'West Lake'"),
     (GOOD + place("West Lake", "杭州西湖"), "the English name 'West Lake' is also a name of"),
-    ('[[places]]\nen = "x"\n', "the file: unknown key 'places'"),
+    ('[[places]]\nen = "x"\n', "field 'places': unknown field (did you mean 'place'?)"),
     ("# nothing here\n", "needs at least one [[place]] entry"),
     ("[[place]\nen = 1\n", "not valid TOML"),
 ])
@@ -245,7 +245,7 @@ def test_an_unknown_setting_is_reported_only_when_settings_are_given(tmp_path, s
     assert len(load_gazetteer(path)) == 2
     with pytest.raises(DataFileError) as info:
         load_gazetteer(path, setting_ids)
-    assert ("agent/data/places.toml: [[place]] entry 'Venice': key 'setting' names unknown "
+    assert ("agent/data/places.toml: [[place]] 'Venice': field 'setting': names unknown "
             "setting 'canals'") in str(info.value)
 
 

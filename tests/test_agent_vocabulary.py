@@ -11,8 +11,8 @@ import pytest
 from agent.glossary import Word, load_glossary
 from agent.intents import load_intents
 from agent.replies import load_replies
-from agent.vocabulary import (DATA_DIR, MOTION_PHRASES, DataFileError, load_vocabulary,
-                              pluralize)
+from agent.vocabulary import DATA_DIR, MOTION_PHRASES, load_vocabulary, pluralize
+from errors import DataFileError
 
 
 @pytest.fixture(scope="module")
@@ -84,21 +84,21 @@ def test_pluralize():
 
 @pytest.mark.parametrize("file,old,new,message", [
     ("camera.toml", 'prep = "toward"', 'prep = "toward"\nmtach = ["x"]',
-     "camera.toml: [[movement]] entry 'push-in': unknown key 'mtach'"),
+     "camera.toml: [[movement]] 'push-in': field 'mtach': unknown field (did you mean 'match'?)"),
     ("camera.toml", 'id = "close-up"\nen = "close-up"\n', 'id = "close-up"\n',
-     "camera.toml: [[shot]] entry 'close-up': missing key 'en'"),
+     "camera.toml: [[shot]] 'close-up': field 'en': is missing"),
     ("camera.toml", "order = 2", 'order = "two"',
-     "camera.toml: [[shot]] entry 'close-up': key 'order' must be a whole number"),
+     "camera.toml: [[shot]] 'close-up': field 'order': must be a whole number, got 'two'"),
     ("camera.toml", 'shots = ["wide", "extreme-wide", "full"]',
-     'shots = ["wide", "very-wide"]', "names unknown shot 'very-wide'"),
+     'shots = ["wide", "very-wide"]', "field 'shots': names unknown shot 'very-wide'"),
     ("camera.toml", 'motion = "orbit"', 'motion = "spin"',
-     "[[movement]] entry 'orbit': key 'motion' must be one of"),
+     "[[movement]] 'orbit': field 'motion': must be one of"),
     ("scene.toml", 'env = "underwater"', 'env = "moon"',
-     "scene.toml: [[setting]] entry 'underwater': env must be one of"),
+     "scene.toml: [[setting]] 'underwater': field 'env': must be one of"),
     ("scene.toml", 'match = ["rainbow"]', 'match = ["rainbow", "close-up"]',
-     "match phrase 'close-up' is also a shot phrase"),
+     "field 'match': the phrase 'close-up' is also a shot phrase"),
     ("subjects.toml", 'cheetah = { kind = "animal"', 'cheetah = { kind = "feline"',
-     "subjects.toml: [nouns] 'cheetah': unknown kind 'feline'"),
+     "subjects.toml: [nouns] 'cheetah': field 'kind': unknown kind 'feline'"),
     ("subjects.toml", '"{pos} tail swaying lazily"', '"{its} tail swaying lazily"',
      "unknown placeholder '{its}'"),
     ("templates.toml", "{lens}{speed}{extra}.\",\n    \"{shot} of",
@@ -120,8 +120,8 @@ def test_a_broken_file_names_file_entry_and_key(data, file, old, new, message):
     ('"近距离" = "shot:close-up"', '"近距离" = "shot:very-close"',
      "[camera] '近距离': 'shot:very-close' must be slot:id"),
     ('"油画" = "oil-painting"', '"油画" = "oils"', "[look] '油画': 'oils' is not a look id"),
-    ('"换成" = "change"', '"换成" = "swap"', "[cue] '换成': cue must be one of"),
-    ('"的" = ""', '"的" = "of"', "[ignore] values must be"),
+    ('"换成" = "change"', '"换成" = "swap"', "[cue] '换成': must be one of"),
+    ('"的" = ""', '"的" = "of"', "[ignore] '的': must be \"\""),
     ('"猎豹" = "cheetah"', '"猎豹" = "cheetah"\n"猎豹" = "tiger"', "not valid TOML"),
 ])
 def test_a_broken_glossary_is_reported(data, old, new, message):
@@ -140,8 +140,8 @@ def test_a_word_in_two_glossary_tables_is_reported(data):
 
 def test_broken_replies_and_intents_are_reported(data):
     edit(data / "conversation.toml", 'generate = "Generating the video now."\n', "")
-    with pytest.raises(DataFileError, match=r"\[replies.en\]: missing text 'generate'"):
+    with pytest.raises(DataFileError, match=r"\[replies.en\]: field 'generate': is missing"):
         load_replies(data / "conversation.toml")
     edit(data / "conversation.toml", "[relative]\n", "[relative]\nnearer = []\n")
-    with pytest.raises(DataFileError, match=r"\[relative\]: unknown key 'nearer'"):
+    with pytest.raises(DataFileError, match=r"\[relative\]: field 'nearer': unknown field"):
         load_intents(data / "conversation.toml")

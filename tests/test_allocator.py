@@ -9,7 +9,6 @@ import textwrap
 import pytest
 
 from allocator import MemoryTrimmer, _glibc
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(_glibc() is None,
                                 reason="not glibc: the trimmer does nothing here")
@@ -20,7 +19,6 @@ pytestmark = pytest.mark.skipif(_glibc() is None,
 # reused the pages of one that had finished, and "before" was sometimes only 125 MiB.)
 SCRIPT = textwrap.dedent("""
     import sys, threading
-    sys.path.insert(0, {root!r})
     from allocator import MemoryTrimmer, _glibc
 
     def rss_mib():
@@ -46,7 +44,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_trim_hands_freed_memory_back():
-    result = subprocess.run([sys.executable, "-c", SCRIPT.format(root=str(ROOT))],
+    result = subprocess.run([sys.executable, "-c", SCRIPT],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     before, after, kept = map(int, result.stdout.split())

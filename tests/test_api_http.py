@@ -13,7 +13,8 @@ from PIL import Image
 
 from studio.director import Director
 from api.config import ApiConfig
-from api.server import build_app, open_services
+from api.server import build_app
+from studio_support import open_test_services
 from api_support import PREFIX, result, submit, thread_server, wait_result
 from music.soundtrack import Soundtrack
 from styles.presets import StyleLibrary
@@ -27,7 +28,7 @@ def live(tmp_path_factory, engine_settings):
     data = tmp_path_factory.mktemp("api-live") / "data"
     director = Director(EnginePool(engine_settings), styles=StyleLibrary.load(),
                         music=Soundtrack())
-    services = open_services(data, director)
+    services = open_test_services(data, director)
     services.queue.start()
     app = build_app(services, ApiConfig(engine="tiny", allow_private_image_hosts=True))
     with thread_server(app) as url:

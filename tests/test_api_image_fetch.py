@@ -20,7 +20,8 @@ from studio.director import Director
 from api.config import ApiConfig
 from api.errors import ApiError
 from api.images import HostPolicy, ImageRules, fetch
-from api.server import build_app, open_services
+from api.server import build_app
+from studio_support import open_test_services
 from api_support import PREFIX, thread_server
 from video.engines.pool import EnginePool
 
@@ -201,7 +202,7 @@ def test_https_connects_to_the_vetted_address_and_asks_for_the_name():
     assert hellos and hellos[0][0] == 0x16 and client_hello_sni(hellos[0]) == "photos.example"
 
 def test_the_api_refuses_a_private_image_url_with_a_clear_400(tmp_path, engine_settings, site):
-    services = open_services(tmp_path / "data", Director(EnginePool(engine_settings)))
+    services = open_test_services(tmp_path / "data", Director(EnginePool(engine_settings)))
     try:
         with thread_server(build_app(services, ApiConfig(engine="tiny"))) as url:
             _, key = services.keys.create("t")

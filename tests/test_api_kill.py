@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from studio.jobs import INTERRUPTED_TWICE
+from studio.job_records import INTERRUPTED_TWICE
 from api_support import PREFIX, ApiProcess, result, submit, wait_for, wait_result
 from fault_support import create_key, job_row
 from store.db import Database
@@ -72,7 +72,7 @@ def test_kill_during_a_job_then_restart_finishes_it(tmp_path, shared_cache):
         server.stop()
     assert no_partial_files(data)
     db = Database(DataLayout(data).db_path)
-    assert db.integrity_ok()
+    assert db.query("PRAGMA integrity_check")[0][0] == "ok"
     db.close()
 
 
@@ -101,5 +101,5 @@ def test_a_job_killed_twice_fails_with_a_reason(tmp_path, shared_cache):
         server.stop()
     assert no_partial_files(data)
     db = Database(DataLayout(data).db_path)
-    assert db.integrity_ok()
+    assert db.query("PRAGMA integrity_check")[0][0] == "ok"
     db.close()

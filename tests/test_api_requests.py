@@ -16,7 +16,8 @@ from PIL import Image
 from studio.director import Director
 from api.config import ApiConfig
 from api.platform import load_rules
-from api.server import build_app, open_services
+from api.server import build_app
+from studio_support import open_test_services
 from api_support import PREFIX, result, submit, thread_server
 from music.soundtrack import Soundtrack
 from styles.presets import StyleLibrary
@@ -31,7 +32,7 @@ def idle(tmp_path_factory, engine_settings):
     data = tmp_path_factory.mktemp("api-idle") / "data"
     director = Director(EnginePool(engine_settings), styles=StyleLibrary.load(),
                         music=Soundtrack())
-    services = open_services(data, director)
+    services = open_test_services(data, director)
     app = build_app(services, ApiConfig(engine="tiny"))
     with thread_server(app) as url:
         yield url, services
@@ -95,7 +96,7 @@ def test_in_flight_cap_and_submission_rate_give_429(idle):
 
 
 def test_every_request_counts_against_the_keys_request_rate(tmp_path, engine_settings):
-    services = open_services(tmp_path / "data", Director(EnginePool(engine_settings)))
+    services = open_test_services(tmp_path / "data", Director(EnginePool(engine_settings)))
     rules = load_rules()
     strict = replace(rules, limits=replace(rules.limits, requests_per_minute=5))
     with thread_server(build_app(services, ApiConfig(engine="tiny"), rules=strict)) as url:

@@ -5,7 +5,8 @@ from collections import Counter
 
 import pytest
 
-from bench.agent import CLASSES, AgentSetError, Case, load_cases, main, score
+from bench.agent import CLASSES, Case, load_cases, main, score
+from errors import DataFileError
 from errors import InputError
 
 TRIAL = ["小男孩在火车站台上吃面包", "白天的马路上一个牛仔骑着自行车", "黄河壶口瀑布，航拍",
@@ -62,46 +63,46 @@ GOOD = ENTRY.format(idea="a red fox", lang="en", classes='["colour"]',
 
 @pytest.mark.parametrize("second, message", [
     (ENTRY.format(idea="a blue kite", lang="en", classes='["colour"]',
-                  rest='must = [["blue kite"]]\nmust_nt = ["red"]'), "unknown keys ['must_nt']"),
+                  rest='must = [["blue kite"]]\nmust_nt = ["red"]'), "field 'must_nt': unknown field"),
     (ENTRY.format(idea="a blue kite", lang="fr", classes='["colour"]', rest='must = [["kite"]]'),
-     "'lang' must be one of"),
+     "field 'lang': must be one of"),
     (ENTRY.format(idea="a blue kite", lang="en", classes='["colours"]', rest='must = [["kite"]]'),
-     "unknown classes ['colours']"),
+     "field 'classes[1]': must be one of"),
     (ENTRY.format(idea="a blue kite", lang="en", classes='["colour"]', rest="must = []"),
-     "'must' is empty"),
-    (ENTRY.format(idea="a blue kite", lang="en", classes='["colour"]', rest=""), "'must' is empty"),
+     "field 'must': is empty"),
+    (ENTRY.format(idea="a blue kite", lang="en", classes='["colour"]', rest=""), "field 'must': is empty"),
     (ENTRY.format(idea="a blue kite", lang="en", classes='["unknown"]',
-                  rest='ask = true\nmust = [["kite"]]'), "an 'ask' case has no 'must'"),
+                  rest='ask = true\nmust = [["kite"]]'), "field 'ask': an 'ask' case has no 'must'"),
     (ENTRY.format(idea="a blue kite", lang="zh", classes='["colour"]', rest='must = [["kite"]]'),
-     "has no Chinese"),
+     "field 'lang': is 'zh' but the idea has no Chinese"),
     (ENTRY.format(idea="蓝色的风筝", lang="zh", classes='["colour"]', rest='must = [["风筝"]]'),
-     "is not English"),
+     "field 'must[1][1]': '风筝' is not English"),
     (ENTRY.format(idea="a blue kite", lang="en", classes='["colour"]',
-                  rest='must = [["kite"], []]'), "must group 2 is empty"),
+                  rest='must = [["kite"], []]'), "field 'must[2]': must not be empty"),
     (ENTRY.format(idea="a blue kite", lang="en", classes='["negation"]',
-                  rest='must = [["blue kite"]]\nmust_not = ["kite"]'), "cannot pass"),
+                  rest='must = [["blue kite"]]\nmust_not = ["kite"]'), "field 'must': group 1 ['blue kite'] cannot pass"),
     (ENTRY.format(idea="A red fox", lang="en", classes='["colour"]', rest='must = [["fox"]]'),
-     "the same idea as #1"),
+     "field 'idea': the same idea as #1"),
 ])
 def test_a_broken_entry_is_named(tmp_path, second, message):
     path = tmp_path / "ideas.toml"
     path.write_text(f"[[idea]]\n{GOOD}\n[[idea]]\n{second}", encoding="utf-8")
-    with pytest.raises(AgentSetError) as caught:
+    with pytest.raises(DataFileError) as caught:
         load_cases(path)
     text = str(caught.value)
-    assert "ideas.toml [[idea]] #2" in text and message in text, text
+    assert "ideas.toml: [[idea]] '" in text and message in text, text
     assert main(["--ideas", str(path)]) == 2
 
 
 def test_a_broken_file_is_named(tmp_path):
     path = tmp_path / "ideas.toml"
     path.write_text("[[idea]]\nidea = ", encoding="utf-8")
-    with pytest.raises(AgentSetError, match="ideas.toml: not valid TOML"):
+    with pytest.raises(DataFileError, match="ideas.toml: not valid TOML"):
         load_cases(path)
     path.write_text(f"title = 'x'\n[[idea]]\n{GOOD}", encoding="utf-8")
-    with pytest.raises(AgentSetError, match="unknown top-level keys"):
+    with pytest.raises(DataFileError, match="field 'title': unknown field"):
         load_cases(path)
-    with pytest.raises(AgentSetError, match="missing"):
+    with pytest.raises(DataFileError, match="none.toml: file is missing"):
         load_cases(tmp_path / "none.toml")
 
 

@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from bench.pipelines import SpecError, load_specs, parameter_counts
+from bench.pipelines import load_specs, parameter_counts
+from errors import DataFileError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,17 +44,18 @@ def test_variants_cover_every_fast_path_and_the_presets():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("[model.x]\ndtype = 'float16'\n[variant.baseline]\n", r"\[model.x\]: missing"),
+    ("[model.x]\ndtype = 'float16'\n[variant.baseline]\n",
+     r"\[model\] 'x': field 'text_encoder': is missing"),
     ("[text_encoder.t]\n[model.x]\ndtype = 'float8'\ntext_encoder = 't'\nscheduler = "
      "'CogVideoXDDIMScheduler'\nuse_dynamic_cfg = false\ntransformer = {}\nvae = {}\n"
-     "scheduler_config = {}\n[variant.baseline]\n", "dtype must be"),
-    ("[variant.baseline]\n[variant.turbo]\ncache = 'tea'\n", r"\[variant.turbo\].*cache must"),
-    ("[variant.baseline]\ncompile = 'whole'\n", "baseline.*set nothing"),
+     "scheduler_config = {}\n[variant.baseline]\n", "field 'dtype': must be one of"),
+    ("[variant.baseline]\n[variant.turbo]\ncache = 'tea'\n", r"\[variant\] 'turbo': field 'cache': must be one of"),
+    ("[variant.baseline]\ncompile = 'whole'\n", r"\[variant\] 'baseline': must exist and set nothing"),
 ])
 def test_a_broken_spec_file_names_the_entry(tmp_path, text, message):
     path = tmp_path / "gpu_models.toml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(SpecError, match=message):
+    with pytest.raises(DataFileError, match=message):
         load_specs(path)
 
 
@@ -163,5 +165,5 @@ def test_the_lease_script_starts_no_phase_it_has_no_time_for(tmp_path, shared_ca
 def test_a_spec_file_that_is_not_toml_is_named(tmp_path):
     path = tmp_path / "gpu_models.toml"
     path.write_text("[model.x\n", encoding="utf-8")
-    with pytest.raises(SpecError, match=r"gpu_models.toml: not valid TOML"):
+    with pytest.raises(DataFileError, match=r"gpu_models.toml: not valid TOML"):
         load_specs(path)

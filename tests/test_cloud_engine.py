@@ -10,7 +10,8 @@ from PIL import Image
 from studio.director import Director, RenderOptions
 from agent.shot import ShotSpec
 from api.config import ApiConfig
-from api.server import build_app, open_services
+from api.server import build_app
+from studio_support import open_test_services
 from api_support import PREFIX, ApiProcess, thread_server
 from errors import EngineUnavailable, GenerationCancelled
 from store.db import Database
@@ -42,8 +43,8 @@ def remote(tmp_path_factory, shared_cache):
 @pytest.fixture(scope="module")
 def stalled(tmp_path_factory, engine_settings):
     """A Clipwright API whose workers never start: its tasks stay PROCESSING."""
-    services = open_services(tmp_path_factory.mktemp("stalled") / "data",
-                             Director(EnginePool(engine_settings)))
+    services = open_test_services(tmp_path_factory.mktemp("stalled") / "data",
+                                  Director(EnginePool(engine_settings)))
     key = services.keys.create("stalled")[1]
     with thread_server(build_app(services, ApiConfig(engine="tiny"))) as url:
         yield url + PREFIX, key
@@ -54,8 +55,8 @@ def stalled(tmp_path_factory, engine_settings):
 def unequipped(tmp_path_factory, engine_settings):
     """A Clipwright API told to render with CogVideoX where it has no GPU (or, on a GPU
     machine, no weights offline): it takes tasks and fails them with the reason."""
-    services = open_services(tmp_path_factory.mktemp("unequipped") / "data",
-                             Director(EnginePool(engine_settings)))
+    services = open_test_services(tmp_path_factory.mktemp("unequipped") / "data",
+                                  Director(EnginePool(engine_settings)))
     key = services.keys.create("unequipped")[1]
     services.queue.start()
     with thread_server(build_app(services, ApiConfig(engine="cogvideox"))) as url:

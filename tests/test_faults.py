@@ -20,7 +20,8 @@ import httpx
 import pytest
 
 from studio.director import Director, RenderOptions
-from studio.jobs import DISK_FULL, JobQueue
+from studio.job_records import DISK_FULL
+from studio.jobs import JobQueue
 from agent.rewriter import rewriter_from_env
 from agent.shot import ShotSpec
 from api.errors import DISK_FULL_MESSAGE
@@ -220,7 +221,7 @@ def test_engine_raising_mid_run_fails_the_job_and_the_line_goes_on(tmp_path, tin
         assert all(worker.is_alive() for worker in queue._workers)
     finally:
         queue.stop()
-    assert db.integrity_ok()
+    assert db.query("PRAGMA integrity_check")[0][0] == "ok"
     db.close()
 
 

@@ -1,7 +1,7 @@
 """Fuzzing the file edges with hypothesis: the style presets loader (random TOML documents,
 and mutations of styles/presets.toml by value and by text) and the photo intake (random bytes,
 and mutated real PNG, JPEG, GIF, WebP and BMP files). Each loads or raises the part's own
-clear InputError — never KeyError, TypeError or any other crash. Bounded: a few seconds
+clear error (DataFileError, InputError) — never KeyError, TypeError or any other crash. Bounded: a few seconds
 per test."""
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from errors import InputError
-from styles.loader import read_presets
-from styles.presets import PRESETS_FILE, StylePreset
+from errors import DataFileError, InputError
+from styles.presets import PRESETS_FILE, StylePreset, read_presets
 from video.intake import load_image
 
 FUZZ = settings(max_examples=120, deadline=None,
@@ -69,13 +68,13 @@ VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
 
 
 def check_presets(text: str, tmp_path) -> None:
-    """The loader's contract: presets, or one InputError naming the file."""
+    """The loader's contract: presets, or one DataFileError line naming the file."""
     path = tmp_path / "presets.toml"
     path.write_text(text, encoding="utf-8")
     try:
         presets, gallery = read_presets(path)
-    except InputError as exc:
-        assert str(exc).startswith(str(path)), exc
+    except DataFileError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc), exc
         return
     assert presets and all(isinstance(p, StylePreset) for p in presets)
     for preset in presets:

@@ -12,11 +12,12 @@ import json
 import httpx
 import pytest
 
-from agent.datafile import DataFileError
+from errors import DataFileError
 from studio.director import Director
 from agent.limits import LIMITS_FILE, TextRejected, check_text, load_limits
 from api.config import ApiConfig
-from api.server import build_app, open_services
+from api.server import build_app
+from studio_support import open_test_services
 from api_support import PREFIX, submit, thread_server
 from errors import InputError
 from store.creations import CreationStore
@@ -84,10 +85,13 @@ def test_the_limits_file_is_checked_on_load(tmp_path):
     assert load_limits().max_idea_chars == 2000
     original = LIMITS_FILE.read_text(encoding="utf-8")
     for broken, words in [
-        (original.replace("max_idea_chars = 2000", "max_idea_chars = -1"), "max_idea_chars"),
-        (original.replace('idea = "idea"', 'ideas = "idea"'), "unknown key 'ideas'"),
-        (original.replace("{limit} fit", "{limt} fit"), "unknown placeholder"),
-        (original.replace('[messages.zh]', '[messages.fr]'), "unknown key 'fr'"),
+        (original.replace("max_idea_chars = 2000", "max_idea_chars = -1"),
+         "field 'max_idea_chars': must be at least 1, got -1"),
+        (original.replace('idea = "idea"', 'ideas = "idea"'),
+         r"\[what.en\]: field 'ideas': unknown field"),
+        (original.replace("{limit} fit", "{limt} fit"), "field 'too_long': unknown placeholder"),
+        (original.replace('[messages.zh]', '[messages.fr]'),
+         r"\[messages\]: field 'fr': unknown field"),
         ("max_idea_chars = [", "not valid TOML"),
     ]:
         path = tmp_path / "limits.toml"
@@ -180,7 +184,7 @@ def api(tmp_path_factory, engine_settings):
     """An API whose queue is not started; yields (url, services, key)."""
     data = tmp_path_factory.mktemp("limits-api") / "data"
     director = Director(EnginePool(engine_settings), styles=StyleLibrary.load(), music=None)
-    services = open_services(data, director)
+    services = open_test_services(data, director)
     key = services.keys.create("limits", submits_per_minute=10_000, max_in_flight=10_000)[1]
     with thread_server(build_app(services, ApiConfig(engine="tiny"))) as url:
         yield url, services, key

@@ -22,7 +22,8 @@ import pytest
 from PIL import Image
 
 from studio.director import Director, RenderOptions
-from studio.jobs import JobQueue, encode_options, encode_spec
+from studio.job_records import encode_options, encode_spec
+from studio.jobs import JobQueue
 from agent.shot import ShotSpec
 from api_support import PREFIX, result, submit, wait_for, wait_result
 from errors import InputError

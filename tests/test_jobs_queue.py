@@ -5,8 +5,9 @@ import time
 import pytest
 
 from studio.director import Director, RenderOptions
-from studio.jobs import (CANCELLED, INTERRUPTED_TWICE, STAGE_WEIGHTS, JobQueue,
-                        encode_options, encode_spec)
+from studio.job_records import (CANCELLED, INTERRUPTED_TWICE, STAGE_WEIGHTS, encode_options,
+                                encode_spec)
+from studio.jobs import JobQueue
 from agent.shot import ShotSpec
 from api_support import wait_for
 from errors import EngineUnavailable
@@ -137,7 +138,7 @@ def test_restart_gives_up_a_job_interrupted_twice(queue, tmp_path):
     failed = queue.get(job_id, "key:a")
     assert (failed.status, failed.error) == ("failed", INTERRUPTED_TWICE)
     assert not list((queue.jobs_dir / job_id).glob("*.part"))
-    assert queue.store.db.integrity_ok()
+    assert queue.store.db.query("PRAGMA integrity_check")[0][0] == "ok"
 
 
 def test_one_process_runs_a_data_folders_jobs(queue, tmp_path, director):
@@ -166,7 +167,7 @@ def test_stop_puts_a_running_job_back_in_line(queue, tmp_path, director):
 def test_specs_and_options_survive_the_database_across_releases():
     from pathlib import Path
 
-    from studio.jobs import decode_options, decode_spec
+    from studio.job_records import decode_options, decode_spec
 
     full = ShotSpec(idea="猎豹卧在草地上", camera="slow push in", style="ink-wash", seed=7,
                     source_image=Path("/data/uploads/s/photo.jpg"), duration=5.0)

@@ -5,7 +5,8 @@ import threading
 from store.db import Component, Database
 from store.jobs import JOBS, JobOutcome, JobStore
 
-OUTCOME = JobOutcome(mp4="jobs/x/clip.mp4", poster="jobs/x/clip.jpg", prompt="p",
+OUTCOME = JobOutcome(mp4="jobs/x/clip.mp4", poster="jobs/x/clip.jpg", width=96, height=64,
+                     fps=8.0, frames=9, prompt="p",
                      engine="tiny", model="tiny", seed=1)
 
 
@@ -109,6 +110,7 @@ def test_finish_fail_and_cancel(tmp_path):
     b = add(jobs, "key:a")[0]
     claimed = jobs.claim_next()
     jobs.finish(claimed.id, JobOutcome(mp4="jobs/x/clip.mp4", poster="jobs/x/clip.jpg",
+                                       width=96, height=64, fps=8.0, frames=9,
                                        prompt="p", engine="tiny", model="tiny", seed=3,
                                        test_pattern=True, warnings=("long prompt",)))
     done = jobs.get(a.id)
@@ -154,4 +156,4 @@ def test_an_owner_reads_only_its_own_jobs(tmp_path):
     assert jobs.get_by_request("key:b", "r") is None
     assert [j.id for j in jobs.list_for("key:a")] == [mine.id]
     assert jobs.list_for("key:b") == []
-    assert jobs.db.integrity_ok()
+    assert jobs.db.query("PRAGMA integrity_check")[0][0] == "ok"

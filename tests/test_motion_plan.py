@@ -2,7 +2,8 @@
 
 import pytest
 
-from video.motion_plan import VocabularyError, load_vocabulary, plan_motion, WORDS_FILE
+from errors import DataFileError
+from video.motion_plan import load_vocabulary, plan_motion, WORDS_FILE
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,7 @@ def test_static_means_no_camera_motion(prompt, words):
     ("a walk in the rainforest", ()),
 ])
 def test_effect_words(prompt, effects, words):
-    assert plan_motion(prompt, words).effect_ids == effects
+    assert tuple(name for name, _ in plan_motion(prompt, words).effects) == effects
 
 
 # --- the words file is data: mistakes are named ------------------------------------------------
@@ -91,12 +92,12 @@ def test_the_shipped_words_file_loads():
 
 
 @pytest.mark.parametrize("change, message", [
-    (('zoom = 0.14', 'zoom = "a lot"'), r"move 'push_in': key 'zoom' must be a number"),
-    (('zoom = 0.14', 'zoom = 0.14\nspin = 2'), r"move 'push_in': unknown key\(s\) \['spin'\]"),
-    (('id = "fog"', 'id = "smog"'), r"effect 'smog': no such effect"),
-    (('move = "push_in"', 'move = "zoom"'), r"\[defaults\] move 'zoom' is not a \[\[move\]\] id"),
-    (('factor = 0.6', 'factor = -1'), r"speed 'slow': key 'factor' must be a number"),
-    (('[[effect]]\nid = "rain"', '[[effect]]\nid = ""'), r"effect #1: key 'id'"),
+    (('zoom = 0.14', 'zoom = "a lot"'), r"\[\[move\]\] 'push_in': field 'zoom': must be a number"),
+    (('zoom = 0.14', 'zoom = 0.14\nspin = 2'), r"\[\[move\]\] 'push_in': field 'spin': unknown field"),
+    (('id = "fog"', 'id = "smog"'), r"\[\[effect\]\] 'smog': field 'id': must be one of"),
+    (('move = "push_in"', 'move = "zoom"'), r"\[defaults\]: field 'move': 'zoom' is not a \[\[move\]\] id"),
+    (('factor = 0.6', 'factor = -1'), r"\[\[speed\]\] 'slow': field 'factor': must be from 0.05 to 10"),
+    (('[[effect]]\nid = "rain"', '[[effect]]\nid = ""'), r"\[\[effect\]\] #1: field 'id'"),
 ])
 def test_a_broken_words_file_names_the_entry_and_key(tmp_path, change, message):
     old, new = change
@@ -104,12 +105,12 @@ def test_a_broken_words_file_names_the_entry_and_key(tmp_path, change, message):
     assert old in text
     broken = tmp_path / "motion_words.toml"
     broken.write_text(text.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(VocabularyError, match=r"motion_words\.toml: " + message):
+    with pytest.raises(DataFileError, match=r"motion_words\.toml: " + message):
         load_vocabulary(broken)
 
 
 def test_a_file_that_is_not_toml_is_named(tmp_path):
     broken = tmp_path / "motion_words.toml"
     broken.write_text("[[move]\nid = ", encoding="utf-8")
-    with pytest.raises(VocabularyError, match="motion_words.toml"):
+    with pytest.raises(DataFileError, match="motion_words.toml: not valid TOML"):
         load_vocabulary(broken)

@@ -8,7 +8,8 @@ import pytest
 
 from music import dsp
 from music.fit import decode
-from music.library import CatalogueError, Library, load_moods, load_tracks
+from errors import DataFileError
+from music.library import Library, load_moods, load_tracks
 from video.ffmpeg import ffmpeg_exe, probe
 
 MOOD_IDS = ["calm", "dreamy", "uplifting", "epic", "tense", "playful", "romantic",
@@ -119,17 +120,17 @@ bars = 4
 
 
 @pytest.mark.parametrize("change, words", [
-    (('moods = ["calm"]', 'moods = ["sad"]'), ["track 'a'", "'moods'", "unknown mood 'sad'"]),
-    (("duration_s = 16.0", "duration_s = 17.0"), ["track 'a'", "'duration_s'", "bars × meter"]),
-    (("energy = 0.5", "energy = 2"), ["'energy'", "between 0 and 1"]),
-    (('title_zh = "甲"\n', ""), ["'title_zh'", "missing"]),
-    (("bpm = 60", 'bpm = "fast"'), ["'bpm'", "must be int/float"]),
+    (('moods = ["calm"]', 'moods = ["sad"]'), ["[[track]] 'a'", "field 'moods'", "unknown mood 'sad'"]),
+    (("duration_s = 16.0", "duration_s = 17.0"), ["[[track]] 'a'", "field 'duration_s'", "bars × meter"]),
+    (("energy = 0.5", "energy = 2"), ["field 'energy'", "must be from 0 to 1, got 2"]),
+    (('title_zh = "甲"\n', ""), ["field 'title_zh'", "is missing"]),
+    (("bpm = 60", 'bpm = "fast"'), ["field 'bpm'", "must be a number, got 'fast'"]),
     (("[[track]]", "[[track]\n"), ["not valid TOML"]),
 ])
 def test_catalogue_mistakes_name_file_entry_and_key(tmp_path, change, words):
     path = tmp_path / "tracks.toml"
     path.write_text(GOOD_TRACK.replace(*change), encoding="utf-8")
-    with pytest.raises(CatalogueError) as caught:
+    with pytest.raises(DataFileError) as caught:
         load_tracks(path, load_moods())
     assert all(w in str(caught.value) for w in ["tracks.toml", *words]), str(caught.value)
 
@@ -139,7 +140,7 @@ def test_duplicate_ids_are_refused(tmp_path):
     path.write_text(GOOD_TRACK, encoding="utf-8")
     assert load_tracks(path, load_moods())[0].id == "a"
     path.write_text(GOOD_TRACK + GOOD_TRACK, encoding="utf-8")
-    with pytest.raises(CatalogueError, match="track 'a': key 'id' repeats"):
+    with pytest.raises(DataFileError, match=r"\[\[track\]\] 'a': field 'id': is used by an earlier"):
         load_tracks(path, load_moods())
 
 

@@ -4,7 +4,8 @@ import pytest
 
 from errors import InputError
 from video.engines.memory import plan_memory
-from video.engines.registry import RegistryError, find_model, load_registry
+from errors import DataFileError
+from video.engines.registry import find_model, load_registry
 
 
 def test_registry_has_the_cogvideox_family():
@@ -34,7 +35,7 @@ def test_a_broken_registry_names_the_model_and_key(tmp_path, mutation, message):
     text = REGISTRY_FILE.read_text().replace(mutation, message, 1)
     broken = tmp_path / "models.toml"
     broken.write_text(text)
-    with pytest.raises(RegistryError, match="model cogvideox-2b: "):
+    with pytest.raises(DataFileError, match=r"models.toml: \[\[model\]\] 'cogvideox-2b': field "):
         load_registry(broken)
 
 
@@ -43,7 +44,7 @@ def test_unknown_key_is_named(tmp_path):
 
     broken = tmp_path / "models.toml"
     broken.write_text(REGISTRY_FILE.read_text().replace("fps = 8", "fps = 8\nfsp = 8", 1))
-    with pytest.raises(RegistryError, match=r"unknown key\(s\) \['fsp'\]"):
+    with pytest.raises(DataFileError, match=r"'cogvideox-2b': field 'fsp': unknown field"):
         load_registry(broken)
 
 

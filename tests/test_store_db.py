@@ -20,7 +20,7 @@ def test_migrations_apply_once_and_resume(tmp_path):
     columns = [r["name"] for r in db.query("PRAGMA table_info(notes)")]
     assert columns == ["id", "body", "owner"]
     assert db.query("PRAGMA journal_mode")[0][0] == "wal"
-    assert db.integrity_ok()
+    assert db.query("PRAGMA integrity_check")[0][0] == "ok"
 
 
 def test_transaction_rolls_back_on_error(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from styles.filters_tone import letterbox_rows
 from styles.grades import FILTERS, ClipGrade, GradeStep, check_step, param_specs
 from styles.presets import StyleLibrary
-from styles.textures import grain_field, paper_texture
+from styles.textures import grain_blend, grain_keyframe, paper_texture
 
 LIBRARY = StyleLibrary.load()
 
@@ -56,6 +56,16 @@ def test_every_style_works_at_any_frame_size(size):
     clip = sample_clip(frames, height, width)
     for style_id in LIBRARY.ids():
         assert LIBRARY.grade_for(style_id)(clip).shape == clip.shape
+
+
+def grain_field(seed: int, frame_index: int, height: int, width: int, *,
+                size: float = 0.8, hold: int = 6) -> np.ndarray:
+    """The grain (float32 H×W, unit std) on one frame: same seed and index, same grain."""
+    key, w0, w1 = grain_blend(frame_index, hold)
+    field = grain_keyframe(seed, key, height, width, size) * np.float32(w0)
+    if w1:
+        field += grain_keyframe(seed, key + 1, height, width, size) * np.float32(w1)
+    return field
 
 
 def test_black_and_white_is_grey_grain_included():

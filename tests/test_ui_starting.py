@@ -92,6 +92,13 @@ def wired(tmp_path, shared_cache, monkeypatch):
     return wire(argparse.Namespace(data_dir=str(tmp_path / "data")))
 
 
+def api_door(web, services) -> None:
+    """The REST API on the same server, as `python app.py serve` mounts it."""
+    from api import ApiConfig, mount
+
+    mount(web, services.queue, services.keys, ApiConfig(engine="tiny"))
+
+
 def test_serve_answers_while_the_page_is_built_then_serves_the_page(wired, monkeypatch):
     gate, built = threading.Event(), threading.Event()
     real_build = ui.server.build_page
@@ -103,7 +110,7 @@ def test_serve_answers_while_the_page_is_built_then_serves_the_page(wired, monke
     monkeypatch.setattr(ui.server, "build_page", gated_build)
     ready = threading.Event()
     server = build_server(wired, ServeOptions(engine="tiny"), on_ready=ready.set,
-                          on_page=built.set)
+                          on_page=built.set, doors=(api_door,))
     with Running(server.app) as running:
         assert ready.is_set() and not built.is_set()
         status, _, body = fetch(running.url + "/")

@@ -15,7 +15,7 @@ from store.creations import CreationStore
 from store.db import Database
 from store.layout import DataLayout
 from styles.presets import StyleLibrary
-from ui.catalog import style_choices_of
+from studio.catalog import Choices, style_choices_of
 from studio.i18n import load_strings
 from studio.session import SessionInfo, ShotEdits, Studio
 from video.engines.pool import EnginePool
@@ -58,9 +58,9 @@ def studio(tmp_path_factory, engine_settings):
                         music=Soundtrack(tone_library(root)))
     queue = JobQueue(db, director, layout.root)
     queue.start()
-    styles, _ = style_choices_of(library)
     made = Studio(store=CreationStore(db, layout), layout=layout, queue=queue,
-                  director=director, strings=load_strings(), styles=styles)
+                  director=director, strings=load_strings(),
+                  choices=Choices(styles=style_choices_of(library)[0]))
     yield made
     queue.stop()
     db.close()

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from store.creations import Creation, Message
-from studio.i18n import StringsError, language_from_header, load_strings
+from errors import DataFileError
+from studio.i18n import language_from_header, load_strings
 from studio.messages import Choice, proposal_text, reply_markdown
 from ui.views import (EngineState, chat_messages, creation_details, format_seconds, header_html,
                       progress_html, share_html)
@@ -22,17 +23,17 @@ def test_every_key_exists_in_both_languages_with_the_same_placeholders():
 
 
 @pytest.mark.parametrize("body, complaint", [
-    ('[en]\na = "x"\n', "missing the [zh] table"),
-    ('[en]\na = "x"\nb = "y"\n[zh]\na = "x"\n', "[zh] lacks the key 'b'"),
-    ('[en]\na = "x"\n[zh]\na = "x"\nc = "z"\n', "[zh] has 'c', which [en] lacks"),
-    ('[en]\na = "{n} left"\n[zh]\na = "剩余"\n', "[zh] 'a' has placeholders []"),
-    ('[en]\na = 3\n[zh]\na = "x"\n', "[en] 'a' must be text"),
+    ('[en]\na = "x"\n', "field 'zh': needs a [zh] table"),
+    ('[en]\na = "x"\nb = "y"\n[zh]\na = "x"\n', "[zh] 'b': is missing ([en] has it)"),
+    ('[en]\na = "x"\n[zh]\na = "x"\nc = "z"\n', "[zh] 'c': is not in [en]"),
+    ('[en]\na = "{n} left"\n[zh]\na = "剩余"\n', "[zh] 'a': has placeholders []"),
+    ('[en]\na = 3\n[zh]\na = "x"\n', "[en] 'a': must be text, got 3"),
     ('[en\n', "not valid TOML"),
 ])
 def test_a_broken_strings_file_names_the_language_and_key(tmp_path, body, complaint):
     path = tmp_path / "strings.toml"
     path.write_text(body, encoding="utf-8")
-    with pytest.raises(StringsError) as caught:
+    with pytest.raises(DataFileError) as caught:
         load_strings(path)
     assert complaint in str(caught.value) and str(path) in str(caught.value)
 

@@ -19,13 +19,14 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
+
+from fastapi import FastAPI
 
 from allocator import MemoryTrimmer
 from errors import EngineUnavailable, InputError
-from store.creations import CreationStore
-from store.db import Database
-from store.layout import DataLayout
+from studio.services import Parts, Services, open_services
+from video.engines.pool import EnginePool
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +45,10 @@ class ServeOptions:
 
 @dataclass
 class Server:
-    """The wired web app and the parts it owns (closed on shutdown)."""
+    """The wired web app and the services it owns (closed on shutdown)."""
 
-    app: object  # fastapi.FastAPI
-    db: Database
-    queue: object  # studio.jobs.JobQueue
-    layout: DataLayout
-    public_url: list[str]  # one mutable slot: the tunnel's address once --share has it
+    app: FastAPI
+    services: Services
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -63,7 +61,7 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def engine_probe(engines, name: str):
+def engine_probe(engines: EnginePool, name: str):
     """A cached answer to "what renders text-to-video here?" for the header."""
     from ui.views import EngineState
 
@@ -73,44 +71,34 @@ def engine_probe(engines, name: str):
             engine = engines.get(name, "t2v")
         except (EngineUnavailable, InputError) as exc:
             return EngineState(name=None, problem=str(exc))
-        return EngineState(name=engine.name, test_pattern=bool(getattr(engine, "test_pattern",
-                                                                       False)))
+        return EngineState(name=engine.name, test_pattern=engine.test_pattern)
     return probe
 
 
-def build_server(app, options: ServeOptions, on_ready=None, on_page=None,
-                 on_page_failed=None) -> Server:
-    """Wire store, job queue, share pages and API for `app` (app.py's App).
+# Another door on the same web app and services (the REST API): it adds its routes.
+Door = Callable[[FastAPI, Services], None]
+
+
+def build_server(parts: Parts, options: ServeOptions, on_ready=None, on_page=None,
+                 on_page_failed=None, doors: Sequence[Door] = ()) -> Server:
+    """Open the data folder (studio.services) and put the share pages, the page and the
+    other `doors` (app.py adds the REST API) on one web app.
 
     The server answers as soon as it runs: on_ready() is called then. The Gradio page is
     built on a thread meanwhile (importing Gradio takes seconds) and answers from when
     on_page() is called; until then its address shows a page that reloads itself (see
     ui/starting.py). If it cannot be built, on_page_failed(exc) is called.
     """
-    from fastapi import FastAPI
-
-    from studio.jobs import JobQueue
-    from ui.catalog import style_choices_of
-    from studio.i18n import load_strings
     from ui.share import share_router
     from ui.starting import DeferredApp
 
-    layout = DataLayout(app.data_dir).ensure()
-    layout.sweep_staging()
-    db = Database(layout.db_path)
-    store = CreationStore(db, layout)
-    store.sweep_orphans()  # folders a crash left unrecorded, once they are an hour old
-    queue = JobQueue(db, app.director, layout.root)
-    strings = load_strings()
-    public_url = [options.public_url.rstrip("/")]
+    services = open_services(parts)
     page = DeferredApp()
-    loader = PageLoader(lambda: build_page(app, options, store, layout, queue, strings,
-                                           public_url=lambda: public_url[0]),
-                        page, on_page, on_page_failed)
+    loader = PageLoader(lambda: build_page(services, options), page, on_page, on_page_failed)
 
     @asynccontextmanager
     async def lifespan(_):
-        queue.start()  # takes the data folder's job lock; recovers interrupted jobs
+        services.start()  # takes the data folder's job lock; recovers interrupted jobs
         loader.start(asyncio.get_running_loop())
         if on_ready is not None:
             on_ready()
@@ -118,36 +106,31 @@ def build_server(app, options: ServeOptions, on_ready=None, on_page=None,
             yield
         finally:
             await loader.close()
-            queue.stop()
-            db.close()
+            services.close()
 
     web = FastAPI(title="Clipwright", lifespan=lifespan, docs_url="/docs",
                   redoc_url=None)
-    styles, _ = style_choices_of(getattr(app.director, "styles", None))
-    web.include_router(share_router(store, layout, strings, styles,
-                                    public_url=lambda: public_url[0]))
-    _mount_api(web, queue, db, options)
+    studio = services.studio
+    web.include_router(share_router(services.creations, services.layout, services.strings,
+                                    studio.styles, public_url=lambda: studio.public_url))
+    for door in doors:
+        door(web, services)
     web.mount("", page)  # last: every path the routes above do not take is the page's
-    return Server(app=web, db=db, queue=queue, layout=layout, public_url=public_url)
+    return Server(app=web, services=services)
 
 
-def build_page(app, options: ServeOptions, store: CreationStore, layout: DataLayout,
-               queue, strings, public_url: Callable[[], str]):
+def build_page(services: Services, options: ServeOptions) -> FastAPI:
     """The Gradio app, mounted on a FastAPI app of its own (slow: imports Gradio)."""
     import gradio as gr
-    from fastapi import FastAPI
 
     from ui.catalog import asset_folders, load_catalog
-    from studio.session import Studio
     from ui.web import HEAD, build_blocks, css, theme
     from video.intake import MAX_BYTES as PHOTO_MAX_BYTES
 
-    catalog = load_catalog(app, options.engine)
-    studio = Studio(store=store, layout=layout, queue=queue, director=app.director,
-                    strings=strings, styles=catalog.styles, tracks=catalog.tracks,
-                    public_url=public_url)
-    blocks = build_blocks(studio, catalog, layout.secret("browser-state"),
-                          engine_probe(app.engines, options.engine))
+    layout = services.layout
+    catalog = load_catalog(services.studio.choices, options.engine)
+    blocks = build_blocks(services.studio, catalog, layout.secret("browser-state"),
+                          engine_probe(services.parts.engines, options.engine))
     blocks.queue(default_concurrency_limit=8)
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     gr.mount_gradio_app(
@@ -215,16 +198,7 @@ class PageLoader:
         await self._running.aclose()
 
 
-def _mount_api(web, queue, db: Database, options: ServeOptions) -> None:
-    """Mount the platform-compatible REST API (api/) on the same app and job queue."""
-    from api import ApiConfig, mount
-    from store.keys import KeyStore
-
-    mount(web, queue, KeyStore(db), ApiConfig(engine=options.engine,
-                                              public_base_url=options.public_url or None))
-
-
-def serve(app, options: ServeOptions) -> int:
+def serve(parts: Parts, options: ServeOptions, doors: Sequence[Door] = ()) -> int:
     """Run the server until interrupted; returns an exit code."""
     import uvicorn
 
@@ -242,7 +216,7 @@ def serve(app, options: ServeOptions) -> int:
 
     def page_ready() -> None:
         print(f"Clipwright is running on {local_url}", flush=True)
-        print(f"data folder: {holder[0].layout.root}", flush=True)
+        print(f"data folder: {holder[0].services.layout.root}", flush=True)
         if options.share:
             threading.Thread(target=_share_link, args=(holder[0], shown, port),
                              daemon=True).start()
@@ -255,8 +229,8 @@ def serve(app, options: ServeOptions) -> int:
 
     trimmer = MemoryTrimmer()  # before the server's threads start (see allocator.py)
     trimmer.start()
-    server = build_server(app, options, on_ready=ready, on_page=page_ready,
-                          on_page_failed=page_failed)
+    server = build_server(parts, options, on_ready=ready, on_page=page_ready,
+                          on_page_failed=page_failed, doors=doors)
     holder.append(server)
     config = uvicorn.Config(server.app, log_level="warning", timeout_graceful_shutdown=5)
     runner.append(uvicorn.Server(config))
@@ -270,7 +244,7 @@ def serve(app, options: ServeOptions) -> int:
 def _share_link(server: Server, host: str, port: int) -> None:
     public = _open_tunnel(host, port)
     if public:
-        server.public_url[0] = public.rstrip("/")
+        server.services.studio.set_public_url(public)
         print(f"public link: {public}", flush=True)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from video.engines.preview import OnPreview
 from video.types import Clip, GenerationRequest, OnStep
 
 
@@ -50,11 +51,15 @@ class Engine(Protocol):
 
     name: str
     capabilities: frozenset[str]  # {"t2v", "i2v"}
+    test_pattern: bool  # True for random weights: its output is labelled, never shown as art
+    previews: bool  # True when generate() calls on_preview with rough frames as it renders
 
     def defaults(self, task: str, model: str | None = None) -> EngineDefaults:
         """Native size, frames and sampler settings for a task (and model)."""
         ...
 
-    def generate(self, request: GenerationRequest, on_step: OnStep | None = None) -> Clip:
-        """Render the request; on_step(i, n) after each step may raise to cancel."""
+    def generate(self, request: GenerationRequest, on_step: OnStep | None = None,
+                 on_preview: OnPreview | None = None) -> Clip:
+        """Render the request; on_step(i, n) after each step may raise to cancel;
+        on_preview(Preview) gets rough frames when `previews` is True (else never)."""
         ...

@@ -21,6 +21,7 @@ from errors import InputError
 from video.camera_moves import CameraPath
 from video.effects import Stage, build_effects
 from video.engines.base import EngineDefaults, EngineSettings
+from video.engines.preview import OnPreview
 from video.intake import fit
 from video.motion_plan import Vocabulary, load_vocabulary, plan_motion
 from video.parallax import LayerRenderer, split_layers
@@ -40,6 +41,7 @@ class MotionEngine:
     name = "motion"
     capabilities = frozenset({"i2v"})
     test_pattern = False
+    previews = False  # on_preview is never called
 
     def __init__(self, settings: EngineSettings | None = None,
                  vocabulary: Vocabulary | None = None):
@@ -53,7 +55,8 @@ class MotionEngine:
             raise InputError(f"the motion engine has no models to choose; got --model '{model}'")
         return DEFAULTS
 
-    def generate(self, request: GenerationRequest, on_step: OnStep | None = None) -> Clip:
+    def generate(self, request: GenerationRequest, on_step: OnStep | None = None,
+                 on_preview: OnPreview | None = None) -> Clip:
         """Animate the request's photo as its prompt describes; on_step(i, n) after each frame."""
         # 1. Check the request, and bring the photo to the frame's size.
         _check_request(request)
