@@ -113,9 +113,9 @@ def add_generate(subparsers) -> None:
 
 
 def run_generate(args: argparse.Namespace, app: Parts) -> int:
-    from studio.director import RenderOptions
     from agent.limits import check_text
     from agent.shot import ShotSpec
+    from studio.director import RenderOptions
     from video.shape import check_shape
 
     idea = check_text(args.idea)  # an empty, huge or garbled idea fails before anything loads

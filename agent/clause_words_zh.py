@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from agent.dictionary_zh import DIRECTIONS
-from agent.glossary import Word
 from agent.english import article
+from agent.glossary import Word
 from agent.vocabulary import Entry
 
 # Words that open a place: the noun phrase after them says where ("在火车站台上"), and the

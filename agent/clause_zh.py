@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from agent.clause_words_zh import (AT, FROM, GENERIC_LOOKS, MOVING, PARTICLES, adverb,
-                                   after_verb, names_place, scene_noun, with_adjectives)
+from agent.clause_words_zh import (AT, FROM, GENERIC_LOOKS, MOVING, PARTICLES, adverb, after_verb,
+                                   names_place, scene_noun, with_adjectives)
 from agent.dictionary_zh import DIRECTIONS
+from agent.english import article
 from agent.glossary import Word
 from agent.phrase_zh import Phrase, compound, one_phrase, place_preposition
-from agent.english import article
 from agent.vocabulary import Entry, Noun, Vocabulary
 
 

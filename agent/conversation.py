@@ -14,14 +14,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Callable
 
-from agent.glossary import has_cjk
 from agent.conversation_llm import LLMTurns, settled
+from agent.glossary import has_cjk
 from agent.intents import Intents, Refinement, load_intents, scan_refinement
 from agent.reading import Brief
 from agent.replies import label
 from agent.rewriter import FormulaRewriter, Rewrite, StyleHints
 from agent.shot import ShotSpec
 from errors import InputError
+
 
 class Intent(StrEnum):
     """What a chat turn asks for; the caller acts on GENERATE, DRAW_AGAIN (render the new

@@ -11,9 +11,9 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 
 import datafiles
-from datafiles import AnyText, Flag, Schema, Text, fail, one_of
 from agent.dictionary_zh import DIRECTIONS, LOCATIVES, Dictionary, read_count, split_known
 from agent.vocabulary import CAMERA_SLOTS, DATA_DIR, SCENE_SLOTS, Vocabulary
+from datafiles import AnyText, Flag, Schema, Text, fail, one_of
 
 ROLES = ("subject", "noun", "count", "adjective", "action", "adverb", "part", "position",
          "camera", "scene", "look", "cue", "negation", "ignore")

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import datafiles
-from agent.glossary import Word, has_cjk
 from agent.brief import Brief
 from agent.english import article
+from agent.glossary import Word, has_cjk
 from agent.reading import read_idea
 from agent.replies import Replies, label
 from agent.vocabulary import DATA_DIR, Noun, Vocabulary

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from agent.occasions_table import CJK as _CJK
-from agent.occasions_table import (Entry, Occasions, Relation, Tone, load_occasions,  # noqa: F401
-                                   norm as _norm)
+from agent.occasions_table import Entry, Occasions, Relation, Tone, load_occasions
+from agent.occasions_table import norm as _norm  # noqa: F401
 
 _TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth twentieth "

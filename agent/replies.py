@@ -10,8 +10,8 @@ from pathlib import Path
 from pydantic import ConfigDict, create_model
 
 import datafiles
-from agent.formula import Composition
 from agent.brief import Brief
+from agent.formula import Composition
 from agent.vocabulary import DATA_DIR, Vocabulary
 from datafiles import AnyText, Schema
 

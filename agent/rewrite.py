@@ -13,6 +13,7 @@ from agent.formula import MAX_TOKENS, Composition, estimate_tokens
 from agent.glossary import has_cjk
 from agent.shot import ShotSpec
 
+
 class Backend(StrEnum):
     """Who wrote a prompt: the offline formula, a language model, or the user (a spec whose
     three parts were given)."""

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
+from enum import StrEnum
 from pathlib import Path
+
+
+class Music(StrEnum):
+    """The two words ShotSpec.music may hold; any other value is a library track id or the
+    path of the user's own audio file (music/soundtrack.py resolves both)."""
+
+    AUTO = "auto"  # the selector picks a track that fits the idea and the style
+    NONE = "none"  # a silent video
 
 
 @dataclass(frozen=True)
@@ -24,7 +33,7 @@ class ShotSpec:
     duration: float | None = None  # seconds; None: the model's own length (6 s for CogVideoX)
     aspect: str = "auto"  # "16:9" … "9:16" (video/shape.py); auto: the model's, or the photo's
     source_image: Path | None = None
-    music: str = "auto"  # "auto", "none", a track id or an audio file path
+    music: str = Music.AUTO  # Music.AUTO, Music.NONE, a track id or an audio file path
     seed: int | None = None
     language: str = "en"  # the user's language, for replies: "en" or "zh"
     title: str = ""  # a short English title (the rewriter's), for listings and share pages
@@ -35,6 +44,11 @@ class ShotSpec:
         """The prompt in formula order: camera, then scene, then details."""
         parts = [p.strip() for p in (self.camera, self.scene, self.details) if p.strip()]
         return " ".join(parts) if parts else self.idea.strip()
+
+    @property
+    def music_pinned(self) -> bool:
+        """True when the music is a chosen track or file (neither auto nor none)."""
+        return self.music not in (Music.AUTO, Music.NONE)
 
     def with_changes(self, **changes) -> "ShotSpec":
         """A copy with some fields changed (the spec itself is immutable)."""

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from datafiles import (Flag, Invalid, NonNegative, Schema, Text, Texts, Whole, one_of, some,
-                       template)
+from datafiles import Flag, Invalid, NonNegative, Schema, Text, Texts, Whole, one_of, some, template
 
 CAMERA_SLOTS = ("shot", "angle", "movement", "pace", "lens", "speed", "look")
 SCENE_SLOTS = ("setting", "time", "weather", "lighting", "atmosphere")

@@ -8,6 +8,7 @@ import math
 import random
 import re
 
+
 def estimate_tokens(text: str) -> int:
     """A conservative count of T5 tokens: no T5 tokenizer ships offline, so long words count
     as several pieces, every digit and punctuation mark as one, plus the end token."""

@@ -114,8 +114,8 @@ def run_keys(args: argparse.Namespace, app) -> int:
 def run_api(args: argparse.Namespace, app) -> int:
     from api.config import ApiConfig
     from api.server import build_app, serve
-    from studio.services import open_services
     from errors import EngineUnavailable
+    from studio.services import open_services
     from video.engines import choose_engine
 
     if args.slots < 1:

@@ -19,9 +19,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from fastapi.security import HTTPBearer
 
-from studio.director import RenderOptions
-from studio.job_records import Job
-from studio.jobs import JobQueue
 from agent.shot import ShotSpec
 from api.auth import Authenticator, RateLimiter, too_frequent
 from api.config import ApiConfig
@@ -34,6 +31,9 @@ from api.schemas import (GenerationBody, TaskResult, TaskSubmitted, VideoResult,
 from errors import EngineUnavailable, InputError
 from store.keys import ApiKey, KeyStore
 from store.layout import DataLayout
+from studio.director import RenderOptions
+from studio.job_records import Job
+from studio.jobs import JobQueue
 
 PREFIX = "/api/paas/v4"
 _STATUS = {"queued": "PROCESSING", "running": "PROCESSING", "done": "SUCCESS", "failed": "FAIL"}
@@ -131,7 +131,7 @@ class VideoApi:
                 director.styles.get(spec.style)
             except InputError as exc:
                 raise ApiError(400, BAD_FIELD, f"style: {exc}") from None
-        if spec.music not in ("auto", "none"):
+        if spec.music_pinned:
             library = director.music.library if director.music is not None else ()
             if spec.music not in library:
                 raise ApiError(400, BAD_FIELD, f"music must be \"auto\", \"none\" or a "

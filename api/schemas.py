@@ -24,12 +24,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from studio.director import RenderOptions
 from agent.limits import TextRejected, check_text
 from agent.shot import ShotSpec
 from api.errors import BAD_BODY, BAD_FIELD, UNKNOWN_MODEL, ApiError
 from api.platform import PlatformRules
 from errors import InputError
+from studio.director import RenderOptions
 from video.shape import AUTO, parse_aspect
 
 _SIZE = re.compile(r"^\s*(\d{1,5})\s*[x×*]\s*(\d{1,5})\s*$")

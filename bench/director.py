@@ -69,8 +69,8 @@ def wired_app():
 
 def post_production_seconds(frames: np.ndarray, fps: float, repeats: int = 3) -> tuple[float, str]:
     """Median seconds the director spends after the engine on these frames, and what ran."""
-    from studio.director import Director, RenderOptions
     from agent.shot import ShotSpec
+    from studio.director import Director, RenderOptions
 
     app = wired_app()
     parts = app.director
@@ -108,8 +108,8 @@ def director_overhead(repeats: int) -> Measurement:
     import torch
     from diffusers import CogVideoXPipeline
 
-    from studio.director import RenderOptions
     from agent.shot import ShotSpec
+    from studio.director import RenderOptions
     from video.engines.tiny import tiny_model_dir
 
     app = wired_app()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
-from contextlib import contextmanager
 
 
 @dataclass(frozen=True)

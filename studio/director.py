@@ -18,7 +18,7 @@ from PIL import Image
 from agent.conversation import Conversation, Reply, Session
 from agent.formula import estimate_tokens
 from agent.rewriter import FormulaRewriter, Rewrite, StyleHints, parts_given
-from agent.shot import ShotSpec
+from agent.shot import Music, ShotSpec
 from errors import InputError
 from music.soundtrack import ChosenTrack
 from video.engines.base import Engine
@@ -28,6 +28,7 @@ from video.intake import fit, load_image
 from video.post import Grade, finish
 from video.shape import ClipShape, plan_shape, reframe
 from video.types import Clip, FinishedVideo, GenerationRequest, LoraSpec
+
 
 class Stage(StrEnum):
     """The steps of a render, in order, as progress reports name them."""
@@ -209,7 +210,7 @@ class Director:
                    timings: dict[str, float]) -> ChosenTrack | None:
         """Choose the music by spec.music ("auto", "none", a track id or an audio file);
         None leaves the video silent. Post-production fits it to the clip as it encodes."""
-        if self.music is None or spec.music == "none":
+        if self.music is None or spec.music == Music.NONE:
             return None
         started = time.perf_counter()
         progress(Stage.MUSIC, 0.0, spec.music)

@@ -7,7 +7,7 @@ import logging
 import threading
 from pathlib import Path
 
-from agent.shot import ShotSpec
+from agent.shot import Music, ShotSpec
 from studio.director import Director
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class MusicPicks:
     def suggest(self, spec: ShotSpec, wait: bool = False) -> list[str]:
         """The three tracks that fit the shot best; none without a library, for a spec
         whose music is already chosen, or while the selector loads unless `wait`."""
-        if self.music is None or spec.music != "auto" or not (wait or self._ready.is_set()):
+        if self.music is None or spec.music != Music.AUTO or not (wait or self._ready.is_set()):
             return []
         text = spec.idea if spec.prompt == spec.idea else f"{spec.idea}. {spec.prompt}"
         return self._rank(text, spec, spec.mood or None, 3)

@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from agent.shot import ShotSpec
-from studio.job_records import Job
 from store.creations import AlreadyPublished, Creation, CreationStore, new_id
 from store.layout import DataLayout
+from studio.job_records import Job
 
 
 def publish_job(layout: DataLayout, store: CreationStore, session_id: str,

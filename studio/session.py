@@ -17,20 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.conversation import Session
-from studio.catalog import Choices
-from studio.director import Director, RenderOptions
-from studio.job_records import Job, JobProgress
-from studio.jobs import JobQueue
-from studio.browser import SessionInfo
-from studio.library import SessionLibrary
 from agent.limits import check_text
-from agent.shot import ShotSpec
+from agent.shot import Music, ShotSpec
 from errors import InputError
 from store.creations import CreationStore, Message, new_id
 from store.layout import DataLayout, UnsafePath, check_id
+from studio.browser import SessionInfo
+from studio.catalog import Choices
+from studio.director import Director, RenderOptions
 from studio.i18n import LANGUAGES, Strings, language_from_header
-from studio.music_picks import MusicPicks
+from studio.job_records import Job, JobProgress
+from studio.jobs import JobQueue
+from studio.library import SessionLibrary
 from studio.messages import choice_name, proposal_text, reply_markdown
+from studio.music_picks import MusicPicks
 from video.shape import check_shape
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class Studio(SessionLibrary):
         previous = chat.spec
         reply = self.director.chat(chat, said, image=kept_photo, style=style)
         spec, picks = reply.spec, []
-        if spec is not None and spec.music == "auto":
+        if spec is not None and spec.music == Music.AUTO:
             picks = self.music.suggest(spec)
             if reply.intent == "change_music" and previous is not None and \
                     previous.music in picks and len(picks) > 1:
@@ -178,8 +178,8 @@ class Studio(SessionLibrary):
 
     def describe(self, language: str, spec: ShotSpec, alternatives: list[str] = ()) -> str:
         """The style and music lines under the agent's reply, and what to do next."""
-        track = None if spec.music == "auto" else (
-            self.strings.text(language, "music_none") if spec.music == "none"
+        track = None if spec.music == Music.AUTO else (
+            self.strings.text(language, "music_none") if spec.music == Music.NONE
             else choice_name(self.tracks, spec.music, language))
         also = [choice_name(self.tracks, track_id, language) for track_id in alternatives]
         return proposal_text(self.strings, language,
@@ -214,7 +214,7 @@ class Studio(SessionLibrary):
             raise InputError(self.strings.text(session.language, "error_no_shot"))
         spec = base.with_changes(camera=edits.camera.strip(), scene=edits.scene.strip(),
                                  details=edits.details.strip(), style=edits.style or None,
-                                 music=edits.music or "auto",
+                                 music=edits.music or Music.AUTO,
                                  seed=edits.seed if edits.seed is not None else base.seed,
                                  duration=edits.duration, aspect=edits.aspect or "auto")
         check_shape(spec.aspect, spec.duration)

@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from studio_support import open_test_services
 
 from agent.conversation import Intent, Reply
 from agent.rewrite import Backend, Rewrite
@@ -18,7 +19,6 @@ from store.layout import DataLayout
 from studio.director import Director, RenderOptions, Stage
 from studio.publish import publish_job
 from studio.session import ShotEdits
-from studio_support import open_test_services
 from video.engines import ENGINE_NAMES
 from video.engines.pool import EnginePool
 from video.ffmpeg import probe

@@ -267,8 +267,8 @@ def _blocks(pipe) -> int:
 def _quantize(transformer, kind: str) -> None:
     """Quantize the transformer's linear weights in place with torchao."""
     from torchao.quantization import (Float8DynamicActivationFloat8WeightConfig,
-                                      Int8DynamicActivationInt8WeightConfig,
-                                      Int8WeightOnlyConfig, quantize_)
+                                      Int8DynamicActivationInt8WeightConfig, Int8WeightOnlyConfig,
+                                      quantize_)
 
     config = {"int8": Int8WeightOnlyConfig, "int8-dynamic": Int8DynamicActivationInt8WeightConfig,
               "fp8": Float8DynamicActivationFloat8WeightConfig}[kind]()
