@@ -10,12 +10,14 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 from api_support import stop_process
 
 from tests.conftest import ROOT
 from video.intake import MAX_BYTES
 
 
+@pytest.mark.slow  # a `python app.py serve` process
 def test_uploads_over_the_photo_limit_are_refused_before_they_land(tmp_path, shared_cache):
     temp = tmp_path / "gradio-temp"
     env = dict(os.environ, CLIPWRIGHT_CACHE_DIR=str(shared_cache), HF_HUB_OFFLINE="1",
@@ -43,6 +45,7 @@ def test_uploads_over_the_photo_limit_are_refused_before_they_land(tmp_path, sha
         stop_process(process)
 
 
+@pytest.mark.slow  # two fresh interpreters import the app
 def test_gradio_telemetry_is_off_unless_asked_for():
     check = ("import app, gradio.analytics as a; "
              "print(a.analytics_enabled(), app.__name__ and 'ok')")

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import pytest
 from api_support import stop_process
 
 from tests.conftest import ROOT
@@ -37,6 +38,7 @@ def test_a_busy_port_is_a_clear_error(run_cli):
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # a `python app.py serve` process
 def test_serve_answers_the_page_share_routes_and_api_then_stops(tmp_path, shared_cache):
     env = dict(os.environ, CLIPWRIGHT_CACHE_DIR=str(shared_cache), HF_HUB_OFFLINE="1")
     process = subprocess.Popen(

@@ -15,6 +15,7 @@ import gradio as gr
 
 from studio.director import RenderOptions
 from errors import EngineUnavailable, InputError
+from ui.actions import NEXT_TRACK, ChatAction
 from ui.gallery_events import GalleryEvents, Updates, refused
 from studio.i18n import LANGUAGES
 from ui.live_preview import PreviewImages
@@ -26,7 +27,6 @@ from video.shape import AUTO
 
 log = logging.getLogger(__name__)
 POLL_S = 0.4
-CHAT_ACTIONS = ("generate", "draw_again", "share", "change_music")
 CHAT_HISTORY = 80  # lines shown; older ones stay stored
 
 
@@ -35,7 +35,7 @@ class Handlers(GalleryEvents):
 
     def __init__(self, page: Page, studio: Studio, catalog: Catalog,
                  engine_state: Callable[[], EngineState]):
-        self.page, self.c, self.studio = page, page.c, studio
+        self.page, self.studio = page, studio
         self.catalog, self.engine_state = catalog, engine_state
         self.strings = studio.strings
         self.previews = PreviewImages()  # this process's live previews, one per job
@@ -47,19 +47,18 @@ class Handlers(GalleryEvents):
 
     def reword(self, updates: Updates, language: str) -> None:
         """Every language-following text and choice list, in `language`."""
-        c, s = self.c, self.strings
-        for component, update in zip(self.page.labels.components,
-                                     self.page.labels.updates(s, language)):
+        page, create, s = self.page, self.page.create, self.strings
+        for component, update in zip(page.labels.components, page.labels.updates(s, language)):
             updates.set(component, **{k: v for k, v in update.items() if k != "__type__"})
-        updates.set(c["chips"], choices=style_choices(s, language, self.catalog.styles))
-        updates.set(c["music"], choices=music_choices(s, language, self.catalog.tracks))
-        updates.set(c["model"], choices=model_choices(s, language, self.catalog.models))
-        updates.set(c["duration"], choices=duration_choices(s, language))
-        updates.set(c["aspect"], choices=aspect_choices(s, language))
-        updates.set(c["header"], value=header_html(s, language, self.engine_state()))
-        updates.set(c["style_gallery"], value=style_gallery(self.catalog, language))
-        updates.set(c["result_music"], choices=[(t.name(language), t.id)
-                                                for t in self.catalog.tracks])
+        updates.set(create.chips, choices=style_choices(s, language, self.catalog.styles))
+        updates.set(create.music, choices=music_choices(s, language, self.catalog.tracks))
+        updates.set(create.model, choices=model_choices(s, language, self.catalog.models))
+        updates.set(create.duration, choices=duration_choices(s, language))
+        updates.set(create.aspect, choices=aspect_choices(s, language))
+        updates.set(page.header, value=header_html(s, language, self.engine_state()))
+        updates.set(page.styles.gallery, value=style_gallery(self.catalog, language))
+        updates.set(create.result_music, choices=[(t.name(language), t.id)
+                                                  for t in self.catalog.tracks])
 
     def chat_view(self, session: SessionInfo) -> list[dict]:
         history = self.studio.history(session)[-CHAT_HISTORY:]
@@ -67,40 +66,40 @@ class Handlers(GalleryEvents):
         return chat_messages(history, creations, self.strings, session.language)
 
     def videos_view(self, updates: Updates, session: SessionInfo) -> None:
-        creations = self.studio.creations(session)
-        updates.set(self.c["videos"], value=[
+        creations, videos = self.studio.creations(session), self.page.videos
+        updates.set(videos.gallery, value=[
             (str(item.poster), creation_caption(item, self.catalog.styles, session.language))
             for item in creations])
-        updates.set(self.c["video_ids"], value=[item.id for item in creations])
-        updates.set(self.c["videos_note"], value=self.t(
+        updates.set(self.page.state.video_ids, value=[item.id for item in creations])
+        updates.set(videos.note, value=self.t(
             session, "videos_pick" if creations else "videos_empty"))
 
     def actions_view(self, updates: Updates, session: SessionInfo, creation_id: str | None) -> None:
         creation = self.studio.creation(session, creation_id)
-        c = self.c
-        updates.set(c["creation"], value=creation.id if creation else None)
-        updates.set(c["actions"], visible=creation is not None)
-        updates.set(c["result_music_row"],
+        create = self.page.create
+        updates.set(self.page.state.creation, value=creation.id if creation else None)
+        updates.set(create.actions, visible=creation is not None)
+        updates.set(create.result_music_row,
                     visible=creation is not None and bool(self.catalog.tracks))
         if creation is not None:
-            updates.set(c["result_music"], value=creation.track)
-            updates.set(c["mp4"], value=str(creation.mp4))
-            updates.set(c["gif"], value=str(creation.gif) if creation.gif else None,
+            updates.set(create.result_music, value=creation.track)
+            updates.set(create.mp4, value=str(creation.mp4))
+            updates.set(create.gif, value=str(creation.gif) if creation.gif else None,
                         visible=creation.gif is not None)
 
     def fill_shot(self, updates: Updates, session: SessionInfo) -> None:
         spec = self.studio.current_spec(session)
-        c = self.c
-        updates.set(c["camera"], value=spec.camera if spec else "")
-        updates.set(c["scene"], value=spec.scene if spec else "")
-        updates.set(c["details"], value=spec.details if spec else "")
-        updates.set(c["generate"], interactive=spec is not None)
+        create = self.page.create
+        updates.set(create.camera, value=spec.camera if spec else "")
+        updates.set(create.scene, value=spec.scene if spec else "")
+        updates.set(create.details, value=spec.details if spec else "")
+        updates.set(create.generate, interactive=spec is not None)
         if spec is not None:
-            updates.set(c["chips"], value=spec.style or "")
+            updates.set(create.chips, value=spec.style or "")
             music = spec.music if spec.music in ("auto", "none") or any(
                 t.id == spec.music for t in self.catalog.tracks) else "auto"
-            updates.set(c["music"], value=music)
-            updates.set(c["music_player"], **self.track_player(music))
+            updates.set(create.music, value=music)
+            updates.set(create.music_player, **self.track_player(music))
 
     def track_player(self, track_id: str | None) -> dict:
         """The small player's value for a track id (hidden for auto, none or unknown)."""
@@ -123,7 +122,7 @@ class Handlers(GalleryEvents):
         except InputError as exc:
             raise refused(exc) from None
         updates = Updates()
-        updates.set(self.c["chat"], value=self.chat_view(session))
+        updates.set(self.page.create.chat, value=self.chat_view(session))
         self.actions_view(updates, session, creation_id)
         return updates.result()
 
@@ -144,33 +143,34 @@ class Handlers(GalleryEvents):
         session = self.studio.open_session(saved, accept)
         self.studio.warm_up()
         updates = Updates()
-        c = self.c
-        updates.set(c["browser"], value={"sid": session.session_id, "lang": session.language})
-        updates.set(c["session"], value=session)
-        updates.set(c["language"], value=session.language)
+        state = self.page.state
+        updates.set(state.browser, value={"sid": session.session_id, "lang": session.language})
+        updates.set(state.session, value=session)
+        updates.set(self.page.language, value=session.language)
         self.reword(updates, session.language)
-        updates.set(c["chat"], value=self.chat_view(session))
+        updates.set(self.page.create.chat, value=self.chat_view(session))
         self.fill_shot(updates, session)
         self.videos_view(updates, session)
         latest = next((m.creation_id for m in reversed(self.studio.history(session))
                        if m.creation_id), None)
         self.actions_view(updates, session, latest)
-        updates.set(c["job"], value=self.studio.pending_job(session))
+        updates.set(state.job, value=self.studio.pending_job(session))
         return updates.result()
 
     def on_language(self, session: SessionInfo | None, language: str):
+        state = self.page.state
         if session is None or language not in LANGUAGES:
-            return {self.c["session"]: gr.update()}
+            return {state.session: gr.update()}
         session = self.studio.set_language(session, language)
         updates = Updates()
-        updates.set(self.c["session"], value=session)
-        updates.set(self.c["browser"], value={"sid": session.session_id, "lang": language})
+        updates.set(state.session, value=session)
+        updates.set(state.browser, value={"sid": session.session_id, "lang": language})
         self.reword(updates, language)
         self.videos_view(updates, session)
         # The Styles tab's text is back to its hint: the picked style starts over with it.
-        updates.set(self.c["picked_style"], value=None)
-        updates.set(self.c["style_preview"], value=None, visible=False)
-        updates.set(self.c["use_style"], interactive=False)
+        updates.set(state.picked_style, value=None)
+        updates.set(self.page.styles.preview, value=None, visible=False)
+        updates.set(self.page.styles.use_style, interactive=False)
         return updates.result()
 
     # --- the chat --------------------------------------------------------------------------
@@ -190,42 +190,42 @@ class Handlers(GalleryEvents):
         except InputError as exc:
             raise refused(exc) from None
         updates = Updates()
-        updates.set(self.c["session"], value=session)
-        updates.set(self.c["chat"], value=self.chat_view(session))
-        updates.set(self.c["box"], value=None)
+        updates.set(self.page.state.session, value=session)
+        updates.set(self.page.create.chat, value=self.chat_view(session))
+        updates.set(self.page.create.box, value=None)
         self.fill_shot(updates, session)
-        action = turn.intent if turn.intent in CHAT_ACTIONS else None
-        if action == "change_music":
-            action = f"change_music:{turn.music or 'next'}"
-        updates.set(self.c["chat_action"], value=action)
+        updates.set(self.page.state.chat_action,
+                    value=ChatAction.from_turn(turn.intent, turn.music))
         return updates.result()
 
     def on_chat_action(self, session, action, job_id, creation_id, camera, scene, details,
                        style, music, engine, model, seed, steps, guidance, seconds,
                        request: gr.Request):
-        """What a chat message asked for beyond a reply: render, share, change music."""
-        c = self.c
-        # chat_action becomes the job this step started (or None): only that job is
-        # followed next, never one a Generate click started meanwhile (it has a follower).
-        if session is None or not action:
-            return {c["chat_action"]: None}
-        if action in ("generate", "draw_again"):
+        """What a chat message asked for beyond a reply (on_message's ChatAction): render,
+        share, change music."""
+        state = self.page.state
+        action = ChatAction.check(action)
+        # chat_job becomes the job this step started (or None): only that job is followed
+        # next, never one a Generate click started meanwhile (it has a follower).
+        if session is None or action is None:
+            return {state.chat_job: None}
+        if action.renders:
             started = self.on_generate(session, job_id, camera, scene, details, style, music,
                                        engine, model, seed, steps, guidance, seconds)
-            started[c["chat_action"]] = started[c["job"]]["value"]
+            started[state.chat_job] = started[state.job]["value"]
             return started
         if not creation_id:  # share or music: they act on the latest video
-            return {c["chat_action"]: None}
-        if action == "share":
-            return {c["share_box"]: self.on_share(session, creation_id, request),
-                    c["chat_action"]: None}
-        try:
-            self.studio.retrack(session, creation_id, action.partition(":")[2])
+            return {state.chat_job: None}
+        if action.kind == "share":
+            return {self.page.create.share_box: self.on_share(session, creation_id, request),
+                    state.chat_job: None}
+        try:  # change_music: "none", "next" or a mood
+            self.studio.retrack(session, creation_id, action.music or NEXT_TRACK)
         except InputError as exc:
             raise refused(exc) from None
         updates = Updates()
-        updates.set(c["chat"], value=self.chat_view(session))
-        updates.set(c["chat_action"], value=None)
+        updates.set(self.page.create.chat, value=self.chat_view(session))
+        updates.set(state.chat_job, value=None)
         self.actions_view(updates, session, creation_id)
         return updates.result()
 
@@ -272,22 +272,22 @@ class Handlers(GalleryEvents):
                 raise gr.Error(self.t(session, "error_busy"), print_exception=False)
 
     def _started(self, session: SessionInfo, job_id: str) -> dict:
-        c = self.c
+        state, create = self.page.state, self.page.create
         updates = Updates()
-        updates.set(c["job"], value=job_id)
-        updates.set(c["progress"], visible=True, value=progress_html(
+        updates.set(state.job, value=job_id)
+        updates.set(create.progress, visible=True, value=progress_html(
             self.strings, session.language, "queued", 0.0, "", None, 0))
-        updates.set(c["generate"], interactive=False)
-        updates.set(c["again"], interactive=False)
-        updates.set(c["stop"], visible=True)
-        updates.set(c["share_box"], visible=False, value="")
+        updates.set(create.generate, interactive=False)
+        updates.set(create.again, interactive=False)
+        updates.set(create.stop, visible=True)
+        updates.set(create.share_box, visible=False, value="")
         return updates.result()
 
     def on_poll(self, session: SessionInfo | None, job_id: str | None):
         """Follow a render until it ends: progress while it runs, the video when done."""
-        c = self.c
+        state, create = self.page.state, self.page.create
         if session is None or not job_id:
-            yield {c["job"]: gr.update()}
+            yield {state.job: gr.update()}
             return
         try:
             while True:
@@ -295,7 +295,7 @@ class Handlers(GalleryEvents):
                 if status is None or status.job.finished:
                     break
                 p = status.progress
-                yield {c["progress"]: gr.update(visible=True, value=progress_html(
+                yield {create.progress: gr.update(visible=True, value=progress_html(
                     self.strings, session.language, p.stage, p.fraction, p.detail, p.eta_s,
                     status.position, self.previews.uri(job_id, p.preview)))}
                 time.sleep(POLL_S)
@@ -312,14 +312,14 @@ class Handlers(GalleryEvents):
                 self.videos_view(updates, session)
         spec = self.studio.current_spec(session)
         if spec is not None and spec.music not in ("auto", "none"):  # the track it got
-            updates.set(c["music"], value=spec.music)
-            updates.set(c["music_player"], **self.track_player(spec.music))
-        updates.set(c["chat"], value=self.chat_view(session))
-        updates.set(c["progress"], visible=False, value="")
-        updates.set(c["job"], value=None)
-        updates.set(c["generate"], interactive=self.studio.current_spec(session) is not None)
-        updates.set(c["again"], interactive=True)
-        updates.set(c["stop"], visible=False)
+            updates.set(create.music, value=spec.music)
+            updates.set(create.music_player, **self.track_player(spec.music))
+        updates.set(create.chat, value=self.chat_view(session))
+        updates.set(create.progress, visible=False, value="")
+        updates.set(state.job, value=None)
+        updates.set(create.generate, interactive=self.studio.current_spec(session) is not None)
+        updates.set(create.again, interactive=True)
+        updates.set(create.stop, visible=False)
         yield updates.result()
 
     def on_stop(self, session: SessionInfo | None, job_id: str | None) -> None:

@@ -1,7 +1,7 @@
 """Events of sharing, the Styles tab and My videos, and the helpers every handler uses.
 
-`GalleryEvents` is mixed into ui.events.Handlers, which gives it `c` (the components),
-`studio`, `catalog`, `strings`, `t`, `chat_view`, `videos_view`, `actions_view` and
+`GalleryEvents` is mixed into ui.events.Handlers, which gives it `page` (the components,
+ui.page.Page), `studio`, `catalog`, `strings`, `t`, `chat_view`, `videos_view`, `actions_view` and
 `fill_shot`.
 """
 
@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 
 import gradio as gr
+from gradio.blocks import Block
 
 from errors import InputError
 from studio.session import SessionInfo
@@ -23,13 +24,15 @@ class Updates:
     """Collects property changes per component and hands Gradio one update each."""
 
     def __init__(self) -> None:
-        self._props: dict = defaultdict(dict)
+        self._props: dict[Block, dict] = defaultdict(dict)
 
-    def set(self, component, **props) -> "Updates":
+    def set(self, component: Block, **props) -> "Updates":
+        """Change `component`'s properties (a later value for the same one wins)."""
         self._props[component].update(props)
         return self
 
-    def result(self) -> dict:
+    def result(self) -> dict[Block, dict]:
+        """{component: gr.update(...)}, as a Gradio event's handler returns it."""
         return {component: gr.update(**props) for component, props in self._props.items()}
 
 
@@ -63,27 +66,28 @@ class GalleryEvents:
         return gr.update(visible=True, value=share_html(self.strings, session.language, url))
 
     def on_style_pick(self, session: SessionInfo | None, evt: gr.SelectData):
-        c = self.c
+        picked, tab = self.page.state.picked_style, self.page.styles
         language = session.language if session else "en"
         shown = [s for s in self.catalog.styles if s.thumbnail]
         if evt is None or not 0 <= evt.index < len(shown):
-            return {c["picked_style"]: gr.update()}
+            return {picked: gr.update()}
         style = shown[evt.index]
-        return {c["picked_style"]: style.id,
-                c["style_preview"]: gr.update(value=str(style.preview) if style.preview
-                                              else None, visible=style.preview is not None),
-                c["style_info"]: f"### {style.name(language)}\n{style.description(language)}",
-                c["use_style"]: gr.update(interactive=True)}
+        return {picked: style.id,
+                tab.preview: gr.update(value=str(style.preview) if style.preview else None,
+                                       visible=style.preview is not None),
+                tab.info: f"### {style.name(language)}\n{style.description(language)}",
+                tab.use_style: gr.update(interactive=True)}
 
     def on_use_style(self, session: SessionInfo | None, style_id: str | None):
+        create = self.page.create
         if session is None or not style_id:
-            return {self.c["chat"]: gr.update()}
+            return {create.chat: gr.update()}
         self.studio.use_style(session, style_id)
         updates = Updates()
-        updates.set(self.c["tabs"], selected="create")
-        updates.set(self.c["chat"], value=self.chat_view(session))
+        updates.set(self.page.tabs, selected="create")
+        updates.set(create.chat, value=self.chat_view(session))
         self.fill_shot(updates, session)
-        updates.set(self.c["chips"], value=style_id)
+        updates.set(create.chips, value=style_id)
         return updates.result()
 
     def on_chip(self, session: SessionInfo | None, style_id: str):
@@ -94,27 +98,27 @@ class GalleryEvents:
     def on_video_pick(self, session: SessionInfo | None, ids: list[str],
                       evt: gr.SelectData):
         if session is None or evt is None or not 0 <= evt.index < len(ids):
-            return {self.c["picked_video"]: gr.update()}
+            return {self.page.state.picked_video: gr.update()}
         return self._video_detail(session, ids[evt.index])
 
     def _video_detail(self, session: SessionInfo, creation_id: str | None) -> dict:
-        c = self.c
+        picked, videos = self.page.state.picked_video, self.page.videos
         creation = self.studio.creation(session, creation_id)
         if creation is None:
-            return {c["video_detail"]: gr.update(visible=False), c["picked_video"]: None}
+            return {videos.detail: gr.update(visible=False), picked: None}
         share = self.studio.active_share(session, creation.id)
         return {
-            c["picked_video"]: creation.id,
-            c["video_detail"]: gr.update(visible=True),
-            c["video_player"]: gr.update(value=str(creation.mp4)),
-            c["video_info"]: creation_details(self.strings, session.language, creation,
-                                              self.catalog.styles, self.catalog.tracks),
-            c["v_mp4"]: gr.update(value=str(creation.mp4)),
-            c["v_gif"]: gr.update(value=str(creation.gif) if creation.gif else None,
+            picked: creation.id,
+            videos.detail: gr.update(visible=True),
+            videos.player: gr.update(value=str(creation.mp4)),
+            videos.info: creation_details(self.strings, session.language, creation,
+                                          self.catalog.styles, self.catalog.tracks),
+            videos.mp4: gr.update(value=str(creation.mp4)),
+            videos.gif: gr.update(value=str(creation.gif) if creation.gif else None,
                                   visible=creation.gif is not None),
-            c["v_share_box"]: share_html(self.strings, session.language,
+            videos.share_box: share_html(self.strings, session.language,
                                          f"/s/{share.token}" if share else None),
-            c["v_revoke"]: gr.update(visible=share is not None),
+            videos.revoke: gr.update(visible=share is not None),
         }
 
     def on_video_share(self, session, creation_id, request: gr.Request):
@@ -123,25 +127,27 @@ class GalleryEvents:
         except InputError as exc:
             raise refused(exc) from None
         url = self.studio.share_url(share, base_url(request))
-        return {self.c["v_share_box"]: share_html(self.strings, session.language, url),
-                self.c["v_revoke"]: gr.update(visible=True)}
+        videos = self.page.videos
+        return {videos.share_box: share_html(self.strings, session.language, url),
+                videos.revoke: gr.update(visible=True)}
 
     def on_video_revoke(self, session, creation_id):
         if session is not None and creation_id:
             self.studio.revoke(session, creation_id)
             gr.Info(self.t(session, "revoked"))
-        return {self.c["v_share_box"]: "", self.c["v_revoke"]: gr.update(visible=False)}
+        videos = self.page.videos
+        return {videos.share_box: "", videos.revoke: gr.update(visible=False)}
 
     def on_video_delete(self, session, creation_id, chat_creation):
         if session is None or not creation_id:
-            return {self.c["picked_video"]: gr.update()}
+            return {self.page.state.picked_video: gr.update()}
         self.studio.delete(session, creation_id)
         gr.Info(self.t(session, "deleted"))
         updates = Updates()
         self.videos_view(updates, session)
-        updates.set(self.c["video_detail"], visible=False)
-        updates.set(self.c["picked_video"], value=None)
-        updates.set(self.c["chat"], value=self.chat_view(session))
+        updates.set(self.page.videos.detail, visible=False)
+        updates.set(self.page.state.picked_video, value=None)
+        updates.set(self.page.create.chat, value=self.chat_view(session))
         if chat_creation == creation_id:
             self.actions_view(updates, session, None)
         return updates.result()

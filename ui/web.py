@@ -35,108 +35,112 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
     """The whole browser app as one gr.Blocks, events connected."""
     page = build_page(studio.strings, catalog, browser_secret)
     h = Handlers(page, studio, catalog, engine_state)
-    c = page.c
+    state, create, styles, videos = page.state, page.create, page.styles, page.videos
     labels = page.labels.components
     with page.blocks:
-        shot_out = [c["camera"], c["scene"], c["details"], c["chips"], c["music"],
-                    c["music_player"], c["generate"]]
-        videos_out = [c["videos"], c["video_ids"], c["videos_note"]]
-        actions_out = [c["creation"], c["actions"], c["mp4"], c["gif"],
-                       c["result_music_row"], c["result_music"]]
-        reword_out = _unique(labels + [c["chips"], c["music"], c["model"], c["duration"],
-                                       c["header"], c["style_gallery"], c["result_music"]])
-        poll_out = _unique([c["progress"], c["chat"], c["job"], c["generate"], c["again"],
-                            c["stop"], c["music"], c["music_player"], *actions_out,
-                            *videos_out])
-        start_out = [c["job"], c["progress"], c["generate"], c["again"], c["stop"],
-                     c["share_box"]]
-        advanced = [c["engine"], c["model"], c["steps"], c["guidance"], c["duration"],
-                    c["aspect"]]
+        shot_out = [create.camera, create.scene, create.details, create.chips, create.music,
+                    create.music_player, create.generate]
+        videos_out = [videos.gallery, state.video_ids, videos.note]
+        actions_out = [state.creation, create.actions, create.mp4, create.gif,
+                       create.result_music_row, create.result_music]
+        reword_out = _unique(labels + [create.chips, create.music, create.model,
+                                       create.duration, page.header, styles.gallery,
+                                       create.result_music])
+        poll_out = _unique([create.progress, create.chat, state.job, create.generate,
+                            create.again, create.stop, create.music, create.music_player,
+                            *actions_out, *videos_out])
+        start_out = [state.job, create.progress, create.generate, create.again, create.stop,
+                     create.share_box]
+        advanced = [create.engine, create.model, create.steps, create.guidance,
+                    create.duration, create.aspect]
 
         # Load: who is this browser, in which language; their chat, shot and videos. A
         # render still under way (the page was reloaded mid-render) is followed again.
         page.blocks.load(
-            h.on_load, inputs=[c["browser"]],
-            outputs=_unique([c["browser"], c["session"], c["language"], c["chat"], c["job"],
-                             *shot_out, *videos_out, *actions_out, *reword_out]),
+            h.on_load, inputs=[state.browser],
+            outputs=_unique([state.browser, state.session, page.language, create.chat,
+                             state.job, *shot_out, *videos_out, *actions_out, *reword_out]),
             show_progress="hidden", api_name=False,
-        ).then(h.on_poll, inputs=[c["session"], c["job"]], outputs=poll_out,
+        ).then(h.on_poll, inputs=[state.session, state.job], outputs=poll_out,
                concurrency_limit=None, show_progress="hidden", api_name=False)
         page.blocks.load(_hold_the_stream, outputs=[], concurrency_limit=None,
                          show_progress="hidden", api_name=False)
 
-        c["language"].input(h.on_language, inputs=[c["session"], c["language"]],
-                            outputs=_unique([c["session"], c["browser"], *reword_out,
-                                             *videos_out, c["picked_style"],
-                                             c["style_preview"], c["use_style"]]),
+        page.language.input(h.on_language, inputs=[state.session, page.language],
+                            outputs=_unique([state.session, state.browser, *reword_out,
+                                             *videos_out, state.picked_style,
+                                             styles.preview, styles.use_style]),
                             show_progress="hidden", api_name=False)
 
         # A chat message gets the agent's reply; what it asks for (generate, draw again,
         # share, change the music) follows as the next step, then a render is followed.
-        c["box"].submit(
-            h.on_message, inputs=[c["session"], c["box"], c["chips"]],
-            outputs=[c["session"], c["chat"], c["box"], c["chat_action"], *shot_out],
+        # The step hands its render on in chat_job, not chat_action: a follow step that
+        # runs late, after the next message has set chat_action, still reads a job id.
+        create.box.submit(
+            h.on_message, inputs=[state.session, create.box, create.chips],
+            outputs=[state.session, create.chat, create.box, state.chat_action, *shot_out],
             api_name="chat",
-            show_progress="minimal", show_progress_on=[c["chat"]],
+            show_progress="minimal", show_progress_on=[create.chat],
         ).success(
             h.on_chat_action,
-            inputs=[c["session"], c["chat_action"], c["job"], c["creation"], c["camera"],
-                    c["scene"], c["details"], c["chips"], c["music"], c["engine"],
-                    c["model"], c["seed"], c["steps"], c["guidance"], c["duration"]],
-            outputs=_unique([*start_out, c["chat"], c["chat_action"], *actions_out]),
+            inputs=[state.session, state.chat_action, state.job, state.creation,
+                    create.camera, create.scene, create.details, create.chips, create.music,
+                    create.engine, create.model, create.seed, create.steps, create.guidance,
+                    create.duration],
+            outputs=_unique([*start_out, create.chat, state.chat_job, *actions_out]),
             api_name=False, show_progress="hidden",
-        ).success(h.on_poll, inputs=[c["session"], c["chat_action"]], outputs=poll_out,
+        ).success(h.on_poll, inputs=[state.session, state.chat_job], outputs=poll_out,
                   concurrency_limit=None, show_progress="hidden", api_name=False)
-        c["chat"].example_select(_example_text, outputs=[c["box"]], api_name=False)
-        c["chips"].input(h.on_chip, inputs=[c["session"], c["chips"]], outputs=[],
-                         show_progress="hidden", api_name=False)
+        create.chat.example_select(_example_text, outputs=[create.box], api_name=False)
+        create.chips.input(h.on_chip, inputs=[state.session, create.chips], outputs=[],
+                           show_progress="hidden", api_name=False)
 
-        c["generate"].click(
+        create.generate.click(
             h.on_generate,
-            inputs=[c["session"], c["job"], c["camera"], c["scene"], c["details"], c["chips"],
-                    c["music"], c["engine"], c["model"], c["seed"], c["steps"],
-                    c["guidance"], c["duration"], c["aspect"]],
+            inputs=[state.session, state.job, create.camera, create.scene, create.details,
+                    create.chips, create.music, create.engine, create.model, create.seed,
+                    create.steps, create.guidance, create.duration, create.aspect],
             outputs=start_out, api_name="generate", show_progress="hidden",
-        ).success(h.on_poll, inputs=[c["session"], c["job"]], outputs=poll_out,
+        ).success(h.on_poll, inputs=[state.session, state.job], outputs=poll_out,
                   concurrency_limit=None, show_progress="hidden", api_name="follow")
-        c["again"].click(
-            h.on_again, inputs=[c["session"], c["job"], c["creation"], *advanced],
+        create.again.click(
+            h.on_again, inputs=[state.session, state.job, state.creation, *advanced],
             outputs=start_out, api_name="draw_again", show_progress="hidden",
-        ).success(h.on_poll, inputs=[c["session"], c["job"]], outputs=poll_out,
+        ).success(h.on_poll, inputs=[state.session, state.job], outputs=poll_out,
                   concurrency_limit=None, show_progress="hidden", api_name=False)
-        c["stop"].click(h.on_stop, inputs=[c["session"], c["job"]], outputs=[],
-                        api_name=False)
-        c["music"].input(h.on_music_pick, inputs=[c["music"]], outputs=[c["music_player"]],
-                         show_progress="hidden", api_name=False)
-        c["change_music"].click(
-            h.on_change_music, inputs=[c["session"], c["creation"], c["result_music"]],
-            outputs=_unique([c["chat"], *actions_out]), api_name="change_music")
-        c["remove_music"].click(
-            h.on_remove_music, inputs=[c["session"], c["creation"]],
-            outputs=_unique([c["chat"], *actions_out]), api_name="remove_music")
-        c["share"].click(h.on_share, inputs=[c["session"], c["creation"]],
-                         outputs=[c["share_box"]], api_name="share")
+        create.stop.click(h.on_stop, inputs=[state.session, state.job], outputs=[],
+                          api_name=False)
+        create.music.input(h.on_music_pick, inputs=[create.music],
+                           outputs=[create.music_player], show_progress="hidden",
+                           api_name=False)
+        create.change_music.click(
+            h.on_change_music, inputs=[state.session, state.creation, create.result_music],
+            outputs=_unique([create.chat, *actions_out]), api_name="change_music")
+        create.remove_music.click(
+            h.on_remove_music, inputs=[state.session, state.creation],
+            outputs=_unique([create.chat, *actions_out]), api_name="remove_music")
+        create.share.click(h.on_share, inputs=[state.session, state.creation],
+                           outputs=[create.share_box], api_name="share")
 
-        c["style_gallery"].select(
-            h.on_style_pick, inputs=[c["session"]],
-            outputs=[c["picked_style"], c["style_preview"], c["style_info"], c["use_style"]],
+        styles.gallery.select(
+            h.on_style_pick, inputs=[state.session],
+            outputs=[state.picked_style, styles.preview, styles.info, styles.use_style],
             api_name=False)
-        c["use_style"].click(h.on_use_style, inputs=[c["session"], c["picked_style"]],
-                             outputs=_unique([c["tabs"], c["chat"], *shot_out]),
-                             api_name=False)
+        styles.use_style.click(h.on_use_style, inputs=[state.session, state.picked_style],
+                               outputs=_unique([page.tabs, create.chat, *shot_out]),
+                               api_name=False)
 
-        detail_out = [c["picked_video"], c["video_detail"], c["video_player"],
-                      c["video_info"], c["v_mp4"], c["v_gif"], c["v_share_box"],
-                      c["v_revoke"]]
-        c["videos"].select(h.on_video_pick, inputs=[c["session"], c["video_ids"]],
-                           outputs=detail_out, api_name=False)
-        c["v_share"].click(h.on_video_share, inputs=[c["session"], c["picked_video"]],
-                           outputs=[c["v_share_box"], c["v_revoke"]], api_name=False)
-        c["v_revoke"].click(h.on_video_revoke, inputs=[c["session"], c["picked_video"]],
-                            outputs=[c["v_share_box"], c["v_revoke"]], api_name=False)
-        c["v_delete"].click(
-            h.on_video_delete, inputs=[c["session"], c["picked_video"], c["creation"]],
-            outputs=_unique([*videos_out, c["video_detail"], c["picked_video"], c["chat"],
+        detail_out = [state.picked_video, videos.detail, videos.player, videos.info,
+                      videos.mp4, videos.gif, videos.share_box, videos.revoke]
+        videos.gallery.select(h.on_video_pick, inputs=[state.session, state.video_ids],
+                              outputs=detail_out, api_name=False)
+        videos.share.click(h.on_video_share, inputs=[state.session, state.picked_video],
+                           outputs=[videos.share_box, videos.revoke], api_name=False)
+        videos.revoke.click(h.on_video_revoke, inputs=[state.session, state.picked_video],
+                            outputs=[videos.share_box, videos.revoke], api_name=False)
+        videos.delete.click(
+            h.on_video_delete, inputs=[state.session, state.picked_video, state.creation],
+            outputs=_unique([*videos_out, videos.detail, state.picked_video, create.chat,
                              *actions_out]), api_name=False)
     return page.blocks
 
