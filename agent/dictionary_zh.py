@@ -39,12 +39,14 @@ _ENTRY = re.compile(r"^\S+ (\S+) \[([^\]]*)\] /(.*)/$", re.MULTILINE)
 _CJK_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 # Glosses that are no translation: cross-references, surnames, measure words, variants.
 _NOT_A_MEANING = re.compile(r"^(?:CL:|surname |prefix|suffix|particle|interjection|"
-                            r"\(used |(?:archaic |old |Japanese |erroneous )?variant of|"
+                            r"\(used |(?:[a-z]+ )*variant of|"
                             r"old variant|see |abbr\.|"
                             r"used in |classifier|\(Tw\)|\(dialect\)|\(old\)|\(archaic\)|"
                             r"\(literary\)|\(slang\)|\(Internet slang\)|\(coll\.\)|\(fig\.\)|"
                             r"\(euphemism\)|\(vulgar\)|also written)",
                             re.IGNORECASE)
+# A gloss that points at other entries ("蓋|盖[gai4]") names no thing in English.
+_CROSS_REFERENCE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|\[[a-z]+[1-5]")
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 # A one-word gloss that describes rather than names: common adjectives and their endings.
 _ADJECTIVE = re.compile(
@@ -130,7 +132,8 @@ class Dictionary:
         """The word's most useful English sense, or None when CC-CEDICT lacks it. A word
         with a verb sense and another one ("靠近" near / to approach) carries both: the
         reader decides from the words around it."""
-        senses = [_short(g) for g in self.entries().get(word, ()) if not _NOT_A_MEANING.match(g)]
+        senses = [_short(g) for g in self.entries().get(word, ())
+                  if not _NOT_A_MEANING.match(g) and not _CROSS_REFERENCE.search(g)]
         senses = [g for g in senses if g and len(g.split()) <= 4 and "..." not in g]
         if not senses:
             return None

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from agent.formula import MAX_TOKENS, estimate_tokens
 from agent.glossary import has_cjk
-from agent.reading import without_unreadable
+from agent.reading import emoji_as_words, without_unreadable
 from agent.rewriter import FormulaRewriter, Rewrite
 from agent.shot import ShotSpec
 from api.errors import ApiError
@@ -62,7 +62,9 @@ def check_rewrite(idea: str, *, photo: bool = False, seed: int = 1) -> None:
     assert prompt.strip() and "{" not in prompt and "}" not in prompt
     assert estimate_tokens(prompt) <= MAX_TOKENS, (idea, prompt)
     # Words it cannot read (other scripts, endless runs of letters) are left out and said.
-    for word in without_unreadable(idea.replace("{", "(").replace("}", ")"))[1]:
+    # (emoji are read as their words first, as the reader does: "☀" is "sun with rays")
+    readable = emoji_as_words(idea.replace("{", "(").replace("}", ")"))
+    for word in without_unreadable(readable)[1]:
         assert word.rstrip("…") not in prompt, (idea, prompt)
         assert any(word in warning for warning in rewrite.warnings), (idea, rewrite.warnings)
     # Nothing is cut without a word: the subject is there, or the user is told it was cut.
