@@ -113,7 +113,7 @@ def add_generate(subparsers) -> None:
 
 
 def run_generate(args: argparse.Namespace, app: Parts) -> int:
-    from agent.limits import check_text
+    from agent.limits import check_shot, check_text
     from agent.shot import ShotSpec
     from studio.director import RenderOptions
     from video.shape import check_shape
@@ -131,6 +131,7 @@ def run_generate(args: argparse.Namespace, app: Parts) -> int:
     check_shape(args.aspect, args.duration)
     spec = ShotSpec(idea=idea, style=args.style, seed=args.seed, source_image=image,
                     music=args.music, aspect=args.aspect, duration=args.duration)
+    check_shot(spec)  # the limits every door shares: a seed out of range fails here
     options = RenderOptions(engine=args.engine, model=args.model, steps=args.steps,
                             frames=args.frames, guidance=args.guidance, fit=args.fit)
     out = Path(args.out or f"clip-{time.strftime('%Y%m%d-%H%M%S')}.mp4")
@@ -175,6 +176,7 @@ def run_generate(args: argparse.Namespace, app: Parts) -> int:
 # --- serve: the browser app ------------------------------------------------------------
 
 def add_serve(subparsers) -> None:
+    from api.http_policy import add_flags as add_http_flags
     from video.engines import ENGINE_NAMES
     from video.engines.memory import OFFLOAD_MODES, TILING_MODES
 
@@ -196,6 +198,7 @@ def add_serve(subparsers) -> None:
     p.add_argument("--model-dir", help="a folder of <model-id>/ pipelines to load first")
     p.add_argument("--offload", default="auto", choices=OFFLOAD_MODES)
     p.add_argument("--vae-tiling", default="auto", choices=TILING_MODES)
+    add_http_flags(p)  # --cors-origin, --trusted-proxy
     p.set_defaults(func=run_serve)
 
 
@@ -203,15 +206,19 @@ def run_serve(args: argparse.Namespace, app: Parts) -> int:
     """The browser app, the share pages and the API on one port (ui/ and api/ are doors
     onto the same services; this is where they meet)."""
     from api import ApiConfig, mount
+    from api.http_policy import flags_of
+    from api.server import add_policy
     from ui.server import ServeOptions, parse_auth, serve
 
     options = ServeOptions(host=args.host, port=args.port, share=args.share,
                            auth=parse_auth(args.auth), engine=args.engine,
                            public_url=args.public_url)
-    config = ApiConfig(engine=args.engine, public_base_url=args.public_url or None)
+    config = ApiConfig(engine=args.engine, public_base_url=args.public_url or None,
+                       **flags_of(args))
 
     def mount_api(web, services) -> None:
         mount(web, services.queue, services.keys, config)
+        add_policy(web, config)  # CORS and trusted proxies for every route, the page's too
 
     return serve(app, options, doors=(mount_api,))
 

@@ -20,6 +20,7 @@ EXIT_OK, EXIT_INPUT = 0, 2
 
 
 def add_commands(subparsers) -> None:
+    from api.http_policy import add_flags
     from video.engines import ENGINE_NAMES
 
     keys = subparsers.add_parser("keys", help="create, list or revoke API keys")
@@ -49,6 +50,7 @@ def add_commands(subparsers) -> None:
     api.add_argument("--allow-private-image-hosts", action="store_true",
                      help="let image_url point at loopback or private-network addresses")
     api.add_argument("--data-dir", help="the data folder (default ~/.clipwright)")
+    add_flags(api)
     api.set_defaults(func=run_api)
 
 
@@ -113,6 +115,7 @@ def run_keys(args: argparse.Namespace, app) -> int:
 
 def run_api(args: argparse.Namespace, app) -> int:
     from api.config import ApiConfig
+    from api.http_policy import flags_of
     from api.server import build_app, serve
     from errors import EngineUnavailable
     from studio.services import open_services
@@ -131,10 +134,11 @@ def run_api(args: argparse.Namespace, app) -> int:
             choose_engine(args.engine, "t2v", app.settings.engines)
         except EngineUnavailable as exc:
             print(f"note: {exc} Tasks will fail until that is set up.", flush=True)
+    config = ApiConfig(engine=args.engine, model=args.model, public_base_url=args.public_url,
+                       allow_private_image_hosts=args.allow_private_image_hosts,
+                       **flags_of(args))  # checked before the data folder is opened
     services = open_services(app)
     services.start()
-    config = ApiConfig(engine=args.engine, model=args.model, public_base_url=args.public_url,
-                       allow_private_image_hosts=args.allow_private_image_hosts)
     try:
         serve(build_app(services, config), host=args.host, port=args.port)
     finally:

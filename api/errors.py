@@ -1,8 +1,9 @@
 """API errors in the platform's shape: {"error": {"code": "...", "message": "..."}}.
 
 Codes follow the platform's numbering where it has one (1001/1002 auth, 1210/1211/1214
-bad request, 1302/1303 limits); 1404, 1413 and 1507 are Clipwright's for "no such task",
-"body too large" and "the server's disk is full". Raising `ApiError` in a route (or a
+bad request, 1302/1303 limits); 1404, 1409, 1413 and 1507 are Clipwright's for "no such
+task", "this request_id was used for another request", "body too large" and "the server's
+disk is full". Raising `ApiError` in a route (or a
 dependency) of `PlatformRoute` answers with that shape, and so does a full disk (507);
 nothing outside these routes is touched.
 """
@@ -22,6 +23,7 @@ BAD_FIELD = "1214"
 TOO_MANY_IN_FLIGHT = "1302"
 TOO_FREQUENT = "1303"
 NOT_FOUND = "1404"
+REQUEST_REUSED = "1409"
 TOO_LARGE = "1413"
 DISK_FULL = "1507"
 DISK_FULL_MESSAGE = ("the server's disk is full, so nothing was stored; try again later (whoever "
@@ -53,6 +55,8 @@ ERROR_RESPONSES = {
     400: {"description": "malformed body or invalid field", **error_schema()},
     401: {"description": "missing, unknown or revoked API key", **error_schema()},
     404: {"description": "no such task for this key", **error_schema()},
+    409: {"description": "the request_id was already used for a different request",
+          **error_schema()},
     413: {"description": "body or image too large", **error_schema()},
     429: {"description": "rate limit or jobs-in-flight cap reached", **error_schema()},
     507: {"description": "the server's disk is full", **error_schema()},

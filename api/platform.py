@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import AfterValidator, model_validator
 
 import datafiles
+from agent.limits import default_limits
 from datafiles import AnyText, Invalid, Number, Schema, Texts, Whole, between
 
 PLATFORM_FILE = Path(__file__).with_name("platform.toml")
@@ -27,6 +28,7 @@ class Limits:
     image_fetch_timeout_s: float
     image_fetch_max_redirects: int
     requests_per_minute: int
+    failed_keys_per_minute: int  # per client address; more answer 429 until a minute passes
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class PlatformRules:
     model_aliases: frozenset[str]
     ignored_fields: frozenset[str]
     photo_only_idea: str
-    max_prompt_chars: int
+    max_prompt_chars: int  # agent/data/limits.toml's max_idea_chars: one limit, every door
     qualities: tuple[str, ...]
     min_duration_s: float
     max_duration_s: float
@@ -66,6 +68,7 @@ class _LimitsTable(Schema):
     image_fetch_timeout_s: Number
     image_fetch_max_redirects: Whole
     requests_per_minute: Whole
+    failed_keys_per_minute: _Positive
 
 
 class _PlatformFile(Schema):
@@ -74,7 +77,6 @@ class _PlatformFile(Schema):
     model_aliases: Texts
     ignored_fields: Texts
     photo_only_idea: AnyText
-    max_prompt_chars: Whole
     qualities: Texts
     min_duration_s: Number
     max_duration_s: Number
@@ -98,7 +100,7 @@ def load_rules(path: Path = PLATFORM_FILE) -> PlatformRules:
     return PlatformRules(
         model_aliases=frozenset(rules.model_aliases),
         ignored_fields=frozenset(rules.ignored_fields),
-        photo_only_idea=rules.photo_only_idea, max_prompt_chars=rules.max_prompt_chars,
+        photo_only_idea=rules.photo_only_idea, max_prompt_chars=default_limits().max_idea_chars,
         qualities=rules.qualities, min_duration_s=float(rules.min_duration_s),
         max_duration_s=float(rules.max_duration_s), sizes=dict(rules.sizes),
         fps={int(k): v for k, v in rules.fps.items()},
@@ -106,4 +108,5 @@ def load_rules(path: Path = PLATFORM_FILE) -> PlatformRules:
                       max_image_bytes=limits.max_image_bytes,
                       image_fetch_timeout_s=float(limits.image_fetch_timeout_s),
                       image_fetch_max_redirects=limits.image_fetch_max_redirects,
-                      requests_per_minute=limits.requests_per_minute))
+                      requests_per_minute=limits.requests_per_minute,
+                      failed_keys_per_minute=limits.failed_keys_per_minute))

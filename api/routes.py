@@ -7,11 +7,17 @@
 Submissions and polls need `Authorization: Bearer <key>`; result URLs carry an
 unguessable token instead, as the platform's download links do, so any HTTP client can
 fetch them. A key sees only its own tasks: another key's id answers 404.
+
+A request_id makes a submission safe to retry: the same body again answers the same task,
+and a different body under a used request_id is a 409 (as payment APIs do), never the first
+task passed off as the answer to another request.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -22,12 +28,12 @@ from fastapi.security import HTTPBearer
 from agent.shot import ShotSpec
 from api.auth import Authenticator, RateLimiter, too_frequent
 from api.config import ApiConfig
-from api.errors import (BAD_BODY, BAD_FIELD, ERROR_RESPONSES, NOT_FOUND, TOO_LARGE,
-                        TOO_MANY_IN_FLIGHT, ApiError, PlatformRoute)
+from api.errors import (BAD_BODY, BAD_FIELD, ERROR_RESPONSES, NOT_FOUND, REQUEST_REUSED,
+                        TOO_LARGE, TOO_MANY_IN_FLIGHT, ApiError, PlatformRoute)
 from api.images import ImageRules, image_bytes, save_image
 from api.platform import PlatformRules, load_rules
-from api.schemas import (GenerationBody, TaskResult, TaskSubmitted, VideoResult, first_image,
-                         parse_body, plan_render, with_image)
+from api.schemas import (GenerationBody, Render, TaskResult, TaskSubmitted, VideoResult,
+                         first_image, parse_body, plan_render, request_digest, with_image)
 from errors import EngineUnavailable, InputError
 from store.keys import ApiKey, KeyStore
 from store.layout import DataLayout
@@ -51,7 +57,8 @@ class VideoApi:
         self.config = config
         self.rules = rules or load_rules()
         self.limiter = RateLimiter()
-        self.auth = Authenticator(keys, self.limiter, self.rules.limits.requests_per_minute)
+        self.auth = Authenticator(keys, self.limiter, self.rules.limits.requests_per_minute,
+                                  self.rules.limits.failed_keys_per_minute)
         self.known_models = frozenset(load_registry())
         self.layout = DataLayout(queue.data_dir)
         self.image_rules = ImageRules(
@@ -59,6 +66,8 @@ class VideoApi:
             timeout_s=self.rules.limits.image_fetch_timeout_s,
             max_redirects=self.rules.limits.image_fetch_max_redirects,
             allow_private_hosts=config.allow_private_image_hosts)
+        self._requests_guard = threading.Lock()
+        self._requests: dict[tuple[str, str], list] = {}  # (owner, request_id) → [lock, users]
 
     # --- submit ----------------------------------------------------------------------------
 
@@ -87,8 +96,19 @@ class VideoApi:
                              default_model=self.config.model, known_models=self.known_models)
         self.check_choices(render.spec_without_image)
         self.check_model(render.options, "i2v" if render.wants_image else "t2v")
-        if body.request_id and (repeat := self.queue.find(key.owner, body.request_id)):
-            return self.submitted(repeat)  # an idempotent repeat costs nothing
+        self.check_understood(render)
+        if not body.request_id:
+            return self.submitted(self.queue_new(key, body, render))
+        # One request per (key, request_id) at a time: the second of two sent together
+        # sees the first's task, and what it asked for, once the first is stored.
+        with self.one_at_a_time(key.owner, body.request_id):
+            # An idempotent repeat costs nothing against the limits.
+            job = self.queue.find(key.owner, body.request_id) or \
+                self.queue_new(key, body, render)
+            return self.submitted(self.same_request(job, request_digest(body)))
+
+    def queue_new(self, key: ApiKey, body: GenerationBody, render: Render) -> Job:
+        """Apply the key's limits, store the photo, queue the job."""
         if self.queue.in_flight(key.owner) >= key.max_in_flight:
             raise ApiError(429, TOO_MANY_IN_FLIGHT, f"this key has {key.max_in_flight} "
                            f"task(s) in flight, its limit; wait for one to finish",
@@ -107,7 +127,45 @@ class VideoApi:
                                 api_model=body.model)
         if image is not None and job.spec.source_image != image:
             image.unlink(missing_ok=True)  # lost a race with a repeat of the same request
-        return self.submitted(job)
+        return job
+
+    @contextmanager
+    def one_at_a_time(self, owner: str, request_id: str):
+        """Hold the lock of one (owner, request_id) while a submission with it is handled."""
+        name = (owner, request_id)
+        with self._requests_guard:
+            entry = self._requests.setdefault(name, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._requests_guard:
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._requests[name]
+
+    def same_request(self, job: Job, digest: str) -> Job:
+        """The job, when it was made by a request with this digest (or by one sent before
+        digests were kept, which this request's then stands for); 409 otherwise."""
+        kept = self.queue.store.keep_request_digest(job.id, digest)
+        if kept is not None and kept != digest:
+            raise ApiError(409, REQUEST_REUSED, f"request_id '{job.request_id}' was already "
+                           f"used for a different request (task {job.id}); send that request "
+                           f"unchanged to get its task, or use a new request_id")
+        return job
+
+    def check_understood(self, render: Render) -> None:
+        """A prompt the rewriter cannot read is a 400 now, with its question, not a failed
+        task later. Only the offline formula can tell at once (it reads the prompt the way
+        it will when it renders); an LLM rewriter is left to read what it can."""
+        conversation = self.queue.director.conversation  # its rewriter, as the chat's
+        if conversation.llm is not None:
+            return
+        try:
+            conversation.formula.read(render.spec_without_image.idea, photo=render.wants_image)
+        except InputError as exc:
+            raise ApiError(400, BAD_FIELD, f"prompt: {exc}") from None
 
     def check_model(self, options: RenderOptions, task: str) -> None:
         """A model the server's engine does not have is a 400 now. When no engine can

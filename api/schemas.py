@@ -13,10 +13,16 @@ adds style, music and seed. Mapping (api/platform.toml holds the tables):
   model's pixel budget (cropped from its native frame for a one-size model).
 - with_audio false (the platform's default) → no music,
   true → the soundtrack `music` names, or "auto".
+
+Types are strict: no string or boolean becomes a number ("5" or true for duration is a
+400, not 5 s or 1 s), and no number becomes a boolean. The prompt, the seed and the ids
+meet the limits every door shares (agent/limits.py).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +30,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.limits import TextRejected, check_text
+from agent.limits import TextRejected, check_label, check_seed, check_text
 from agent.shot import ShotSpec
 from api.errors import BAD_BODY, BAD_FIELD, UNKNOWN_MODEL, ApiError
 from api.platform import PlatformRules
@@ -38,7 +44,8 @@ _SIZE = re.compile(r"^\s*(\d{1,5})\s*[x×*]\s*(\d{1,5})\s*$")
 class GenerationBody(BaseModel):
     """POST /api/paas/v4/videos/generations."""
 
-    model_config = ConfigDict(extra="forbid")
+    # strict: JSON's own types only — "5" or true is no duration, 1 is no with_audio.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     model: str = Field(description="a platform model name (cogvideox-3, cogvideox-flash, …: "
                                    "the server's engine) or a Clipwright model id")
@@ -59,7 +66,8 @@ class GenerationBody(BaseModel):
     style: str | None = Field(None, max_length=64, description="Clipwright: a style preset id")
     music: str | None = Field(None, max_length=128,
                               description='Clipwright: "auto", "none" or a track id')
-    seed: int | None = Field(None, ge=0, lt=2**63, description="Clipwright: the noise seed")
+    seed: int | None = Field(None, description="Clipwright: the noise seed, 0 to 2^63 - 1 "
+                                               "(agent/data/limits.toml)")
 
 
 class TaskSubmitted(BaseModel):
@@ -109,15 +117,37 @@ def parse_body(data: object, rules: PlatformRules) -> GenerationBody:
         raise ApiError(400, BAD_FIELD, f"field '{where}': {first['msg']}") from None
 
 
+def request_digest(body: GenerationBody) -> str:
+    """A SHA-256 of what the body asks for, whatever its key order or spacing: a repeated
+    request_id must come with the same request (unset and null fields are the same)."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def check_shared_limits(body: GenerationBody) -> None:
+    """The limits the page and the CLI apply too: the seed's range, and the characters no
+    idea may hold in the ids that label a task."""
+    try:
+        check_seed(body.seed)
+    except TextRejected as exc:
+        raise ApiError(400, BAD_FIELD, f"field 'seed': {exc}") from None
+    for name in ("request_id", "user_id"):
+        try:
+            check_label(getattr(body, name), what=name)
+        except TextRejected as exc:
+            raise ApiError(400, BAD_FIELD, f"field '{name}': {exc}") from None
+
+
 def plan_render(body: GenerationBody, rules: PlatformRules, *, engine: str,
                 default_model: str | None, known_models: frozenset[str]) -> Render:
     """Check the fields' values and map them onto a ShotSpec and RenderOptions."""
     wants_image = bool(body.image_url)
     if isinstance(body.image_url, list) and len(body.image_url) != 1:
         raise ApiError(400, BAD_FIELD, "image_url: send one image")
-    try:  # the same check as the chat's and the CLI's, with the platform's own length
-        prompt = check_text(body.prompt or "", what="prompt", limit=rules.max_prompt_chars,
-                            allow_empty=wants_image)
+    check_shared_limits(body)
+    try:  # the same check as the chat's and the CLI's
+        prompt = check_text(body.prompt or "", what="prompt", allow_empty=wants_image)
     except TextRejected as exc:
         hint = ", or send image_url to animate a photo" if exc.reason == "empty" else ""
         raise ApiError(400, BAD_FIELD, f"{exc}{hint}") from None

@@ -32,6 +32,7 @@ SUITES = {
     "styles": "bench.styles",
     "preview": "bench.preview",
     "load": "bench.load",
+    "api": "bench.api",
 }
 CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter", "styles", "preview")
 # Suites with flags of their own: `python -m bench gpu --help`, `python -m bench agent --help`.

@@ -184,11 +184,16 @@ def api_client(url: str, key: str, tasks: list[Task], start: threading.Barrier) 
                 continue
             answer.raise_for_status()
             task.job_id = answer.json()["id"]
-        # A client that retries its first request gets the same task, not a second render.
-        repeat = http.post("/videos/generations", json={
-            "model": "cogvideox-3", "prompt": "changed", "request_id": f"{tasks[0].client}-0"})
+        # A client that retries its first request gets the same task, not a second render;
+        # the same request_id with another body is refused (409), never silently merged.
+        first = {"model": tasks[0].model, "prompt": tasks[0].idea, "with_audio": False,
+                 "request_id": f"{tasks[0].client}-0"}
+        repeat = http.post("/videos/generations", json=first)
         if repeat.json().get("id") != tasks[0].job_id:
             tasks[0].error = f"a repeated request_id made another task: {repeat.text}"
+        changed = http.post("/videos/generations", json={**first, "prompt": "a red kite"})
+        if changed.status_code != 409:
+            tasks[0].error = f"a reused request_id with another body got {changed.status_code}"
         waiting = [task for task in tasks if task.job_id]
         while waiting:
             for task in list(waiting):

@@ -77,6 +77,12 @@ JOBS = Component("jobs", [
     ALTER TABLE jobs ADD COLUMN frames INTEGER;
     ALTER TABLE jobs ADD COLUMN track TEXT;
     """,
+    # What an API request asked for (a SHA-256 of its canonical body), so a request_id sent
+    # again with a different body is refused instead of answered with the first task.
+    # NULL for browser jobs and for API jobs sent before this column existed.
+    """
+    ALTER TABLE jobs ADD COLUMN request_digest TEXT;
+    """,
 ])
 
 STATUSES = ("queued", "running", "done", "failed")
@@ -127,6 +133,7 @@ class JobRow:
     fps: float | None = None
     frames: int | None = None
     track: str | None = None  # the library track muxed on, None for silence or an upload
+    request_digest: str | None = None  # what the API request asked for (see the migration)
 
 
 @dataclass(frozen=True)
@@ -201,6 +208,16 @@ class JobStore:
         rows = self.db.query("SELECT * FROM jobs WHERE owner = ? AND request_id = ?",
                              (owner, request_id))
         return _row(rows[0]) if rows else None
+
+    def keep_request_digest(self, job_id: str, digest: str) -> str | None:
+        """Record what the request that made the job asked for, unless something is recorded
+        already; returns what is recorded now (None: no such job)."""
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE jobs SET request_digest = ? WHERE id = ? "
+                         "AND request_digest IS NULL", (digest, job_id))
+            row = conn.execute("SELECT request_digest FROM jobs WHERE id = ?",
+                               (job_id,)).fetchone()
+        return row[0] if row else None
 
     def list_for(self, owner: str, limit: int = 50) -> list[JobRow]:
         """An owner's most recent jobs, newest first."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.conversation import Session
-from agent.limits import check_text
+from agent.limits import check_shot, check_text
 from agent.shot import Music, ShotSpec
 from errors import InputError
 from store.creations import CreationStore, Message, new_id
@@ -217,13 +217,25 @@ class Studio(SessionLibrary):
                                  music=edits.music or Music.AUTO,
                                  seed=edits.seed if edits.seed is not None else base.seed,
                                  duration=edits.duration, aspect=edits.aspect or "auto")
+        # The limits every door applies (agent/data/limits.toml): the page's fields are no
+        # more trusted than an API body.
+        check_shot(spec, language=session.language)
         check_shape(spec.aspect, spec.duration)
+        self._check_track(spec.music)
         picks = self.music.suggest(spec, wait=True)
         if picks:  # pinned, so the creation knows its track (and Change music its start)
             spec = spec.with_changes(music=picks[0])
         job = self.queue.submit(session.owner, spec, options)
         self._render_started(session, spec, job)
         return job
+
+    def _check_track(self, music: str) -> None:
+        """The page picks "auto", "none" or a library track; like the API, it may not name
+        a file (that would put one of the server's files into a video)."""
+        if music in (Music.AUTO, Music.NONE) or any(t.id == music for t in self.tracks):
+            return
+        raise InputError(f"music must be \"auto\", \"none\" or a track id; there is no "
+                         f"track '{music}'")
 
     def _render_started(self, session: SessionInfo, spec: ShotSpec, job: Job) -> None:
         """The rendered shot becomes the chat's (the agent refines what it sees, edits
@@ -276,6 +288,7 @@ class Studio(SessionLibrary):
             raise InputError(self.strings.text(session.language, "error_no_video"))
         spec = spec.with_changes(seed=None, duration=duration or spec.duration,
                                  aspect=aspect or spec.aspect)
+        check_shot(spec, language=session.language)  # a shot kept from before the limits
         check_shape(spec.aspect, spec.duration)
         job = self.queue.submit(session.owner, spec, options)
         self._render_started(session, spec, job)

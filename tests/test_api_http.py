@@ -137,7 +137,7 @@ def test_a_key_never_sees_another_keys_tasks(live):
     other = result(url, key_b, task["id"])
     assert other.status_code == 404
     assert other.json()["error"]["code"] == "1404"
-    same_id = submit(url, key_b, {"model": "cogvideox-3", "prompt": "x", "request_id":
+    same_id = submit(url, key_b, {"model": "cogvideox-3", "prompt": "a blue kite", "request_id":
                                   task["request_id"]}).json()
     assert same_id["id"] != task["id"]  # request ids are per key
     done = wait_result(url, key_a, task["id"])

@@ -203,7 +203,7 @@ SHIPPED = {
     "agent/data/places.toml": (_by_path("agent.places", "load_gazetteer"),
                                ("setting = ", "settting = ")),
     "api/platform.toml": (_by_path("api.platform", "load_rules"),
-                          ("max_prompt_chars = 2000", 'max_prompt_chars = "2000"')),
+                          ("min_duration_s = 1", 'min_duration_s = "1"')),
     "bench/agent_ideas.toml": (_by_path("bench.agent", "load_cases"), ('lang = "', 'language = "')),
     "bench/agent_ideas_holdout.toml": (_by_path("bench.agent", "load_cases"),
                                        ('lang = "en"', 'lang = "fr"')),

@@ -115,8 +115,44 @@ def build_server(parts: Parts, options: ServeOptions, on_ready=None, on_page=Non
                                     studio.styles, public_url=lambda: studio.public_url))
     for door in doors:
         door(web, services)
-    web.mount("", page)  # last: every path the routes above do not take is the page's
+    # last: every path the routes above do not take is the page's
+    web.mount("", with_page_headers(page))
     return Server(app=web, services=services)
+
+
+# The page's Content-Security-Policy. Gradio's page runs inline and eval'd script and inline
+# styles (its config, its event handlers) and streams events over fetch (a websocket for a
+# few components); everything it loads comes from this server. frame-ancestors 'self': no
+# other site may frame the page to trick a click (X-Frame-Options says the same to older
+# browsers). Share pages (ui/share.py) keep their own policy, which lets any site embed a
+# shared video on purpose.
+PAGE_CSP = "; ".join((
+    "default-src 'self'", "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+    "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
+    "media-src 'self' data: blob:", "font-src 'self' data:",
+    "connect-src 'self' ws: wss: data: blob:", "worker-src 'self' blob:", "frame-src 'self'",
+    "frame-ancestors 'self'", "base-uri 'self'", "form-action 'self'", "object-src 'none'"))
+PAGE_HEADERS = ((b"content-security-policy", PAGE_CSP.encode()),
+                (b"x-frame-options", b"SAMEORIGIN"))
+
+
+def with_page_headers(app):
+    """An ASGI app answering as `app` does, with PAGE_HEADERS on every HTTP answer that has
+    no Content-Security-Policy of its own (the page, the "starting…" page, Gradio's routes)."""
+    async def page(scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def sending(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == PAGE_HEADERS[0][0] for name, _ in headers):
+                    message = {**message, "headers": [*headers, *PAGE_HEADERS]}
+            await send(message)
+
+        await app(scope, receive, sending)
+    return page
 
 
 def build_page(services: Services, options: ServeOptions) -> FastAPI:
@@ -232,7 +268,10 @@ def serve(parts: Parts, options: ServeOptions, doors: Sequence[Door] = ()) -> in
     server = build_server(parts, options, on_ready=ready, on_page=page_ready,
                           on_page_failed=page_failed, doors=doors)
     holder.append(server)
-    config = uvicorn.Config(server.app, log_level="warning", timeout_graceful_shutdown=5)
+    # proxy_headers off: whose X-Forwarded-* to believe is the doors' HTTP policy's to say
+    # (app.py puts api/http_policy.py around the whole app), never uvicorn's default.
+    config = uvicorn.Config(server.app, log_level="warning", timeout_graceful_shutdown=5,
+                            proxy_headers=False)
     runner.append(uvicorn.Server(config))
     try:
         runner[0].run(sockets=[sock])
@@ -249,11 +288,14 @@ def _share_link(server: Server, host: str, port: int) -> None:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    """Bind the listening socket ourselves, so port 0 (a free port) can be reported."""
+    """Bind the listening socket ourselves, so port 0 (a free port) can be reported.
+
+    Protocol IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on accepted sockets whose
+    protocol says TCP; without it every answer on a kept-alive connection waits ~40 ms."""
     if not 0 <= port <= 65535:
         raise InputError(f"--port must be between 0 and 65535; got {port}")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
