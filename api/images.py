@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 from api.errors import BAD_FIELD, TOO_LARGE, ApiError
 from errors import InputError
-from files import atomic_path
+from files import write_image
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,5 @@ def save_image(data: bytes, path_for: Callable[[str], Path]) -> Path:
         image = load_image(data, name="image_url", limits=IntakeLimits(max_bytes=len(data)))
     except InputError as exc:
         raise ApiError(400, BAD_FIELD, str(exc)) from None
-    path = path_for(".jpg")
-    with atomic_path(path) as tmp:
-        image.save(tmp, format="JPEG", quality=95)
-    return path
+    # Complete or absent: a nearly full disk raises (a 507), never a truncated photo.
+    return write_image(image, path_for(".jpg"), "JPEG", quality=95)

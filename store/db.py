@@ -7,12 +7,18 @@ records it in `schema_versions`. Components can therefore evolve independently.
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
+
+from files import disk_full
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -23,14 +29,59 @@ class Component:
     migrations: Sequence[str]
 
 
+def create_private(path: Path | str) -> None:
+    """Make the database file 0600 before SQLite opens it: SQLite creates a file 0644 (less
+    the umask) and gives its -wal and -shm files the database's mode, and the database holds
+    every session id. An existing file is made 0600 too (folders made before issue #20)."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:  # read-only or full: SQLite says what is wrong, in its words
+        return
+    try:
+        os.fchmod(fd, 0o600)  # the umask does not apply to fchmod
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        try:
+            os.chmod(f"{path}{suffix}", 0o600)
+        except OSError:
+            pass
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
-    """A connection with WAL, foreign keys and a busy timeout, usable across threads."""
+    """A connection with WAL, foreign keys and a busy timeout, usable across threads; the
+    file is created 0600 (create_private)."""
+    if str(path) != ":memory:":
+        create_private(path)
+    try:
+        return _connect(path, exclusive=False)
+    except sqlite3.OperationalError:
+        if str(path) == ":memory:" or not disk_full(Path(path).parent):
+            raise
+    # A full disk: WAL's shared-memory file (32 KiB) cannot be made, and SQLite says "disk
+    # I/O error". In exclusive locking mode WAL keeps that index in this process's memory,
+    # so the library can still be read (other processes wait until this one closes it).
+    log.warning("the disk of %s is full: the database is opened for this process alone",
+                path)
+    return _connect(path, exclusive=True)
+
+
+def _connect(path: Path | str, exclusive: bool) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
+    try:
+        conn.row_factory = sqlite3.Row
+        if exclusive:
+            conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 

@@ -9,11 +9,15 @@
                                    something uses them (store/uploads.py)
     <data>/secrets/<name>          small random keys made once (mode 0600)
 
+The folder is private: 0700, and its files 0600 (the database holds every session id).
+`ensure` sets the modes with chmod, which no umask changes, and mends an older folder's.
+
 Paths kept in the database are relative to the data folder, so the folder can move.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -22,7 +26,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from files import atomic_path
+from files import PART_SUFFIX, write_complete
+
+log = logging.getLogger(__name__)
+
+FOLDER_MODE, FILE_MODE = 0o700, 0o600
 
 # Ids that name folders: letters, digits, '-' and '_' only, so no id can climb out.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -65,11 +73,21 @@ class DataLayout:
         return self.root / "uploads"
 
     def ensure(self) -> "DataLayout":
-        """Create the folders (idempotent) and return self."""
+        """Create the folders (idempotent), make them private (0700, the database and
+        secrets 0600: older folders were made 0755/0644) and return self. On a full disk
+        the folders that exist are enough: opening one needs no new byte."""
         for folder in (self.root, self.creations, self.staging, self.uploads,
                        self.root / "secrets"):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+            private(folder, FOLDER_MODE)
+        for file in (*self.db_files(), *(self.root / "secrets").iterdir()):
+            private(file, FILE_MODE)
         return self
+
+    def db_files(self) -> list[Path]:
+        """The database and its WAL and shared-memory files, those that exist."""
+        return [path for path in (self.db_path, self.db_path.with_name(self.db_path.name +
+                "-wal"), self.db_path.with_name(self.db_path.name + "-shm")) if path.exists()]
 
     def creation_dir(self, creation_id: str) -> Path:
         """The folder of one published creation."""
@@ -113,9 +131,7 @@ class DataLayout:
             if value:
                 return value
         value = secrets.token_urlsafe(nbytes)
-        with atomic_path(path) as tmp:
-            tmp.write_text(value, encoding="utf-8")
-            os.chmod(tmp, 0o600)
+        write_complete(path, value.encode("utf-8"))  # made 0600, like every file here
         # Another process may have won the race; everyone uses what is on disk.
         return path.read_text(encoding="utf-8").strip()
 
@@ -130,6 +146,23 @@ class DataLayout:
         os.replace(staging, target)
         return target
 
+    def sweep_partials(self, older_than_s: float = 3600.0) -> int:
+        """Remove the `.part` files of writes a crash interrupted (files.write_complete,
+        atomic_path), once they are older than any write in progress; returns how many."""
+        removed, cutoff = 0, time.time() - older_than_s
+        for folder in (self.root, self.creations, self.uploads, self.root / "jobs",
+                       self.root / "secrets"):
+            for part in (*folder.glob(f".*{PART_SUFFIX}"), *folder.glob(f"*/.*{PART_SUFFIX}")):
+                try:
+                    if part.is_file() and part.stat().st_mtime < cutoff:
+                        part.unlink()
+                        removed += 1
+                except FileNotFoundError:
+                    continue
+        if removed:
+            log.info("removed %d unfinished file write(s) a crash left", removed)
+        return removed
+
     def sweep_staging(self, older_than_s: float = 3600.0) -> int:
         """Remove renders abandoned by a crash; returns how many folders went."""
         if not self.staging.is_dir():
@@ -143,3 +176,15 @@ class DataLayout:
             except FileNotFoundError:
                 continue
         return removed
+
+
+def private(path: Path, mode: int) -> None:
+    """chmod `path` to `mode` when it differs (no umask applies to chmod); a folder or file
+    this user cannot change is left as it is, with a warning."""
+    try:
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log.warning("could not make %s private (mode %o): %s", path, mode, exc)

@@ -4,6 +4,10 @@ shared, revoked and deleted. A mixin of studio.session.Studio, which holds the p
 
 from __future__ import annotations
 
+import functools
+import logging
+from typing import Callable, TypeVar
+
 from agent.shot import ShotSpec
 from errors import InputError
 from files import out_of_space
@@ -13,6 +17,29 @@ from studio.i18n import DEFAULT_LANGUAGE
 from studio.job_records import Job
 from studio.messages import choice_name, reply_markdown
 from studio.publish import creation_shot, publish_job
+
+
+log = logging.getLogger(__name__)
+Method = TypeVar("Method", bound=Callable)
+
+
+def full_disk_said(method: Method) -> Method:
+    """A session's write that meets a full disk raises one sentence in the user's language
+    (an InputError: the page's toast, the CLI's error) instead of SQLite's or the OS's
+    words. Reading needs no write, so the chat and the videos still show (issue #20)."""
+    @functools.wraps(method)
+    def said(self, session: SessionInfo, *args, **kwargs):
+        try:
+            return method(self, session, *args, **kwargs)
+        except InputError:
+            raise
+        except Exception as exc:
+            if not out_of_space(exc):
+                raise
+            log.warning("the disk is full: %s refused (%s)", method.__name__, exc)
+            raise InputError(self.strings.text(session.language,
+                                               "error_disk_full_now")) from exc
+    return said  # type: ignore[return-value]
 
 
 class SessionLibrary:
@@ -84,6 +111,7 @@ class SessionLibrary:
             text += f"\n\n{notes}\n" + "\n".join(f"- {reply_markdown(w)}" for w in job.warnings)
         self.store.add_message(session.session_id, "assistant", text, creation_id=creation.id)
 
+    @full_disk_said
     def change_music(self, session: SessionInfo, creation_id: str,
                      track_id: str | None) -> Creation:
         """Give a finished video another library track, or none, and say so in the chat."""
@@ -100,6 +128,7 @@ class SessionLibrary:
                   if track_id else self.strings.text(session.language, "music_removed"))
         return updated
 
+    @full_disk_said
     def retrack(self, session: SessionInfo, creation_id: str, music: str) -> Creation:
         """The chat's music request on a finished video: "none" removes the music,
         "next" gives it the next best track, a mood id the best track of that mood."""
@@ -125,6 +154,7 @@ class SessionLibrary:
             return None
         return self.store.creation(creation_id, session.session_id)
 
+    @full_disk_said
     def share(self, session: SessionInfo, creation_id: str) -> Share:
         """The creation's share link, made on first use."""
         share = self.store.share(creation_id, session.session_id)
@@ -140,9 +170,11 @@ class SessionLibrary:
     def active_share(self, session: SessionInfo, creation_id: str) -> Share | None:
         return self.store.active_share(creation_id, session.session_id)
 
+    @full_disk_said
     def revoke(self, session: SessionInfo, creation_id: str) -> int:
         return self.store.revoke(creation_id, session.session_id)
 
+    @full_disk_said
     def delete(self, session: SessionInfo, creation_id: str) -> bool:
         return self.store.delete_creation(creation_id, session.session_id)
 

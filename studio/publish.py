@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from agent.shot import ShotSpec
+from files import copy_complete
 from store.creations import AlreadyPublished, Creation, CreationStore, new_id
 from store.layout import DataLayout
 from studio.job_records import Job
@@ -83,8 +84,10 @@ def _link_or_copy(source: Path, target: Path) -> None:
     Later changes replace the creation's file by rename, never writing into the inode."""
     try:
         os.link(source, target)
+    except FileNotFoundError:
+        raise  # the source went (published by another and moved on): nothing to copy
     except OSError:
-        shutil.copyfile(source, target)
+        copy_complete(source, target)  # another disk: whole or not at all
 
 
 def creation_shot(saved: dict) -> ShotSpec | None:

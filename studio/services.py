@@ -12,12 +12,15 @@ sweeps once. app.py, the browser server and the API all start here.
 
 from __future__ import annotations
 
+import logging
 import os
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
 from agent.rewriter import rewriter_from_env
+from files import disk_full, out_of_space
 from music.soundtrack import Soundtrack
 from store.creations import CreationStore
 from store.db import Database
@@ -31,6 +34,13 @@ from studio.session import Studio
 from styles.presets import StyleLibrary
 from video.engines.base import EngineSettings
 from video.engines.pool import EnginePool
+
+log = logging.getLogger(__name__)
+# On a full disk the job workers cannot start (their lock file, recovering interrupted
+# jobs); they try again this often, so new work runs once space is freed.
+QUEUE_RETRY_S = 30.0
+DISK_FULL_NOTE = ("note: the disk of the data folder {root} is full: serving read-only "
+                  "(videos play and share; new chats and renders wait) until space is freed")
 
 
 @dataclass(frozen=True)
@@ -68,17 +78,45 @@ class Services:
     queue: JobQueue
     studio: Studio
     strings: Strings
+    full_at_open: bool = False  # the disk was full when the folder was opened: read-only
+    _closed: threading.Event = field(default_factory=threading.Event)
 
     @property
     def director(self) -> Director:
         return self.parts.director
 
+    @property
+    def disk_note(self) -> str | None:
+        """One line for the operator when the disk was full at start-up, else None."""
+        return DISK_FULL_NOTE.format(root=self.layout.root) if self.full_at_open else None
+
     def start(self) -> None:
-        """Start the job workers: take the folder's job lock, recover interrupted jobs."""
-        self.queue.start()
+        """Start the job workers: take the folder's job lock, recover interrupted jobs.
+        On a full disk they cannot start yet; a thread tries again every QUEUE_RETRY_S."""
+        try:
+            self.queue.start()
+        except Exception as exc:
+            if not out_of_space(exc):
+                raise
+            log.warning("the disk is full: the job workers start once space is freed (%s)",
+                        exc)
+            threading.Thread(target=self._start_later, name="clipwright-queue-retry",
+                             daemon=True).start()
+
+    def _start_later(self) -> None:
+        while not self._closed.wait(QUEUE_RETRY_S):
+            try:
+                self.queue.start()
+                log.warning("space was freed: the job workers have started")
+                return
+            except Exception as exc:  # noqa: BLE001 - a full disk still, or the next try
+                if not out_of_space(exc):
+                    log.warning("the job workers could not start: %s", exc)
+                    return
 
     def close(self) -> None:
         """Stop the workers (renders in progress go back in line) and close the database."""
+        self._closed.set()
         self.queue.stop()
         self.db.close()
 
@@ -102,14 +140,25 @@ def open_services(parts: Parts) -> Services:
     database once, and wire the stores, keys, job queue and browser sessions on it.
     The queue is not started; `Services.start` does that."""
     layout = DataLayout(parts.settings.data_dir).ensure()
+    full = disk_full(layout.root)  # read-only until space is freed: nothing new fits
     layout.sweep_staging()
+    layout.sweep_partials()  # .part files of writes a crash cut short
     db = Database(layout.db_path)
     creations = CreationStore(db, layout)
-    creations.sweep_orphans()  # folders a crash left unrecorded, once they are an hour old
+    try:
+        creations.sweep_orphans()  # folders a crash left unrecorded, once an hour old
+    except Exception as exc:
+        if not out_of_space(exc):
+            raise
+        log.warning("the disk is full: the sweep of unrecorded folders waits (%s)", exc)
     queue = JobQueue(db, parts.director, layout.root, slots=parts.settings.slots)
     strings = load_strings()
     choices: Choices = choices_of(parts.styles, parts.music)
     studio = Studio(store=creations, layout=layout, queue=queue, director=parts.director,
                     strings=strings, choices=choices, public_url=parts.settings.public_url)
-    return Services(parts=parts, layout=layout, db=db, creations=creations,
-                    keys=KeyStore(db), queue=queue, studio=studio, strings=strings)
+    services = Services(parts=parts, layout=layout, db=db, creations=creations,
+                        keys=KeyStore(db), queue=queue, studio=studio, strings=strings,
+                        full_at_open=full)
+    if full:
+        log.warning(services.disk_note)
+    return services

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from agent.conversation import Session
 from agent.limits import check_shot, check_text
 from agent.shot import Music, ShotSpec
 from errors import InputError
+from files import copy_complete, out_of_space
 from store.creations import CreationStore, Message, new_id
 from store.layout import DataLayout, UnsafePath, check_id
 from studio.browser import SessionInfo
@@ -28,7 +28,7 @@ from studio.director import Director, RenderOptions
 from studio.i18n import LANGUAGES, Strings, language_from_header
 from studio.job_records import Job, JobProgress
 from studio.jobs import JobQueue
-from studio.library import SessionLibrary
+from studio.library import SessionLibrary, full_disk_said
 from studio.messages import choice_name, proposal_text, reply_markdown
 from studio.music_picks import MusicPicks
 from video.shape import check_shape
@@ -108,13 +108,20 @@ class Studio(SessionLibrary):
             session_id = None
         if session_id is None:
             session_id = new_id()
-        self.store.ensure_session(session_id)
+        try:  # marks it seen; opening must not need a write (a full disk is read-only)
+            self.store.ensure_session(session_id)
+        except Exception as exc:
+            if not out_of_space(exc):
+                raise
+            log.warning("the disk is full: session %s opened without marking it seen",
+                        session_id)
         language = saved.get("lang") or self.store.language(session_id) or \
             language_from_header(accept_language)
         if language not in LANGUAGES:
             language = language_from_header(accept_language)
         return SessionInfo(session_id, language)
 
+    @full_disk_said
     def set_language(self, session: SessionInfo, language: str) -> SessionInfo:
         if language not in LANGUAGES:
             raise InputError(f"unknown language '{language}'")
@@ -139,6 +146,7 @@ class Studio(SessionLibrary):
 
     # --- the chat --------------------------------------------------------------------------
 
+    @full_disk_said
     def say(self, session: SessionInfo, text: str, photo: Path | None = None,
             style: str | None = None) -> Turn:
         """A user's chat message: record it, let the agent answer the turn (a new idea, a
@@ -201,11 +209,11 @@ class Studio(SessionLibrary):
         if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
             suffix = ".img"
         target = self.layout.upload_path(session.session_id, suffix)
-        shutil.copyfile(photo, target)
-        return target
+        return copy_complete(photo, target)  # complete or absent, even on a full disk
 
     # --- rendering -------------------------------------------------------------------------
 
+    @full_disk_said
     def generate(self, session: SessionInfo, edits: ShotEdits, options: RenderOptions,
                  spec: ShotSpec | None = None) -> Job:
         """Queue a render of the current shot (or `spec`) with the user's edits."""
@@ -253,6 +261,7 @@ class Studio(SessionLibrary):
         self.director.engines.get(engine, task).defaults(task, model)
         return RenderOptions(engine=engine, model=model, steps=steps, guidance=guidance)
 
+    @full_disk_said
     def choose_style(self, session: SessionInfo, style_id: str | None) -> None:
         """Set the style quietly (a style chip): the current shot and the agent's state."""
         chat = self._chat(session)
@@ -261,6 +270,7 @@ class Studio(SessionLibrary):
             chat.spec = chat.spec.with_changes(style=style_id or None)
         self._save(session, conversation=chat.to_state())
 
+    @full_disk_said
     def use_style(self, session: SessionInfo, style_id: str) -> str:
         """The Styles tab's "Use this style": set it and say so in the chat (the agent
         rewrites the current shot for it); returns the message."""
@@ -279,6 +289,7 @@ class Studio(SessionLibrary):
         self.note(session, text)
         return text
 
+    @full_disk_said
     def draw_again(self, session: SessionInfo, creation_id: str, options: RenderOptions, *,
                    duration: float | None = None, aspect: str | None = None) -> Job:
         """Render a creation's shot once more with a new seed; a duration or aspect given
@@ -306,5 +317,6 @@ class Studio(SessionLibrary):
         return JobStatus(job=job, position=self.queue.position(job_id),
                          progress=self.queue.progress(job_id))
 
+    @full_disk_said
     def cancel(self, session: SessionInfo, job_id: str) -> bool:
         return self.queue.cancel(job_id, session.owner)

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from files import atomic_path
+from files import atomic_path, write_image
 from video.ffmpeg import AAC_BITRATE, run_ffmpeg
 from video.interpolate import interpolate
 from video.types import Audio, Clip, FinishedVideo
@@ -132,11 +132,9 @@ def _audio_input(audio: Audio | None) -> Iterator[list[str]]:
 
 
 def write_poster(frame: np.ndarray, path: Path, width: int, height: int) -> Path:
-    """A JPEG still at the video's size."""
+    """A JPEG still at the video's size, written completely or not at all."""
     image = cv2.resize(frame, (width, height), interpolation=cv2.INTER_LANCZOS4)
-    with atomic_path(path) as tmp:
-        Image.fromarray(image).save(tmp, format="JPEG", quality=90, optimize=True)
-    return path
+    return write_image(Image.fromarray(image), path, "JPEG", quality=90, optimize=True)
 
 
 def _even(value: int) -> int:
