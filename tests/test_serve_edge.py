@@ -90,3 +90,20 @@ def test_a_share_page_keeps_its_own_policy(served):
     answer = httpx.get(served + "/s/" + "A" * 22, timeout=30)
     assert answer.status_code == 404
     assert "frame-ancestors 'self'" not in answer.headers.get("content-security-policy", "")
+
+
+@pytest.mark.slow
+def test_the_page_refuses_an_upload_bigger_than_a_photo_before_reading_it(served):
+    """Issue #20: five 20 MB files in one request were accepted and kept. The request says
+    its 100 MB and sends nothing more: the answer comes before any body is read."""
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(served)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
+        sock.sendall(b"POST /gradio_api/upload HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: multipart/form-data; boundary=b\r\n"
+                     b"Content-Length: 104857600\r\n\r\n")
+        answer = sock.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413"), answer
+    assert "one photo at a time" in answer

@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from allocator import MemoryTrimmer
 from errors import EngineUnavailable, InputError
 from studio.services import Parts, Services, open_services
+from ui.upload_limits import UploadLimits, limit_uploads
 from video.engines.pool import EnginePool
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def build_server(parts: Parts, options: ServeOptions, on_ready=None, on_page=Non
     for door in doors:
         door(web, services)
     # last: every path the routes above do not take is the page's
-    web.mount("", with_page_headers(page))
+    web.mount("", with_page_headers(limit_uploads(page, page_upload_limits())))
     return Server(app=web, services=services)
 
 
@@ -134,6 +135,14 @@ PAGE_CSP = "; ".join((
     "frame-ancestors 'self'", "base-uri 'self'", "form-action 'self'", "object-src 'none'"))
 PAGE_HEADERS = ((b"content-security-policy", PAGE_CSP.encode()),
                 (b"x-frame-options", b"SAMEORIGIN"))
+
+
+def page_upload_limits() -> UploadLimits:
+    """The page takes one photo a message (video/intake.py's largest), and a few a minute."""
+    from video.intake import MAX_BYTES as PHOTO_MAX_BYTES
+
+    one = PHOTO_MAX_BYTES + 1024 * 1024  # a photo and its multipart framing
+    return UploadLimits(request_bytes=one, client_bytes=8 * one, window_s=600.0)
 
 
 def with_page_headers(app):
