@@ -99,7 +99,10 @@ class Studio(SessionLibrary):
     # --- sessions --------------------------------------------------------------------------
 
     def open_session(self, saved: dict | None, accept_language: str | None) -> SessionInfo:
-        """The browser's session from its saved browser state, or a new one."""
+        """The session `saved["sid"]` names, or a new one.
+
+        The caller vouches for the id: the page passes only an id its signed session cookie
+        proves (ui/session_cookie.py), never one the page sent."""
         saved = saved if isinstance(saved, dict) else {}
         session_id = saved.get("sid")
         try:

@@ -25,6 +25,8 @@ from store.db import Database
 from store.layout import DataLayout
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # a `python app.py serve` process, started and filled first
+
 XSS = ('<script>alert("idea")</script><img src=x onerror=alert(1)> a fox '
        '"quoted" & \'single\' </title><meta http-equiv="refresh" content="0;url=//evil">')
 OUTSIDE_SECRET = "outside-the-data-folder-7f3a"
@@ -164,7 +166,7 @@ def test_the_my_videos_card_and_caption_escape_the_idea(site):
 
 def secrets_of(site: Site) -> list[bytes]:
     return [OUTSIDE_SECRET.encode(), b"SQLite format 3", b"root:x:0:0",
-            (site.layout.root / "secrets" / "browser-state").read_bytes().strip()]
+            (site.layout.root / "secrets" / "session-cookie").read_bytes().strip()]
 
 
 def traversal_paths(site: Site, token: str) -> list[str]:
@@ -173,11 +175,11 @@ def traversal_paths(site: Site, token: str) -> list[str]:
     return [
         "/gradio_api/file=/etc/passwd", f"/gradio_api/file={site.outside}",
         f"/gradio_api/file={data}/clipwright.db",
-        f"/gradio_api/file={data}/secrets/browser-state",
+        f"/gradio_api/file={data}/secrets/session-cookie",
         f"/gradio_api/file={data}/creations/../clipwright.db",
         f"/gradio_api/file={data}/creations/%2e%2e/clipwright.db",
-        f"/gradio_api/file={data}/creations/%2E%2E%2Fsecrets%2Fbrowser-state",
-        f"/gradio_api/file={folder}/../../secrets/browser-state",
+        f"/gradio_api/file={data}/creations/%2E%2E%2Fsecrets%2Fsession-cookie",
+        f"/gradio_api/file={folder}/../../secrets/session-cookie",
         f"/gradio_api/file={folder}/leak.txt",  # a symlink out of the data folder
         f"/gradio_api/file={data}/uploads/{site.sid}/leak.jpg",  # a symlink out
         f"/gradio_api/file={folder}/video.mp4%00/../../../clipwright.db",
@@ -205,11 +207,12 @@ def test_no_file_route_serves_anything_outside_the_data_folders_media(site):
     upload = site.layout.uploads / site.sid
     upload.mkdir(parents=True, exist_ok=True)
     (upload / "leak.jpg").symlink_to(site.outside)
-    # The routes work: the same server does send a creation's own video.
-    status, _, data = site.get(f"/gradio_api/file={quote(str(site.creation.mp4))}")
-    assert status == 200 and data == site.creation.mp4.read_bytes()
+    # The data folder is never served by path (its own video neither: the share route and
+    # the page's cached copies are the ways in), and the share route does send it.
+    status, _, _ = site.get(f"/gradio_api/file={quote(str(site.creation.mp4))}")
+    assert status in (403, 404)
     good = site.store.share(site.creation.id, site.sid).token
-    assert site.get(f"/s/{good}/video.mp4")[2] == data
+    assert site.get(f"/s/{good}/video.mp4")[2] == site.creation.mp4.read_bytes()
     # A creation whose files point out of the data folder is not shared at all.
     assert [site.get(f"/s/{token}{part}")[:3:2] for part in ("", "/video.mp4")] == \
         [(404, b"Not found")] * 2

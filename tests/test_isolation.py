@@ -93,7 +93,13 @@ def test_a_session_sees_and_touches_only_its_own(served):
             act()
     assert studio.revoke(bob, mine.id) == 0 and not studio.delete(bob, mine.id)
     assert get(share_page).status_code == 200  # Ann's link lives on
-    assert mine.mp4.is_file() and gradio_file(server, mine.mp4) == 200
+    # Gradio's file route serves no file of the data folder, Ann's own included, to anyone
+    # who names its path (before issue #20: 200, with no check of whose it is); her page
+    # shows Gradio's cached copies and her share link serves it by its token.
+    assert get(share_page + "/video.mp4").content == mine.mp4.read_bytes()
+    for path in (mine.mp4, mine.poster, f"{mine.mp4}%00", str(mine.mp4).replace("/", "//")):
+        assert gradio_file(server, path) == 404, path
+    assert get(f"{server.url}/gradio_api/file/{mine.mp4}").status_code == 404
 
     # Guessing: share tokens and creation folders that do not exist, the folders themselves,
     # and the private parts of the data folder all answer without a byte of anyone's data.
@@ -104,7 +110,7 @@ def test_a_session_sees_and_touches_only_its_own(served):
         assert (guess.status_code, guess.content) == (404, nothing.content)
     layout = studio.layout
     for path in (layout.creation_dir(secrets.token_hex(16)) / "video.mp4", layout.creations,
-                 layout.uploads, layout.db_path, layout.root / "secrets" / "browser-state",
+                 layout.uploads, layout.db_path, layout.root / "secrets" / "session-cookie",
                  layout.root / "jobs"):
         assert gradio_file(server, path) in (403, 404), path
 
@@ -173,9 +179,9 @@ def test_deleting_a_creation_removes_its_photo_once_nothing_uses_it(served, tmp_
     make(studio, ann, "make it move", photo=photo_file(tmp_path, "other.png", (20, 90, 200)))
     newer = studio.current_spec(ann).source_image
     assert studio.delete(ann, first.id) and kept.is_file()  # the second creation uses it
-    assert gradio_file(server, kept) == 200
+    assert gradio_file(server, kept) == 404  # the data folder is never served by path
     assert studio.delete(ann, second.id) and not kept.exists()
-    assert gradio_file(server, kept) in (403, 404)
+    assert gradio_file(server, kept) == 404
     assert newer.is_file()  # the chat's current shot still renders from this one
     user_lines = [m for m in studio.history(ann) if m.role == "user"]
     assert user_lines[0].attachment == kept  # the chat line stays; the page shows its text

@@ -241,6 +241,21 @@ def test_generate_draw_again_share_and_revoke(open_page):
     assert (status, body) == (404, "Not found")
     assert fetch(meta["og:video"])[0] == 404
 
+    # Delete it: every URL the page had for its files answers no more, Gradio's cached
+    # copies included (before issue #20 they stayed downloadable for a day).
+    page.wait_for_function(
+        "() => document.querySelector('#cw-video-player video')?.readyState >= 2")
+    urls = page.evaluate(  # the player, the downloads, and the picked (first) poster
+        "() => [...document.querySelectorAll('#cw-video-detail [src], #cw-video-detail [href]'),"
+        " document.querySelector('#cw-videos .thumbnail-item img')]"
+        ".map(e => e.src || e.href).filter(u => u.includes('/gradio_api/file='))")
+    assert {fetch(url)[0] for url in urls} == {200}, urls
+    assert {url.rsplit("/", 1)[1] for url in urls} >= {"video.mp4", "poster.jpg"}, urls
+    page.click("#v-delete")
+    page.wait_for_selector("#cw-video-detail", state="hidden")
+    after = {url: fetch(url)[0] for url in urls}
+    assert set(after.values()) <= {403, 404}, after
+
 
 def test_history_survives_reload_and_restart_and_stays_private(open_page, server):
     page = open_page()

@@ -29,7 +29,7 @@ STRINGS = load_strings()
 def page() -> Page:
     catalog = load_catalog(choices_of(StyleLibrary.load(), Soundtrack()), "auto")
     assert catalog.styles and catalog.tracks  # the real libraries, not empty ones
-    return build_page(STRINGS, catalog, "a-test-secret")
+    return build_page(STRINGS, catalog)
 
 
 def typed_fields(holder) -> list[tuple[str, object, type]]:

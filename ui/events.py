@@ -19,6 +19,7 @@ from ui.actions import NEXT_TRACK, ChatAction
 from ui.gallery_events import GalleryEvents, Updates, refused
 from studio.i18n import LANGUAGES
 from ui.live_preview import PreviewImages
+from ui.session_cookie import SessionCookies, proven_session
 from ui.page import (Catalog, Page, aspect_choices, duration_choices, model_choices,
                      music_choices, style_choices, style_gallery)
 from studio.session import SessionInfo, ShotEdits, Studio
@@ -34,8 +35,10 @@ class Handlers(GalleryEvents):
     """The page's event handlers; one instance per server, sessions come in as state."""
 
     def __init__(self, page: Page, studio: Studio, catalog: Catalog,
-                 engine_state: Callable[[], EngineState]):
+                 engine_state: Callable[[], EngineState],
+                 cookies: SessionCookies | None = None):
         self.page, self.studio = page, studio
+        self.cookies = cookies  # None: no browser is recognised (each load a new session)
         self.catalog, self.engine_state = catalog, engine_state
         self.strings = studio.strings
         self.previews = PreviewImages()  # this process's live previews, one per job
@@ -138,13 +141,14 @@ class Handlers(GalleryEvents):
 
     # --- load and language -----------------------------------------------------------------
 
-    def on_load(self, saved, request: gr.Request):
+    def on_load(self, request: gr.Request):
+        # The session id is the one the signed cookie proves; nothing the page sends counts.
+        proven = proven_session(self.cookies, request)
         accept = request.headers.get("accept-language") if request else None
-        session = self.studio.open_session(saved, accept)
+        session = self.studio.open_session({"sid": proven} if proven else None, accept)
         self.studio.warm_up()
         updates = Updates()
         state = self.page.state
-        updates.set(state.browser, value={"sid": session.session_id, "lang": session.language})
         updates.set(state.session, value=session)
         updates.set(self.page.language, value=session.language)
         self.reword(updates, session.language)
@@ -164,7 +168,6 @@ class Handlers(GalleryEvents):
         session = self.studio.set_language(session, language)
         updates = Updates()
         updates.set(state.session, value=session)
-        updates.set(state.browser, value={"sid": session.session_id, "lang": language})
         self.reword(updates, language)
         self.videos_view(updates, session)
         # The Styles tab's text is back to its hint: the picked style starts over with it.

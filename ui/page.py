@@ -118,9 +118,9 @@ def shot_heading(strings: Strings, language: str) -> str:
 
 @dataclass(frozen=True)
 class PageState:
-    """The tab's hidden values (gr.State stays on the server; BrowserState in the browser)."""
+    """The tab's hidden values (gr.State stays on the server). Who the browser is comes
+    from its signed session cookie (ui/session_cookie.py), never from the page."""
 
-    browser: gr.BrowserState  # who this browser is: {"sid", "lang"}, encrypted
     session: gr.State  # studio.session.SessionInfo | None
     job: gr.State  # the id of the render this tab is following, or None
     creation: gr.State  # the id of the video the chat's action row acts on, or None
@@ -209,16 +209,14 @@ class Page:
     videos: VideosTab
 
 
-def build_page(strings: Strings, catalog: Catalog, browser_secret: str) -> Page:
+def build_page(strings: Strings, catalog: Catalog) -> Page:
     """Lay out the page (English until the browser's language is known on load)."""
     t = lambda key: strings.text(DEFAULT_LANGUAGE, key)  # noqa: E731
     labels = Labels()
     with gr.Blocks(title="Clipwright 影匠", fill_width=True,
                    delete_cache=(3600, 86400)) as blocks:
-        # Who this browser is (kept in its localStorage, encrypted) and the tab's state.
+        # The tab's state, kept on the server (the session comes from the cookie on load).
         state = PageState(
-            browser=gr.BrowserState({}, storage_key="clipwright-session",
-                                    secret=browser_secret),
             session=gr.State(None), job=gr.State(None), creation=gr.State(None),
             picked_style=gr.State(None), chat_action=gr.State(None),
             chat_job=gr.State(None), video_ids=gr.State([]), picked_video=gr.State(None))

@@ -25,7 +25,10 @@ from fastapi import FastAPI
 
 from allocator import MemoryTrimmer
 from errors import EngineUnavailable, InputError
+from files import out_of_space
 from studio.services import Parts, Services, open_services
+from ui.file_guard import guard_data_files
+from ui.session_cookie import SessionCookies, with_session_cookie
 from ui.upload_limits import UploadLimits, limit_uploads
 from video.engines.pool import EnginePool
 
@@ -94,8 +97,12 @@ def build_server(parts: Parts, options: ServeOptions, on_ready=None, on_page=Non
     from ui.starting import DeferredApp
 
     services = open_services(parts)
+    # The key that signs browsers' session cookies: kept in secrets/, never sent anywhere
+    # (before issue #20 the page's "browser-state" key went to every page in /config).
+    cookies = SessionCookies(session_cookie_key(services.layout))
     page = DeferredApp()
-    loader = PageLoader(lambda: build_page(services, options), page, on_page, on_page_failed)
+    loader = PageLoader(lambda: build_page(services, options, cookies), page, on_page,
+                        on_page_failed)
 
     @asynccontextmanager
     async def lifespan(_):
@@ -117,8 +124,24 @@ def build_server(parts: Parts, options: ServeOptions, on_ready=None, on_page=Non
     for door in doors:
         door(web, services)
     # last: every path the routes above do not take is the page's
-    web.mount("", with_page_headers(limit_uploads(page, page_upload_limits())))
+    # Gradio's file route serves the copies the page shows, never the data folder itself
+    # (ui/file_guard.py); share links serve a shared video by its token (ui/share.py).
+    guarded = with_session_cookie(guard_data_files(page, services.layout.root), cookies)
+    web.mount("", with_page_headers(limit_uploads(guarded, page_upload_limits())))
     return Server(app=web, services=services)
+
+
+def session_cookie_key(layout) -> str:
+    """The key that signs session cookies, made once and kept in secrets/. On a full disk
+    where it was never made, a key for this run only: the page still answers (read-only),
+    and browsers get sessions that last until the next start."""
+    try:
+        return layout.secret("session-cookie")
+    except OSError as exc:
+        if not out_of_space(exc):
+            raise
+        log.warning("the disk is full: browser sessions last only until the server restarts")
+        return secrets.token_urlsafe(32)
 
 
 # The page's Content-Security-Policy. Gradio's page runs inline and eval'd script and inline
@@ -164,7 +187,7 @@ def with_page_headers(app):
     return page
 
 
-def build_page(services: Services, options: ServeOptions) -> FastAPI:
+def build_page(services: Services, options: ServeOptions, cookies: SessionCookies) -> FastAPI:
     """The Gradio app, mounted on a FastAPI app of its own (slow: imports Gradio)."""
     import gradio as gr
 
@@ -174,7 +197,7 @@ def build_page(services: Services, options: ServeOptions) -> FastAPI:
 
     layout = services.layout
     catalog = load_catalog(services.studio.choices, options.engine)
-    blocks = build_blocks(services.studio, catalog, layout.secret("browser-state"),
+    blocks = build_blocks(services.studio, catalog, cookies,
                           engine_probe(services.parts.engines, options.engine))
     blocks.queue(default_concurrency_limit=8)
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)

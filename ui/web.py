@@ -14,6 +14,7 @@ import gradio as gr
 
 from ui.events import Handlers
 from ui.page import CSS_FILE, Catalog, build_page
+from ui.session_cookie import SessionCookies
 from studio.session import Studio
 from ui.views import EngineState
 
@@ -30,11 +31,12 @@ def theme() -> gr.themes.Base:
                           font_mono=["ui-monospace", "SFMono-Regular", "monospace"])
 
 
-def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
+def build_blocks(studio: Studio, catalog: Catalog, cookies: SessionCookies,
                  engine_state: Callable[[], EngineState]) -> gr.Blocks:
-    """The whole browser app as one gr.Blocks, events connected."""
-    page = build_page(studio.strings, catalog, browser_secret)
-    h = Handlers(page, studio, catalog, engine_state)
+    """The whole browser app as one gr.Blocks, events connected; `cookies` checks the
+    session cookie the page's load event opens the browser's session from."""
+    page = build_page(studio.strings, catalog)
+    h = Handlers(page, studio, catalog, engine_state, cookies)
     state, create, styles, videos = page.state, page.create, page.styles, page.videos
     labels = page.labels.components
     with page.blocks:
@@ -57,8 +59,8 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
         # Load: who is this browser, in which language; their chat, shot and videos. A
         # render still under way (the page was reloaded mid-render) is followed again.
         page.blocks.load(
-            h.on_load, inputs=[state.browser],
-            outputs=_unique([state.browser, state.session, page.language, create.chat,
+            h.on_load, inputs=[],
+            outputs=_unique([state.session, page.language, create.chat,
                              state.job, *shot_out, *videos_out, *actions_out, *reword_out]),
             show_progress="hidden", api_name=False,
         ).then(h.on_poll, inputs=[state.session, state.job], outputs=poll_out,
@@ -67,7 +69,7 @@ def build_blocks(studio: Studio, catalog: Catalog, browser_secret: str,
                          show_progress="hidden", api_name=False)
 
         page.language.input(h.on_language, inputs=[state.session, page.language],
-                            outputs=_unique([state.session, state.browser, *reword_out,
+                            outputs=_unique([state.session, *reword_out,
                                              *videos_out, state.picked_style,
                                              styles.preview, styles.use_style]),
                             show_progress="hidden", api_name=False)
