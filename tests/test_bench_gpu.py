@@ -81,6 +81,7 @@ def test_padding_frames_follow_cogvideox_1_5s_temporal_patches():
     assert padding_frames(pipe(2), 45) == 0  # 12 already even
 
 
+@pytest.mark.slow  # a `python -m bench gpu` process
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 def test_without_a_gpu_the_suite_says_so_and_how_to_test_it(tmp_path):
     result = subprocess.run([sys.executable, "-m", "bench", "gpu"], cwd=ROOT, capture_output=True,
@@ -90,6 +91,7 @@ def test_without_a_gpu_the_suite_says_so_and_how_to_test_it(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # renders every variant
 def test_tiny_run_reports_ratios_memory_and_picture_distance(tmp_path, capsys, monkeypatch,
                                                              shared_cache):
     from bench.gpu import main
@@ -113,6 +115,7 @@ def test_tiny_run_reports_ratios_memory_and_picture_distance(tmp_path, capsys, m
     assert code in (0, 1)  # 1 only if a budget row is SLOW on a busy machine
 
 
+@pytest.mark.slow  # renders variants until the deadline
 def test_a_deadline_skips_what_would_not_fit_and_says_so(tmp_path, capsys, monkeypatch,
                                                          shared_cache):
     from bench.gpu import OUT_OF_TIME, main
@@ -142,6 +145,7 @@ def _lease_script(out: Path, budget: int, cache: Path, *extra: str):
     return (out / "gpu.md").read_text()
 
 
+@pytest.mark.slow  # runs the lease script's phases as processes
 def test_the_lease_script_runs_its_phases_and_keeps_each_result(tmp_path, shared_cache):
     """bench/gpu_session.sh runs blind on a short GPU lease: here, its plan on the tiny
     pipeline (the baseline of each phase only, to keep it short)."""

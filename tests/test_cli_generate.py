@@ -1,4 +1,5 @@
-"""`python app.py generate` end to end with the tiny engine, and its error handling."""
+"""`python app.py generate` end to end with the tiny engine, and its error handling. The
+first test runs the real process (slow); the rest call app.main in this process (run_cli)."""
 
 import json
 
@@ -7,9 +8,10 @@ import pytest
 from video.ffmpeg import probe
 
 
-def test_generate_writes_a_playable_2x_16fps_mp4(run_cli, tmp_path):
+@pytest.mark.slow  # a fresh `python app.py` process: torch's import alone takes seconds
+def test_generate_writes_a_playable_2x_16fps_mp4(run_app_process, tmp_path):
     out = tmp_path / "clip.mp4"
-    result = run_cli("generate", "a cheetah lying in the grass", "--engine", "tiny",
+    result = run_app_process("generate", "a cheetah lying in the grass", "--engine", "tiny",
                      "--seed", "3", "--out", str(out), "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)

@@ -75,6 +75,7 @@ def request(**changes) -> GenerationRequest:
     return GenerationRequest(**{**base, **changes})
 
 
+@pytest.mark.slow  # renders on a second Clipwright process
 def test_text_to_video_through_a_second_clipwright(remote, shared_cache):
     engine = CloudEngine(settings_for(*remote, shared_cache), FAST)
     steps = []
@@ -88,6 +89,7 @@ def test_text_to_video_through_a_second_clipwright(remote, shared_cache):
     assert [i for i, _ in steps] == sorted(i for i, _ in steps)
 
 
+@pytest.mark.slow  # renders on a second Clipwright process
 def test_image_to_video_sends_the_photo(remote, shared_cache):
     engine = CloudEngine(settings_for(*remote, shared_cache), FAST)
     photo = Image.fromarray(np.tile(np.arange(720, dtype=np.uint8)[None, :, None] // 3,
@@ -98,6 +100,7 @@ def test_image_to_video_sends_the_photo(remote, shared_cache):
     assert clip.frames.shape[1:] == (64, 96, 3)
 
 
+@pytest.mark.slow  # renders on a second Clipwright process
 def test_director_picks_cloud_with_a_key_and_finishes_the_video(remote, shared_cache, tmp_path):
     settings = settings_for(*remote, shared_cache)
     assert choose_engine("auto", "t2v", settings) == "cloud"  # no GPU here, a key: cloud
@@ -110,6 +113,7 @@ def test_director_picks_cloud_with_a_key_and_finishes_the_video(remote, shared_c
     assert result.video.poster.is_file()
 
 
+@pytest.mark.slow  # renders on a second Clipwright process
 def test_the_cli_renders_with_the_cloud_engine(remote, run_cli, monkeypatch):
     base_url, key = remote
     monkeypatch.setenv("ZHIPUAI_API_KEY", key)
@@ -129,6 +133,7 @@ def test_a_remote_failure_is_reported_with_its_reason(unequipped, shared_cache):
         engine.generate(request())
 
 
+@pytest.mark.slow  # renders on a second Clipwright process
 def test_a_request_the_remote_refuses_is_the_callers_mistake(remote, shared_cache):
     from errors import InputError
 
@@ -139,6 +144,7 @@ def test_a_request_the_remote_refuses_is_the_callers_mistake(remote, shared_cach
         engine.generate(request(width=640, height=640))
 
 
+@pytest.mark.slow  # renders on a second Clipwright process
 def test_a_refused_key_says_so(remote, shared_cache):
     engine = CloudEngine(settings_for(remote[0], "nope.nope", shared_cache), FAST)
     with pytest.raises(EngineUnavailable, match="refused the API key"):

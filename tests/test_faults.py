@@ -51,6 +51,7 @@ def tiny_built(engine_settings):
 
 # --- a full disk ---------------------------------------------------------------------------
 
+@pytest.mark.slow  # two `python app.py generate` processes
 def test_disk_full_in_the_cli_says_so_and_leaves_nothing(tmp_path, shared_cache, tiny_built):
     """`generate` under a 16 KiB file-size limit (RLIMIT_FSIZE): the kernel refuses the
     write with EFBIG as a full disk refuses it with ENOSPC; ffmpeg meets it as a failed
@@ -272,6 +273,7 @@ class SilentEndpoint:
             conn.close()
 
 
+@pytest.mark.slow  # waits out the endpoint's timeout on each chat turn
 @pytest.mark.parametrize("mode", ["hang", "trickle"])
 def test_a_hanging_language_model_falls_back_and_the_chat_answers(tmp_path, mode,
                                                                    engine_settings):

@@ -1,4 +1,5 @@
-"""`app.py music list|pick` and `generate --music`, run as a user would (subprocess)."""
+"""`app.py music list|pick` and `generate --music`, as a user runs them (app.main in this
+process: conftest's run_cli)."""
 
 import json
 

@@ -107,6 +107,7 @@ def test_recipe_mistakes_are_named():
         compose.parse_recipe(small_track(parts=[{"role": "pad", "loudness": 3}]))
 
 
+@pytest.mark.slow  # renders a whole track
 def test_rebuild_matches_the_committed_file(tmp_path):
     """`python -m tools.compose_music` reproduces the library: bytes on this platform, and
     the decoded samples anywhere (float maths may differ in the last bit between CPUs)."""

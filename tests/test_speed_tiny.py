@@ -147,6 +147,7 @@ def test_a_cancelled_render_leaves_no_cache_state_behind():
     assert np.array_equal(render(pipe, applied), fresh)
 
 
+@pytest.mark.slow  # torch.compile on a CPU: about a minute
 def test_regional_compile_on_a_cpu_gives_the_same_frames(engine_settings):
     pipe = tiny_engine_pipe(engine_settings)
     baseline = render(pipe, steps=2)

@@ -49,6 +49,7 @@ def synthetic_photo(name: str) -> Image.Image:
     return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
 
 
+@pytest.mark.slow  # renders moving previews with the build-time tool
 def test_the_build_is_deterministic_and_small(tmp_path):
     for attempt in ("first", "second"):
         built = gallery.build_gallery(LIBRARY, tmp_path / attempt, only=["vintage-film"],
@@ -63,6 +64,7 @@ def test_the_build_is_deterministic_and_small(tmp_path):
     assert manifest["method"] == "motion" and list(manifest["styles"]) == ["vintage-film"]
 
 
+@pytest.mark.slow  # renders moving previews with the build-time tool
 def test_a_preview_that_cannot_fit_the_budget_stops_the_build(tmp_path, monkeypatch):
     monkeypatch.setattr(gallery, "MAX_BYTES", 2_000)
     with pytest.raises(SystemExit, match="the limit is 2 KB"):
