@@ -20,12 +20,7 @@ from api.server import build_app
 from studio_support import open_test_services
 from api_support import PREFIX, submit, thread_server
 from errors import InputError
-from store.creations import CreationStore
-from store.db import Database
-from store.layout import DataLayout
 from styles.presets import StyleLibrary
-from studio.i18n import load_strings
-from studio.session import Studio
 from ui.views import chat_messages
 from video.engines.pool import EnginePool
 
@@ -139,16 +134,11 @@ def test_generate_refuses_a_bad_idea_before_loading_anything(run_cli, tmp_path):
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory, engine_settings):
-    from studio.jobs import JobQueue
-
-    layout = DataLayout(tmp_path_factory.mktemp("limits-chat") / "data").ensure()
-    db = Database(layout.db_path)
     director = Director(EnginePool(engine_settings), styles=StyleLibrary.load(), music=None)
     # The queue is not started: the chat's turns are what is checked, not renders.
-    yield Studio(store=CreationStore(db, layout), layout=layout,
-                 queue=JobQueue(db, director, layout.root), director=director,
-                 strings=load_strings())
-    db.close()
+    services = open_test_services(tmp_path_factory.mktemp("limits-chat") / "data", director)
+    yield services.studio
+    services.close()
 
 
 @pytest.mark.parametrize("text,reason", [c for c in CASES if c[1]],

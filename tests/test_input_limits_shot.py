@@ -9,16 +9,12 @@ sentences as the API, in the page's language, before anything is stored or queue
 from __future__ import annotations
 
 import pytest
+from studio_support import open_test_services
 
 from agent.limits import TextRejected, check_seed, check_text, default_limits
 from agent.shot import ShotSpec
 from errors import InputError
-from store.creations import CreationStore
-from store.db import Database
-from store.layout import DataLayout
 from studio.director import Director, RenderOptions
-from studio.i18n import load_strings
-from studio.jobs import JobQueue
 from studio.session import ShotEdits, Studio
 from styles.presets import StyleLibrary
 from video.engines.pool import EnginePool
@@ -28,14 +24,11 @@ TINY = RenderOptions(engine="tiny", steps=1)
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory, engine_settings):
-    layout = DataLayout(tmp_path_factory.mktemp("limits-shot") / "data").ensure()
-    db = Database(layout.db_path)
     director = Director(EnginePool(engine_settings), styles=StyleLibrary.load(), music=None)
     # The queue is not started: what is checked is what is taken, not renders.
-    yield Studio(store=CreationStore(db, layout), layout=layout,
-                 queue=JobQueue(db, director, layout.root), director=director,
-                 strings=load_strings())
-    db.close()
+    services = open_test_services(tmp_path_factory.mktemp("limits-shot") / "data", director)
+    yield services.studio
+    services.close()
 
 
 def with_shot(studio: Studio, language: str = "en-US"):
