@@ -259,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERNAL
+    except BrokenPipeError:  # `… | head` stopped reading: nothing is wrong, and nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - last resort: one line, details in the log
         logging.getLogger("clipwright").debug("internal failure", exc_info=True)
         if out_of_space(exc):  # not our bug, and the one thing the user can fix

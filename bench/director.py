@@ -120,7 +120,7 @@ def director_overhead(repeats: int) -> Measurement:
         first = app.director.render(spec, out, options)
         engine = app.engines.get("tiny", "t2v")
         info = engine.model_info("t2v")
-        pipe = CogVideoXPipeline.from_pretrained(str(tiny_model_dir(app.settings, info)))
+        pipe = CogVideoXPipeline.from_pretrained(str(tiny_model_dir(app.settings.engines, info)))
         pipe.set_progress_bar_config(disable=True)
         defaults = engine.defaults("t2v")
 
