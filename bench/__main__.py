@@ -11,7 +11,6 @@ import importlib
 import os
 import sys
 import time
-from pathlib import Path
 
 # The table is the output: no library progress bars around it (app.py does the same).
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
