@@ -113,8 +113,21 @@ class JobQueue:
         """Take the data folder's job lock, recover interrupted jobs, start the workers."""
         if self._workers:
             return
+        self.recover()
+        self._stopping.clear()
+        for slot in range(self.slots):
+            worker = threading.Thread(target=self._work, name=f"clipwright-job-{slot}",
+                                      daemon=True)
+            worker.start()
+            self._workers.append(worker)
+
+    def recover(self) -> None:
+        """Take the data folder's job lock and put right what a dead process left: its
+        running jobs go back in line (their partial files removed) or are given up, and
+        uploads nothing uses are swept. `start` does this before any worker renders."""
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
-        self._take_lock()
+        if self._lock_file is None:
+            self._take_lock()
         requeued, failed = self.store.recover_interrupted(MAX_ATTEMPTS, INTERRUPTED_TWICE)
         for job_id in requeued:
             self._remove_partial_files(job_id)
@@ -125,12 +138,6 @@ class JobQueue:
             log.warning("after a restart: %d job(s) re-queued, %d given up",
                         len(requeued), len(failed))
         uploads.sweep(self.store.db, self.layout)
-        self._stopping.clear()
-        for slot in range(self.slots):
-            worker = threading.Thread(target=self._work, name=f"clipwright-job-{slot}",
-                                      daemon=True)
-            worker.start()
-            self._workers.append(worker)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the workers; renders in progress are cancelled and put back in line."""
