@@ -170,6 +170,9 @@ def emoji_as_words(text: str) -> str:
         if ord(char) >= 0x2600 and unicodedata.category(char) == "So":
             words = [w for w in unicodedata.name(char, "").lower().split()
                      if w not in _EMOJI_NOISE]
+            before = "".join(out).split()[-len(words):] if words else []
+            if [w.lower() for w in before] == words:  # "a cat 🐱" is one cat, not "cat cat"
+                words = []
             out.append(f" {' '.join(words)} " if words else " ")
         else:
             out.append(char)

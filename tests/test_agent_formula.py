@@ -310,3 +310,11 @@ def test_with_a_photo_camera_words_alone_are_a_whole_idea_in_both_languages(form
     assert not result.untranslated and not has_cjk(result.spec.prompt)
     with pytest.raises(InputError, match="say what the video should show|要拍什么"):
         rewrite(formula, idea, 2)  # without a photo there is nothing to show
+
+
+def test_an_emoji_beside_its_own_word_is_read_once():
+    from agent.reading import emoji_as_words
+
+    assert emoji_as_words("a cat 🐱 sleeping on a laptop") == "a cat sleeping on a laptop"
+    assert emoji_as_words("🐱 on a roof under the 🌙") == "cat on a roof under the crescent moon"
+    assert emoji_as_words("a dog 🐱") == "a dog cat"
