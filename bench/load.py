@@ -160,7 +160,8 @@ def _press_generate(client, task: Task, plan: LoadPlan) -> None:
               str(part["file"].get("path", "")).endswith(".mp4")]
     if videos:
         task.outcome = "done"
-        task.video_bytes = _download(videos[-1].get("url") or "")
+        # with the session's cookie, as its browser would: the file is its own (#20)
+        task.video_bytes = _download(videos[-1].get("url") or "", client.cookies)
     else:
         texts = [part.get("text", "") for part in messages[-1]["content"]] if messages else []
         task.outcome = "failed: " + " ".join(texts).strip()
@@ -215,12 +216,12 @@ def api_client(url: str, key: str, tasks: list[Task], start: threading.Barrier) 
             time.sleep(POLL_S)
 
 
-def _download(url: str) -> int:
+def _download(url: str, cookies: dict | None = None) -> int:
     import httpx
 
     if not url:
         return 0
-    answer = httpx.get(url, timeout=60)
+    answer = httpx.get(url, cookies=cookies, timeout=60)
     return len(answer.content) if answer.status_code == 200 else 0
 
 

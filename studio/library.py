@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from pathlib import Path
 from typing import Callable, TypeVar
 
 from agent.shot import ShotSpec
@@ -177,6 +178,24 @@ class SessionLibrary:
     @full_disk_said
     def delete(self, session: SessionInfo, creation_id: str) -> bool:
         return self.store.delete_creation(creation_id, session.session_id)
+
+    def may_read(self, session_id: str, path: Path | str) -> bool:
+        """True when the browser session may download `path`: the video, poster or GIF of
+        one of its creations, or a photo it sent. The page's file route asks this on every
+        request for a data-folder file (ui/file_guard.py), so a deleted creation's files, or
+        another session's, answer to nobody."""
+        try:
+            folder, owner, name = self.layout.relative(path).split("/")
+        except ValueError:  # UnsafePath (outside the data folder), or not two levels down
+            return False
+        if folder == "uploads":
+            return owner == session_id and Path(path).is_file()
+        if folder != "creations" or not owner.isalnum():
+            return False
+        creation = self.store.creation(owner, session_id)
+        named = (creation.mp4, creation.poster, creation.gif) if creation else ()
+        return any(file is not None and Path(file).name == name
+                   and Path(file).parent.name == owner for file in named)
 
 
 def _mark_collected(state: dict, job_id: str) -> bool:

@@ -33,6 +33,8 @@ from store.db import Database
 from store.keys import KeyStore
 from store import uploads
 from store.layout import DataLayout
+from ui.server import session_cookie_key
+from ui.session_cookie import COOKIE, SessionCookies
 from studio.session import ShotEdits
 from video.engines.pool import EnginePool
 
@@ -64,9 +66,19 @@ def get(url: str) -> httpx.Response:
     return httpx.get(url, timeout=30)
 
 
-def gradio_file(server, path) -> int:
-    """Status of a file through Gradio's file route (what the page's players load)."""
-    return get(f"{server.url}/gradio_api/file={path}").status_code
+def gradio_file(server, path, session=None) -> int:
+    """Status of a file through Gradio's file route (what the page's players load), asked
+    with `session`'s signed cookie (as its browser would) or with none."""
+    headers = {}
+    if session is not None:
+        cookies = SessionCookies(session_cookie_key(session_layout(server)))
+        headers["cookie"] = f"{COOKIE}={cookies.value_for(session.session_id)}"
+    return httpx.get(f"{server.url}/gradio_api/file={path}", headers=headers,
+                     timeout=30).status_code
+
+
+def session_layout(server) -> DataLayout:
+    return DataLayout(server.data_dir)
 
 
 def photo_file(folder, name: str = "photo.png", colour=(200, 120, 40)):
@@ -93,12 +105,15 @@ def test_a_session_sees_and_touches_only_its_own(served):
             act()
     assert studio.revoke(bob, mine.id) == 0 and not studio.delete(bob, mine.id)
     assert get(share_page).status_code == 200  # Ann's link lives on
-    # Gradio's file route serves no file of the data folder, Ann's own included, to anyone
-    # who names its path (before issue #20: 200, with no check of whose it is); her page
-    # shows Gradio's cached copies and her share link serves it by its token.
+    # Gradio's file route serves a library file only to the session that owns it (before
+    # issue #20: 200 to anyone who named its path); her share link serves it by its token.
     assert get(share_page + "/video.mp4").content == mine.mp4.read_bytes()
-    for path in (mine.mp4, mine.poster, f"{mine.mp4}%00", str(mine.mp4).replace("/", "//")):
-        assert gradio_file(server, path) == 404, path
+    for path in (mine.mp4, mine.poster, mine.gif):
+        assert gradio_file(server, path, ann) == 200, path
+        assert gradio_file(server, path, bob) == gradio_file(server, path) == 404, path
+    for path in (f"{mine.mp4}%00", str(mine.mp4).replace("/", "%252F"),
+                 mine.mp4.parent / "spec.json", mine.mp4.parent):
+        assert gradio_file(server, path, ann) == 404, path
     assert get(f"{server.url}/gradio_api/file/{mine.mp4}").status_code == 404
 
     # Guessing: share tokens and creation folders that do not exist, the folders themselves,
@@ -122,7 +137,7 @@ def test_a_session_sees_and_touches_only_its_own(served):
     for name in ("", "/video.mp4", "/poster.jpg", "/clip.gif"):
         gone = get(share_page + name)
         assert (gone.status_code, gone.content) == (404, nothing.content)
-    assert gradio_file(server, mine.mp4) in (403, 404)
+    assert gradio_file(server, mine.mp4, ann) in (403, 404)
     assert studio.store.shared(token) is None and studio.creations(ann) == []
     assert studio.history(ann)[-1].creation_id is None  # the chat line stays, unlinked
 
@@ -179,9 +194,11 @@ def test_deleting_a_creation_removes_its_photo_once_nothing_uses_it(served, tmp_
     make(studio, ann, "make it move", photo=photo_file(tmp_path, "other.png", (20, 90, 200)))
     newer = studio.current_spec(ann).source_image
     assert studio.delete(ann, first.id) and kept.is_file()  # the second creation uses it
-    assert gradio_file(server, kept) == 404  # the data folder is never served by path
+    bob = studio.open_session(None, "en")
+    assert gradio_file(server, kept, ann) == 200  # her chat shows it, in place
+    assert gradio_file(server, kept, bob) == gradio_file(server, kept) == 404
     assert studio.delete(ann, second.id) and not kept.exists()
-    assert gradio_file(server, kept) == 404
+    assert gradio_file(server, kept, ann) == 404
     assert newer.is_file()  # the chat's current shot still renders from this one
     user_lines = [m for m in studio.history(ann) if m.role == "user"]
     assert user_lines[0].attachment == kept  # the chat line stays; the page shows its text

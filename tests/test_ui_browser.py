@@ -40,13 +40,15 @@ class AppServer:
 
     def __init__(self, data_dir: Path, cache_dir: Path, log_path: Path):
         self.data_dir, self.cache_dir, self.log_path = data_dir, cache_dir, log_path
+        self.gradio_cache = data_dir.parent / "gradio"
         self.process: subprocess.Popen | None = None
         self.url = ""
 
     def start(self, port: int = 0) -> None:
         env = dict(os.environ, CLIPWRIGHT_CACHE_DIR=str(self.cache_dir), HF_HUB_OFFLINE="1",
                    CLIPWRIGHT_DATA_DIR=str(self.data_dir), GRADIO_ANALYTICS_ENABLED="False",
-                   CLIPWRIGHT_LOG="INFO")  # what the page was refused shows in the log
+                   CLIPWRIGHT_LOG="INFO",  # what the page was refused shows in the log
+                   GRADIO_TEMP_DIR=str(self.gradio_cache))
         log = open(self.log_path, "a", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), "serve", "--engine", "tiny",
@@ -206,7 +208,7 @@ def test_generate_draw_again_share_and_revoke(open_page):
 
     page.click("#btn-again")
     second = wait_for_video(page, 2)
-    assert second["src"] != first["src"]  # Gradio names cached files by content hash
+    assert second["src"] != first["src"]  # each creation has its own folder
     # One event stream for all of it: a stream closed between two events could swallow
     # the second one's result (ui/web.py, _hold_the_stream).
     assert len(page.event_streams) == 1
@@ -241,20 +243,47 @@ def test_generate_draw_again_share_and_revoke(open_page):
     assert (status, body) == (404, "Not found")
     assert fetch(meta["og:video"])[0] == 404
 
-    # Delete it: every URL the page had for its files answers no more, Gradio's cached
-    # copies included (before issue #20 they stayed downloadable for a day).
+    # The page shows the library in place, each file only to its own browser; after the
+    # delete no URL the page had answers (before issue #20 Gradio's cached copies stayed
+    # downloadable for a day).
     page.wait_for_function(
         "() => document.querySelector('#cw-video-player video')?.readyState >= 2")
     urls = page.evaluate(  # the player, the downloads, and the picked (first) poster
         "() => [...document.querySelectorAll('#cw-video-detail [src], #cw-video-detail [href]'),"
         " document.querySelector('#cw-videos .thumbnail-item img')]"
         ".map(e => e.src || e.href).filter(u => u.includes('/gradio_api/file='))")
-    assert {fetch(url)[0] for url in urls} == {200}, urls
+    assert {page.request.get(url).status for url in urls} == {200}, urls
+    assert all("/creations/" in url for url in urls), urls  # no copy in Gradio's cache
     assert {url.rsplit("/", 1)[1] for url in urls} >= {"video.mp4", "poster.jpg"}, urls
+    assert {fetch(url)[0] for url in urls} == {404}  # without this browser's cookie
     page.click("#v-delete")
     page.wait_for_selector("#cw-video-detail", state="hidden")
-    after = {url: fetch(url)[0] for url in urls}
+    after = {url: page.request.get(url).status for url in urls}
     assert set(after.values()) <= {403, 404}, after
+
+
+def test_a_photo_shows_in_place_to_its_browser_only(open_page, server, tmp_path):
+    """The photo goes into the data folder and the chat shows it from there; Gradio's
+    upload copy is gone, and another browser (or none) cannot fetch it (issue #20)."""
+    from PIL import Image
+
+    photo = tmp_path / "harbour.png"
+    Image.new("RGB", (160, 96), (30, 110, 170)).save(photo)
+    page = open_page()
+    page.set_input_files("#cw-box input[type=file]", str(photo))
+    page.wait_for_selector("#cw-box img")  # the attachment's thumbnail
+    send(page, "make the boats rock gently")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#cw-chat img')]"
+        ".some(i => i.src.includes('/uploads/') && i.complete && i.naturalWidth === 160)")
+    url = page.evaluate("() => [...document.querySelectorAll('#cw-chat img')]"
+                        ".find(i => i.src.includes('/uploads/')).src")
+    assert page.request.get(url).status == 200
+    assert fetch(url)[0] == 404  # no cookie
+    other = open_page()
+    assert other.request.get(url).status == 404  # another browser's cookie
+    kept = [p for p in server.gradio_cache.rglob("harbour.png")]
+    assert kept == [], kept  # the upload left Gradio's cache once the studio kept it
 
 
 def test_history_survives_reload_and_restart_and_stays_private(open_page, server):

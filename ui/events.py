@@ -17,6 +17,7 @@ from studio.director import RenderOptions
 from errors import EngineUnavailable, InputError
 from ui.actions import NEXT_TRACK, ChatAction
 from ui.gallery_events import GalleryEvents, Updates, refused
+from ui.gradio_cache import discard_upload
 from studio.i18n import LANGUAGES
 from ui.live_preview import PreviewImages
 from ui.session_cookie import SessionCookies, proven_session
@@ -124,6 +125,7 @@ class Handlers(GalleryEvents):
             self.studio.change_music(session, creation_id, None if remove else track_id)
         except InputError as exc:
             raise refused(exc) from None
+        discard_upload(photo)  # the studio kept its own copy, shown in place
         updates = Updates()
         updates.set(self.page.create.chat, value=self.chat_view(session))
         self.actions_view(updates, session, creation_id)
@@ -141,11 +143,16 @@ class Handlers(GalleryEvents):
 
     # --- load and language -----------------------------------------------------------------
 
-    def on_load(self, request: gr.Request):
-        # The session id is the one the signed cookie proves; nothing the page sends counts.
+    def cookie_session(self, request: gr.Request | None) -> SessionInfo:
+        """The session the request's signed cookie proves (a new one without it); nothing
+        the page sends counts. A gradio_client keeps the cookie its first request got, so
+        one Client is one session, and its downloads pass ui/file_guard.py."""
         proven = proven_session(self.cookies, request)
         accept = request.headers.get("accept-language") if request else None
-        session = self.studio.open_session({"sid": proven} if proven else None, accept)
+        return self.studio.open_session({"sid": proven} if proven else None, accept)
+
+    def on_load(self, request: gr.Request):
+        session = self.cookie_session(request)
         self.studio.warm_up()
         updates = Updates()
         state = self.page.state
@@ -180,9 +187,8 @@ class Handlers(GalleryEvents):
 
     def on_message(self, session: SessionInfo | None, message: dict | None, style: str,
                    request: gr.Request):
-        if session is None:  # a gradio_client caller (no page load): its own new session
-            accept = request.headers.get("accept-language") if request else None
-            session = self.studio.open_session(None, accept)
+        if session is None:  # a gradio_client caller (no page load)
+            session = self.cookie_session(request)
         message = message or {}
         files = message.get("files") or []
         photo = files[0] if files else None
@@ -192,6 +198,7 @@ class Handlers(GalleryEvents):
             turn = self.studio.say(session, message.get("text") or "", photo, style or None)
         except InputError as exc:
             raise refused(exc) from None
+        discard_upload(photo)  # the studio kept its own copy, shown in place
         updates = Updates()
         updates.set(self.page.state.session, value=session)
         updates.set(self.page.create.chat, value=self.chat_view(session))
@@ -226,6 +233,7 @@ class Handlers(GalleryEvents):
             self.studio.retrack(session, creation_id, action.music or NEXT_TRACK)
         except InputError as exc:
             raise refused(exc) from None
+        discard_upload(photo)  # the studio kept its own copy, shown in place
         updates = Updates()
         updates.set(self.page.create.chat, value=self.chat_view(session))
         updates.set(state.chat_job, value=None)

@@ -15,7 +15,6 @@ from gradio.blocks import Block
 
 from errors import InputError
 from studio.session import SessionInfo
-from ui.gradio_cache import cached_copies, creation_files, forget
 from ui.views import creation_details, share_html
 
 log = logging.getLogger(__name__)
@@ -142,11 +141,7 @@ class GalleryEvents:
     def on_video_delete(self, session, creation_id, chat_creation):
         if session is None or not creation_id:
             return {self.page.state.picked_video: gr.update()}
-        # Gradio's cached copies are named by content: find them while the files exist.
-        creation = self.studio.creation(session, creation_id)  # None unless theirs
-        copies = cached_copies(creation_files(creation)) if creation is not None else []
-        if self.studio.delete(session, creation_id):
-            forget(copies)
+        self.studio.delete(session, creation_id)  # no copy anywhere: ui/file_guard.py
         gr.Info(self.t(session, "deleted"))
         updates = Updates()
         self.videos_view(updates, session)

@@ -124,9 +124,10 @@ def build_server(parts: Parts, options: ServeOptions, on_ready=None, on_page=Non
     for door in doors:
         door(web, services)
     # last: every path the routes above do not take is the page's
-    # Gradio's file route serves the copies the page shows, never the data folder itself
+    # Gradio's file route serves a library file only to the session that owns it
     # (ui/file_guard.py); share links serve a shared video by its token (ui/share.py).
-    guarded = with_session_cookie(guard_data_files(page, services.layout.root), cookies)
+    guarded = with_session_cookie(
+        guard_data_files(page, services.layout.root, cookies, studio.may_read), cookies)
     web.mount("", with_page_headers(limit_uploads(guarded, page_upload_limits())))
     return Server(app=web, services=services)
 
@@ -200,6 +201,10 @@ def build_page(services: Services, options: ServeOptions, cookies: SessionCookie
     blocks = build_blocks(services.studio, catalog, cookies,
                           engine_probe(services.parts.engines, options.engine))
     blocks.queue(default_concurrency_limit=8)
+    # Library files are shown in place, not copied into Gradio's cache: each request for one
+    # is checked against its owner (ui/file_guard.py), and a deleted file leaves no copy.
+    # (Gradio keeps static paths per process; a second server only adds its own folders.)
+    gr.set_static_paths([layout.creations, layout.uploads])
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     gr.mount_gradio_app(
         web, blocks, path="", auth=options.auth,

@@ -34,7 +34,11 @@ class SessionCookies:
     def mint(self) -> tuple[str, str]:
         """A new session: (its id, the cookie value that proves it)."""
         session_id = new_id()
-        return session_id, f"{session_id}.{self._signature(session_id)}"
+        return session_id, self.value_for(session_id)
+
+    def value_for(self, session_id: str) -> str:
+        """The cookie value that proves `session_id`."""
+        return f"{session_id}.{self._signature(session_id)}"
 
     def verify(self, value: str | None) -> str | None:
         """The session id a cookie value proves, or None (missing, malformed, forged)."""
