@@ -125,7 +125,6 @@ class Handlers(GalleryEvents):
             self.studio.change_music(session, creation_id, None if remove else track_id)
         except InputError as exc:
             raise refused(exc) from None
-        discard_upload(photo)  # the studio kept its own copy, shown in place
         updates = Updates()
         updates.set(self.page.create.chat, value=self.chat_view(session))
         self.actions_view(updates, session, creation_id)
@@ -233,7 +232,6 @@ class Handlers(GalleryEvents):
             self.studio.retrack(session, creation_id, action.music or NEXT_TRACK)
         except InputError as exc:
             raise refused(exc) from None
-        discard_upload(photo)  # the studio kept its own copy, shown in place
         updates = Updates()
         updates.set(self.page.create.chat, value=self.chat_view(session))
         updates.set(state.chat_job, value=None)
