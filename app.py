@@ -32,10 +32,10 @@ from files import out_of_space  # noqa: E402
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 if TYPE_CHECKING:  # studio/ imports torch: only the command that needs it loads it
-    from studio.services import Parts, Settings
+    from studio.parts import Parts, Settings
 
 # Folders that add sub-commands: each has cli.py with add_commands(subparsers), whose
-# handlers take (args, parts: studio.services.Parts) and return an exit code. Keep their
+# handlers take (args, parts: studio.parts.Parts) and return an exit code. Keep their
 # imports light.
 COMMAND_MODULES: tuple[str, ...] = ("api.cli", "music.cli", "styles.cli", "agent.cli")
 
@@ -47,7 +47,7 @@ def default_dir(env: str, fallback: Path) -> Path:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """The process's settings from its flags and environment."""
-    from studio.services import Settings
+    from studio.parts import Settings
     from video.engines.base import EngineSettings
 
     engines = EngineSettings(
@@ -63,13 +63,27 @@ def settings_from(args: argparse.Namespace) -> Settings:
                 else default_dir("CLIPWRIGHT_DATA_DIR", Path.home() / ".clipwright"))
     return Settings(data_dir=data_dir, engines=engines,
                     slots=getattr(args, "slots", None) or 1,
-                    public_url=getattr(args, "public_url", None) or "")
+                    public_url=getattr(args, "public_url", None) or "",
+                    cluster=cluster_from(args))
+
+
+def cluster_from(args: argparse.Namespace):
+    """`serve --cluster …` as ClusterOptions, or None: render in this process."""
+    from studio.runner import ClusterOptions
+
+    address = getattr(args, "cluster", None)
+    if not address:
+        return None
+    if args.cluster_jobs < 1:
+        raise InputError("--cluster-jobs must be at least 1")
+    return ClusterOptions(address=address, resource=args.cluster_resource,
+                          max_actors=args.cluster_jobs)
 
 
 def wire(args: argparse.Namespace) -> Parts:
     """Build the engines, libraries and director from flags and environment (no model
     loads; a command that serves opens the data folder with studio.services.open_services)."""
-    from studio.services import build
+    from studio.parts import build
 
     return build(settings_from(args))
 
@@ -199,7 +213,19 @@ def add_serve(subparsers) -> None:
     p.add_argument("--offload", default="auto", choices=OFFLOAD_MODES)
     p.add_argument("--vae-tiling", default="auto", choices=TILING_MODES)
     add_http_flags(p)  # --cors-origin, --trusted-proxy
+    add_cluster_flags(p)
     p.set_defaults(func=run_serve)
+
+
+def add_cluster_flags(p) -> None:
+    p.add_argument("--cluster", metavar="auto|ray://HOST:PORT",
+                   help="render on a Ray cluster's GPU hosts instead of here (auto: "
+                        "$RAY_ADDRESS, else the cluster this machine joined; README: Many GPUs)")
+    p.add_argument("--cluster-resource", default="clipwright_render", metavar="NAME",
+                   help="the custom resource one render takes, when nodes declare it "
+                        "(else one GPU each, else one CPU)")
+    p.add_argument("--cluster-jobs", type=int, default=16, metavar="N",
+                   help="the most renders at once on the cluster (default 16)")
 
 
 def run_serve(args: argparse.Namespace, app: Parts) -> int:

@@ -27,6 +27,11 @@ class GenerationCancelled(Exception):
     """Raised from an `on_step` callback to stop a generation; nothing is written."""
 
 
+class WorkerLost(RuntimeError):
+    """The machine (or process) rendering a job went away mid-render; the job may run
+    again elsewhere, counted against its attempts as a crashed server's job is."""
+
+
 class DataFileError(ValueError):
     """A data file (TOML or JSON) is missing or malformed. One line names the file, the
     entry and the field, so whoever edits the file sees exactly what to fix:

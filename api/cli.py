@@ -55,7 +55,7 @@ def add_commands(subparsers) -> None:
 
 
 def _key_store(app):
-    """The data folder's API keys (app: studio.services.Parts)."""
+    """The data folder's API keys (app: studio.parts.Parts)."""
     from store.db import Database
     from store.keys import KeyStore
     from store.layout import DataLayout

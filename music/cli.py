@@ -42,7 +42,7 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 
 def _soundtrack(app) -> Soundtrack:
-    """The app's soundtrack (app: studio.services.Parts); a fresh one when the app was
+    """The app's soundtrack (app: studio.parts.Parts); a fresh one when the app was
     wired without music."""
     from music.soundtrack import Soundtrack
 

@@ -243,10 +243,13 @@ class JobStore:
 
     # --- moving along the line -------------------------------------------------------------
 
-    def claim_next(self) -> JobRow | None:
-        """Mark the first job in line as running (one more attempt) and return it."""
+    def claim_next(self, skip: tuple[str, ...] = ()) -> JobRow | None:
+        """Mark the first job in line (not one of `skip`) as running (one more attempt)
+        and return it."""
         with self.db.transaction() as conn:
-            first = conn.execute(_LINE_SQL + " LIMIT 1").fetchone()
+            waiting = conn.execute(_LINE_SQL).fetchall() if skip else \
+                conn.execute(_LINE_SQL + " LIMIT 1").fetchall()
+            first = next((r for r in waiting if r[0] not in skip), None)
             if first is None:
                 return None
             conn.execute("UPDATE jobs SET status = 'running', started_at = ?, "

@@ -19,7 +19,10 @@ post-production; a job is marked done only after its files are complete. The dat
 those paths relative to the data folder (as store/layout.py does); `Job` gives them
 absolute. On start-up, jobs that were running when a process died are re-queued once,
 then failed with a reason.
-One process at a time runs a data folder's jobs (a lock file says which).
+One process at a time runs a data folder's jobs (a lock file says which). Where a job
+renders is its runner's business (studio/runner.py): this process by default, the actors
+of a Ray cluster with `serve --cluster` (studio/ray_runner.py); the line, its order and
+every record stay here.
 
 A job that fails leaves nothing in its folder; the reason its owner reads says what went
 wrong in words (a full disk is named as such). When a job ends, the photo it was sent with
@@ -41,14 +44,16 @@ from pathlib import Path
 from typing import Callable
 
 from agent.shot import ShotSpec
-from errors import EngineUnavailable, GenerationCancelled, InputError
+from errors import EngineUnavailable, GenerationCancelled, InputError, WorkerLost
 from store import uploads
 from store.db import Database
 from store.jobs import JobOutcome, JobRow, JobStore
 from store.layout import DataLayout
 from studio.director import Director, RenderOptions, RenderResult
+from studio.runner import LocalRunner, Runner
 from studio.job_records import (CANCELLED, INTERRUPTED_TWICE, MAX_ATTEMPTS, STAGE_WEIGHTS, Job,
-                                JobProgress, decode_spec, encode_options, encode_spec,
+                                JobProgress, decode_options, decode_spec, encode_options,
+                                encode_spec,
                                 failure_reason, job_from_row)
 from video.engines.preview import Preview
 
@@ -79,23 +84,29 @@ class _Running:
         return min(1.0, done + STAGE_WEIGHTS[self.stage] * self.stage_fraction)
 
 
-class JobQueue:
-    """Durable render jobs, run in a fair line by `slots` worker threads.
+# A job no machine can take now (a cluster without its model) is offered again this late.
+PARKED_S = 5.0
 
-    Workers share the director's engines, so slots above 1 suit engines that may render
-    concurrently (cloud); a local diffusers pipeline renders one clip at a time.
+
+class JobQueue:
+    """Durable render jobs, run in a fair line by worker threads, as many at once as the
+    runner has room for.
+
+    Locally the workers share the director's engines, so slots above 1 suit engines that
+    may render concurrently (cloud); a local diffusers pipeline renders one clip at a time.
     """
 
-    def __init__(self, db: Database, director: Director, data_dir: Path | str, slots: int = 1):
-        if slots < 1:
-            raise ValueError("a job queue needs at least one slot")
+    def __init__(self, db: Database, director: Director, data_dir: Path | str, slots: int = 1,
+                 runner: Runner | None = None):
+        self.runner = runner or LocalRunner(director, slots)
         self.store = JobStore(db)
         self.director = director
         self.layout = DataLayout(Path(data_dir))
         self.data_dir = self.layout.root
         self.jobs_dir = self.data_dir / "jobs"
-        self.slots = slots
         self._wake = threading.Condition()
+        self._claiming = threading.Lock()  # room is checked and a job taken as one step
+        self._parked: dict[str, tuple[float, str]] = {}  # job id → (until, why it waits)
         self._stopping = threading.Event()
         self._running: dict[str, _Running] = {}
         self._workers: list[threading.Thread] = []
@@ -114,8 +125,9 @@ class JobQueue:
         if self._workers:
             return
         self.recover()
+        self.runner.start()
         self._stopping.clear()
-        for slot in range(self.slots):
+        for slot in range(self.runner.max_slots):
             worker = threading.Thread(target=self._work, name=f"clipwright-job-{slot}",
                                       daemon=True)
             worker.start()
@@ -148,6 +160,8 @@ class JobQueue:
             self._wake.notify_all()
         for worker in self._workers:
             worker.join(timeout)
+        if self._workers:
+            self.runner.close()
         self._workers.clear()
         if self._lock_file is not None:
             self._lock_file.close()  # closing the file releases the lock
@@ -239,10 +253,13 @@ class JobQueue:
         if row.status in ("done", "failed"):
             return JobProgress(row.status, 1.0 if row.status == "done" else 0.0,
                                row.error or "", 0.0)
+        if job_id in self._parked:  # no machine can take it now: say why, guess no time
+            return JobProgress("queued", 0.0, self._parked[job_id][1], None)
         position = max(self.position(job_id), 1)
         typical = self._typical_run_seconds()
         # Jobs ahead share the slots; the running ones are about half done on average.
-        eta = typical * ((position - 1) / self.slots + 0.5 + 1) if typical is not None else None
+        slots = max(1, self.runner.capacity())
+        eta = typical * ((position - 1) / slots + 0.5 + 1) if typical is not None else None
         return JobProgress("queued", 0.0, f"{position} in line", eta)
 
     def cancel(self, job_id: str, owner: str) -> bool:
@@ -278,7 +295,7 @@ class JobQueue:
     def _work(self) -> None:
         while not self._stopping.is_set():
             try:
-                row = self.store.claim_next()
+                row = self._claim()
             except Exception:  # noqa: BLE001 - e.g. a full disk: the worker waits, lives on
                 log.exception("could not take the next job from the line; retrying")
                 self._stopping.wait(2.0)
@@ -289,9 +306,26 @@ class JobQueue:
                 continue
             self._run(row)
 
+    def _claim(self) -> JobRow | None:
+        """The next job in line that can run now, marked running, or None (no room, or
+        nothing that can run). A job no machine can take waits in line with the reason."""
+        with self._claiming:
+            now = time.monotonic()
+            self._parked = {i: p for i, p in self._parked.items() if p[0] > now}
+            while len(self._running) < self.runner.capacity():
+                row = self.store.claim_next(skip=tuple(self._parked))
+                if row is None:
+                    return None
+                reason = self.runner.unplaceable(decode_options(row.options))
+                if reason is None:
+                    self._running[row.id] = _Running(started=time.time())
+                    return row
+                self.store.requeue(row.id, count_attempt=False)
+                self._parked[row.id] = (now + PARKED_S, reason)
+            return None
+
     def _run(self, row: JobRow) -> None:
-        running = _Running(started=time.time())
-        self._running[row.id] = running
+        running = self._running[row.id]
         try:
             job = job_from_row(row, self.layout)
             out = self.jobs_dir / row.id / "clip.mp4"
@@ -309,14 +343,21 @@ class JobQueue:
                     raise GenerationCancelled("stopped")
                 running.preview = preview
 
-            result = self.director.render(job.spec, out, job.options, on_progress=on_progress,
-                                          on_preview=on_preview)
+            result = self.runner.render(row.id, job.spec, out, job.options,
+                                        on_progress=on_progress, on_preview=on_preview)
             self.store.finish(row.id, self._outcome(result))
         except GenerationCancelled:
             if self._stopping.is_set():
                 self._record(self.store.requeue, row.id, count_attempt=False)
                 return
             self._failed(row.id, CANCELLED)
+        except WorkerLost as exc:  # a cluster node went: as if a server had stopped
+            log.warning("%s; attempt %d of %d", exc, row.attempts, MAX_ATTEMPTS)
+            self._remove_partial_files(row.id)
+            if row.attempts < MAX_ATTEMPTS:
+                self._record(self.store.requeue, row.id)
+                return
+            self._failed(row.id, INTERRUPTED_TWICE)
         except (InputError, EngineUnavailable) as exc:
             self._failed(row.id, str(exc))
         except Exception as exc:  # noqa: BLE001 - a job fails with a reason; the worker lives on

@@ -1,6 +1,6 @@
-"""One way to wire the application: `build(settings)` makes the parts every command needs
-(engines, styles, music, the director); `open_services(parts)` opens a data folder on top of
-them (database, stores, keys, the job queue and the browser sessions) and runs the start-up
+"""One way to wire the application: `build(settings)` (studio/parts.py) makes the parts every
+command needs (engines, styles, music, the director); `open_services(parts)` opens a data
+folder on top of them (database, stores, keys, the job queue and the browser sessions) and runs the start-up
 sweeps once. app.py, the browser server and the API all start here.
 
     parts = build(Settings(data_dir=..., engines=EngineSettings(...)))
@@ -16,12 +16,8 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Mapping
 
-from agent.rewriter import rewriter_from_env
 from files import disk_full, out_of_space
-from music.soundtrack import Soundtrack
 from store.creations import CreationStore
 from store.db import Database
 from store.keys import KeyStore
@@ -30,10 +26,11 @@ from studio.catalog import Choices, choices_of
 from studio.director import Director
 from studio.i18n import Strings, load_strings
 from studio.jobs import JobQueue
+from studio.parts import Parts, Settings
+from studio.ray_runner import RayRunner
+from studio.render_worker import WorkerSettings
+from studio.runner import Runner
 from studio.session import Studio
-from styles.presets import StyleLibrary
-from video.engines.base import EngineSettings
-from video.engines.pool import EnginePool
 
 log = logging.getLogger(__name__)
 # On a full disk the job workers cannot start (their lock file, recovering interrupted
@@ -41,29 +38,6 @@ log = logging.getLogger(__name__)
 QUEUE_RETRY_S = 30.0
 DISK_FULL_NOTE = ("note: the disk of the data folder {root} is full: serving read-only "
                   "(videos play and share; new chats and renders wait) until space is freed")
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What a process is configured with, from flags and the environment (app.py)."""
-
-    data_dir: Path
-    engines: EngineSettings
-    env: Mapping[str, str] | None = None  # CLIPWRIGHT_LLM_* …; None: this process's
-    music: bool = True  # False: silent videos, no selector model to load
-    slots: int = 1  # jobs rendered at once
-    public_url: str = ""  # the address share links use, when behind a proxy
-
-
-@dataclass
-class Parts:
-    """What every command uses; nothing here touches the data folder."""
-
-    settings: Settings
-    engines: EnginePool
-    styles: StyleLibrary
-    music: Soundtrack | None
-    director: Director
 
 
 @dataclass
@@ -121,20 +95,6 @@ class Services:
         self.db.close()
 
 
-def build(settings: Settings, *, director: Director | None = None) -> Parts:
-    """The engines, libraries and director (nothing loads a model yet). A test may hand in
-    its own director; its libraries are then the ones used."""
-    if director is None:
-        engines = EnginePool(settings.engines)
-        styles = StyleLibrary.load()
-        music = Soundtrack() if settings.music else None
-        director = Director(engines, rewriter=rewriter_from_env(
-            os.environ if settings.env is None else settings.env),
-                            styles=styles, music=music)
-    return Parts(settings=settings, engines=director.engines, styles=director.styles,
-                 music=director.music, director=director)
-
-
 def open_services(parts: Parts) -> Services:
     """Open (or create) the data folder for serving: sweep what a crash left, open the
     database once, and wire the stores, keys, job queue and browser sessions on it.
@@ -151,7 +111,8 @@ def open_services(parts: Parts) -> Services:
         if not out_of_space(exc):
             raise
         log.warning("the disk is full: the sweep of unrecorded folders waits (%s)", exc)
-    queue = JobQueue(db, parts.director, layout.root, slots=parts.settings.slots)
+    queue = JobQueue(db, parts.director, layout.root, slots=parts.settings.slots,
+                     runner=runner_for(parts.settings))
     strings = load_strings()
     choices: Choices = choices_of(parts.styles, parts.music)
     studio = Studio(store=creations, layout=layout, queue=queue, director=parts.director,
@@ -162,3 +123,13 @@ def open_services(parts: Parts) -> Services:
     if full:
         log.warning(services.disk_note)
     return services
+
+
+def runner_for(settings: Settings) -> Runner | None:
+    """Where renders run: a Ray cluster's actors when asked for, else this process (None:
+    the queue's default)."""
+    if settings.cluster is None:
+        return None
+    env = os.environ if settings.env is None else settings.env
+    return RayRunner(settings.cluster, WorkerSettings.passed_on(
+        settings.engines, settings.music, env))

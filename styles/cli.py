@@ -26,7 +26,7 @@ def add_commands(subparsers) -> None:
 
 
 def _library(app) -> StyleLibrary:
-    """The app's style library (app: studio.services.Parts)."""
+    """The app's style library (app: studio.parts.Parts)."""
     return app.styles
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from studio.director import Director
-from studio.services import Services, Settings, build, open_services
+from studio.parts import Settings, build
+from studio.services import Services, open_services
 
 
 def open_test_services(data_dir: Path, director: Director, slots: int = 1) -> Services:

@@ -26,7 +26,8 @@ from fastapi import FastAPI
 from allocator import MemoryTrimmer
 from errors import EngineUnavailable, InputError
 from files import out_of_space
-from studio.services import Parts, Services, open_services
+from studio.parts import Parts
+from studio.services import Services, open_services
 from ui.file_guard import guard_data_files
 from ui.session_cookie import SessionCookies, with_session_cookie
 from ui.upload_limits import UploadLimits, limit_uploads

@@ -23,3 +23,8 @@ class EnginePool:
             if resolved not in self._engines:
                 self._engines[resolved] = create_engine(resolved, self.settings)
             return self._engines[resolved]
+
+    def loaded(self) -> list[str]:
+        """The engines made so far in this process (a cluster's web host makes none)."""
+        with self._lock:
+            return sorted(self._engines)
