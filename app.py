@@ -37,7 +37,8 @@ if TYPE_CHECKING:  # studio/ imports torch: only the command that needs it loads
 # Folders that add sub-commands: each has cli.py with add_commands(subparsers), whose
 # handlers take (args, parts: studio.parts.Parts) and return an exit code. Keep their
 # imports light.
-COMMAND_MODULES: tuple[str, ...] = ("api.cli", "music.cli", "styles.cli", "agent.cli")
+COMMAND_MODULES: tuple[str, ...] = ("api.cli", "music.cli", "styles.cli", "agent.cli",
+                                    "studio.cli")
 
 
 def default_dir(env: str, fallback: Path) -> Path:

@@ -171,7 +171,7 @@ class VideoApi:
         """A model the server's engine does not have is a 400 now. When no engine can
         render here at all, the task is taken and fails later with what to set up."""
         try:
-            self.queue.director.engines.get(options.engine, task).defaults(task, options.model)
+            self.queue.runner.check(options.engine, options.model, task)
         except EngineUnavailable:
             return
         except InputError as exc:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import socket
 import threading
 import time
 import uuid
@@ -23,7 +24,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from agent.shot import ShotSpec
-from errors import EngineUnavailable, WorkerLost
+from errors import EngineUnavailable, InputError, WorkerLost
 from files import write_complete
 from studio.director import OnPreview, Progress, RenderOptions, RenderResult
 from studio.render_worker import Placement, RemoteRender, RenderWorker, WorkerSettings
@@ -45,6 +46,31 @@ def model_key(options: RenderOptions) -> str:
     if options.model:
         return options.model
     return "" if options.engine == "auto" else options.engine
+
+
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Fail in seconds, in one sentence, on an address nothing answers at (Ray itself
+    retries for minutes, or dies later on a stale "auto" address a stopped cluster left)."""
+    if address == "auto":
+        from ray._private.services import canonicalize_bootstrap_address
+
+        try:  # how ray.init reads "auto": RAY_ADDRESS, else this machine's latest cluster
+            found = canonicalize_bootstrap_address("auto")
+        except (ConnectionError, ValueError):
+            found = None
+        if not found:
+            raise EngineUnavailable(
+                "no Ray cluster found for --cluster auto: RAY_ADDRESS is not set and this "
+                "machine has not joined one; start it with `ray start --head` (README: Many "
+                "GPUs) or name its address") from None
+        return _check_reachable(found, timeout_s)
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s).close()
+    except (OSError, ValueError) as exc:
+        raise EngineUnavailable(
+            f"nothing answers at the Ray cluster address {address} ({exc}); start the head "
+            f"with `ray start --head` (README: Many GPUs) or check --cluster") from None
 
 
 class _RayRenderWorker(RenderWorker):
@@ -75,9 +101,13 @@ class RayRunner:
     # --- life ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Connect to the cluster (EngineUnavailable with the reason when it cannot)."""
+        """Connect to the cluster (EngineUnavailable with the reason when it cannot); a
+        second call finds it connected."""
         import ray
 
+        if self._actor_class is not None:
+            return
+        _check_reachable(self.options.address)
         try:  # "auto" takes RAY_ADDRESS when set, else the cluster this machine is in
             ray.init(address=self.options.address, namespace=NAMESPACE, ignore_reinit_error=True,
                      log_to_driver=False, configure_logging=False,
@@ -100,6 +130,7 @@ class RayRunner:
             ray.kill(actor)
         if ray.is_initialized():
             ray.shutdown()
+        self._actor_class = None
 
     # --- capacity and placement ------------------------------------------------------------
 
@@ -143,6 +174,16 @@ class RayRunner:
             return None
         return (f"waiting: no machine in the cluster has the model {key} (they have "
                 f"{', '.join(sorted(models))}); it starts once one that has it joins")
+
+    def check(self, engine: str, model: str | None, task: str) -> None:
+        """Only what this host can tell without an engine (it loads no model): a model
+        name the registry does not know. The node that renders checks the rest."""
+        from video.engines.registry import load_registry
+
+        known = load_registry()
+        if model and model not in known:
+            raise InputError(f"there is no model named '{model}'; the models are: "
+                             f"{', '.join(sorted(known))}")
 
     # --- the actors ------------------------------------------------------------------------
 

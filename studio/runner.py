@@ -32,6 +32,10 @@ class Runner(Protocol):
     def unplaceable(self, options: RenderOptions) -> str | None:
         """Why a job with these options cannot run anywhere now (it waits), or None."""
 
+    def check(self, engine: str, model: str | None, task: str) -> None:
+        """Before a job is queued: InputError for a model the engine does not have,
+        EngineUnavailable (with what to set up) when nothing can render the task."""
+
     def render(self, job_id: str, spec: ShotSpec, out: Path, options: RenderOptions,
                on_progress: Progress, on_preview: OnPreview) -> RenderResult:
         """Render the job; its MP4 at `out` and poster beside it, complete, on return.
@@ -59,6 +63,9 @@ class LocalRunner:
 
     def unplaceable(self, options: RenderOptions) -> str | None:
         return None  # an engine this process lacks fails the job with its own reason
+
+    def check(self, engine: str, model: str | None, task: str) -> None:
+        self.director.engines.get(engine, task).defaults(task, model)
 
     def render(self, job_id: str, spec: ShotSpec, out: Path, options: RenderOptions,
                on_progress: Progress, on_preview: OnPreview) -> RenderResult:

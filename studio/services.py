@@ -64,6 +64,11 @@ class Services:
         """One line for the operator when the disk was full at start-up, else None."""
         return DISK_FULL_NOTE.format(root=self.layout.root) if self.full_at_open else None
 
+    def connect(self) -> None:
+        """Reach the machines that render, before serving (a Ray cluster: EngineUnavailable
+        with the reason when it cannot be reached; this process: nothing to do)."""
+        self.queue.runner.start()
+
     def start(self) -> None:
         """Start the job workers: take the folder's job lock, recover interrupted jobs.
         On a full disk they cannot start yet; a thread tries again every QUEUE_RETRY_S."""

@@ -261,7 +261,7 @@ class Studio(SessionLibrary):
         """Render options from the Advanced panel. Raises EngineUnavailable now, with what
         to set up, when no engine here can render the task (or InputError for a model it
         does not have)."""
-        self.director.engines.get(engine, task).defaults(task, model)
+        self.queue.runner.check(engine, model, task)
         return RenderOptions(engine=engine, model=model, steps=steps, guidance=guidance)
 
     @full_disk_said

@@ -8,14 +8,21 @@ own nodes and leave the two first ones as they found them.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
+import httpx
 import pytest
 
 ray = pytest.importorskip("ray")  # the test command installs it (requirements-cluster.txt)
 from ray.cluster_utils import Cluster  # noqa: E402
 
 from agent.shot import ShotSpec  # noqa: E402
+from api_support import submit, thread_server, wait_result  # noqa: E402
 from studio.director import RenderOptions  # noqa: E402
 from studio.job_records import CANCELLED  # noqa: E402
 from studio.parts import Settings, build  # noqa: E402
@@ -27,6 +34,8 @@ pytestmark = pytest.mark.slow
 NODE = {"num_cpus": 1, "resources": {"clipwright_render": 1, "model:tiny": 1}}
 QUICK = RenderOptions(engine="tiny", upscale=1, steps=2)
 SLOW = RenderOptions(engine="tiny", upscale=1, steps=200)  # long enough to catch it running
+LONGER = RenderOptions(engine="tiny", upscale=1, steps=200, frames=49)  # outlasts a CLI's start
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -76,34 +85,53 @@ def wait_running(queue, job_id: str, timeout: float = 120.0):
 
 
 def test_browser_and_api_jobs_render_on_worker_nodes(web_host):
+    from api.config import ApiConfig
+    from api.server import build_app
+
     services = web_host()
     studio, queue = services.studio, services.queue
     session = studio.open_session(None, "en")
     studio.say(session, "a paper boat on a rainy street")
-    from_page = studio.generate(session, ShotEdits(music="none"), QUICK)
-    from_api = queue.submit("key:k1", spec(), QUICK, request_id="r1")
-    done = [queue.wait(job.id, job.owner, timeout=300) for job in (from_page, from_api)]
-    assert [job.status for job in done] == ["done", "done"], [job.error for job in done]
-    assert all(job.engine == "tiny" and job.test_pattern for job in done)
-    api_video = done[1].video  # the API's files stay with its job; the page's are published
-    assert api_video.poster.is_file() and api_video.mp4.read_bytes()[4:8] == b"ftyp"
-    creation = studio.collect(session, done[0])  # published by the worker, or now
+    options = studio.options(engine="tiny", steps=2)  # the page's Advanced panel
+    from_page = studio.generate(session, ShotEdits(music="none"),
+                                dataclasses.replace(options, upscale=1))
+    _, key = services.keys.create("cluster", submits_per_minute=100, max_in_flight=10)
+    with thread_server(build_app(services, ApiConfig(engine="tiny"))) as url:
+        task = submit(url, key, {"model": "cogvideox-3", "prompt": "a red kite over a beach",
+                                 "request_id": "r1"}).json()
+        answer = wait_result(url, key, task["id"])
+        assert answer["task_status"] == "SUCCESS", answer
+        video = httpx.get(answer["video_result"][0]["url"], timeout=60)
+        assert video.status_code == 200 and video.content[4:8] == b"ftyp"
+    page_job = queue.wait(from_page.id, from_page.owner, timeout=300)
+    assert page_job.status == "done" and page_job.engine == "tiny", page_job.error
+    creation = studio.collect(session, page_job)  # published by the worker, or now
     assert creation.mp4.read_bytes()[4:8] == b"ftyp" and creation.poster.is_file()
     # The web host made no engine; each render ran on a worker node, not the head.
     assert services.parts.engines.loaded() == []
-    runner = queue.runner
     head = ray.get_runtime_context().get_node_id()
-    assert {runner.ran_on[job.id].node_id for job in done}.isdisjoint({head})
+    api_job = queue.list(f"key:{services.keys.list()[0].id}")[0]
+    ran_on = queue.runner.ran_on
+    assert ran_on[page_job.id].node_id != head and ran_on[api_job.id].node_id != head
 
 
-def test_progress_and_previews_come_from_the_worker_and_cancel_reaches_it(web_host):
+def test_progress_and_previews_come_from_the_worker_and_cancel_reaches_it(cluster, web_host):
     services = web_host()
     queue = services.queue
-    job = queue.submit("key:k1", spec(), SLOW)
+    job = queue.submit("key:k1", spec(), LONGER)
     progress = wait_running(queue, job.id)
     assert 0 < progress.fraction < 1 and queue.position(job.id) == 0
     assert progress.detail.endswith("/200")  # the step, from the worker
     assert progress.preview is not None and progress.preview.frames.ndim == 4  # live preview
+    # `cluster status`, from another process, sees the nodes, their model and where it runs.
+    status = json.loads(subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "cluster", "status", "--address",
+         cluster.address, "--json"], capture_output=True, text=True, check=True,
+        timeout=120).stdout)
+    up = [node for node in status["nodes"] if node["alive"] and node["renders"]]
+    assert len(up) >= 2 and all(node["models"] == ["tiny"] for node in up)
+    rendering = [w for w in status["workers"] if w["job_id"] == job.id]
+    assert len(rendering) == 1 and rendering[0]["node_id"] == queue.runner.ran_on[job.id].node_id
     began = time.monotonic()
     assert queue.cancel(job.id, "key:k1")
     stopped = queue.wait(job.id, "key:k1", timeout=60)
@@ -178,3 +206,36 @@ def test_a_restarted_web_host_picks_up_its_jobs(web_host, tmp_path):
     again = web_host(data)
     done = again.queue.wait(job.id, "key:k5", timeout=600)
     assert (done.status, done.attempts) == ("done", 1), done.error  # the stop cost none
+
+
+def test_serve_with_cluster_renders_there_and_says_so(cluster, tmp_path, shared_cache):
+    """The real command: `serve --cluster ADDRESS`; the header names the cluster and an API
+    task renders on a worker node. A cluster nobody answers at is one line, exit 2."""
+    from fault_support import AppProcess, create_key
+    from ui.server import engine_probe
+    from video.engines.base import EngineSettings
+    from video.engines.pool import EnginePool
+
+    # The page's header says where renders run, and asking makes no engine here.
+    engines = EnginePool(EngineSettings(cache_dir=shared_cache))
+    state = engine_probe(engines, "tiny", on_cluster=True)()
+    assert (state.name, state.test_pattern, engines.loaded()) == \
+        ("tiny on a Ray cluster", True, [])
+
+    data = tmp_path / "data"
+    _, key = create_key(data, "serve")
+    server = AppProcess("serve", data, shared_cache, "--cluster", cluster.address,
+                        "--cluster-jobs", "2")
+    try:
+        task = submit(server.url, key, {"model": "cogvideox-3", "prompt": "a paper lantern",
+                                        "request_id": "s1"}).json()
+        assert wait_result(server.url, key, task["id"])["task_status"] == "SUCCESS"
+        assert "rendering on the Ray cluster" in server.log_path.read_text()
+    finally:
+        server.stop()
+    failed = subprocess.run([sys.executable, str(ROOT / "app.py"), "serve", "--cluster",
+                             "127.0.0.1:1", "--port", "0", "--data-dir", str(tmp_path / "d2")],
+                            capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 2
+    assert failed.stderr.strip().startswith("error: nothing answers at the Ray cluster")
+    assert len(failed.stderr.strip().splitlines()) == 1

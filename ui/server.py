@@ -66,12 +66,16 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def engine_probe(engines: EnginePool, name: str):
-    """A cached answer to "what renders text-to-video here?" for the header."""
+def engine_probe(engines: EnginePool, name: str, on_cluster: bool = False):
+    """A cached answer to "what renders text-to-video here?" for the header. A web host
+    rendering on a Ray cluster makes no engine of its own (it loads no model)."""
     from ui.views import EngineState
 
     @cache
     def probe() -> EngineState:
+        if on_cluster:
+            return EngineState(name="a Ray cluster" if name == "auto" else
+                               f"{name} on a Ray cluster", test_pattern=name == "tiny")
         try:
             engine = engines.get(name, "t2v")
         except (EngineUnavailable, InputError) as exc:
@@ -200,7 +204,8 @@ def build_page(services: Services, options: ServeOptions, cookies: SessionCookie
     layout = services.layout
     catalog = load_catalog(services.studio.choices, options.engine)
     blocks = build_blocks(services.studio, catalog, cookies,
-                          engine_probe(services.parts.engines, options.engine))
+                          engine_probe(services.parts.engines, options.engine,
+                                       on_cluster=services.parts.settings.cluster is not None))
     blocks.queue(default_concurrency_limit=8)
     # Library files are shown in place, not copied into Gradio's cache: each request for one
     # is checked against its owner (ui/file_guard.py), and a deleted file leaves no copy.
@@ -306,6 +311,7 @@ def serve(parts: Parts, options: ServeOptions, doors: Sequence[Door] = ()) -> in
     server = build_server(parts, options, on_ready=ready, on_page=page_ready,
                           on_page_failed=page_failed, doors=doors)
     holder.append(server)
+    server.services.connect()  # a cluster that cannot be reached: one line, before serving
     # proxy_headers off: whose X-Forwarded-* to believe is the doors' HTTP policy's to say
     # (app.py puts api/http_policy.py around the whole app), never uvicorn's default.
     config = uvicorn.Config(server.app, log_level="warning", timeout_graceful_shutdown=5,
