@@ -33,8 +33,9 @@ SUITES = {
     "api": "bench.api",
 }
 CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter", "styles", "preview")
-# Suites with flags of their own: `python -m bench gpu --help`, `python -m bench agent --help`.
-OWN_FLAGS = {"gpu": "bench.gpu", "agent": "bench.agent"}
+# Suites with flags of their own: `python -m bench gpu --help`, `python -m bench agent --help`,
+# `python -m bench cluster --help` (a local Ray cluster; needs requirements-cluster.txt).
+OWN_FLAGS = {"gpu": "bench.gpu", "agent": "bench.agent", "cluster": "bench.cluster"}
 
 
 def main(argv: list[str] | None = None) -> int:
