@@ -274,10 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("CLIPWRIGHT_LOG", "WARNING"),
                         format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `python app.py` is `serve`, its flags included: `python app.py --port 7861`.
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["serve", *argv]
     try:
         args = parser.parse_args(argv)
-        if args.command is None:  # plain `python app.py` opens the browser app
-            args = parser.parse_args(["serve"])
         return args.func(args, wire(args))
     except (InputError, EngineUnavailable, DataFileError) as exc:
         # A broken data file is whoever edited it's to fix, named in one line like the rest.

@@ -26,6 +26,10 @@ def test_bad_flags_exit_2_with_one_line(run_cli):
     assert result.returncode == 2 and "--port must be between 0 and 65535" in result.stderr
     result = run_cli("serve", "--engine", "warp")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+    # Without the word `serve`, its flags still go to serve (before issue #19:
+    # "argument command: invalid choice: '7861'").
+    result = run_cli("--port", "70000", "--data-dir", "somewhere")
+    assert result.returncode == 2 and "--port must be between 0 and 65535" in result.stderr
 
 
 def test_a_busy_port_is_a_clear_error(run_cli):

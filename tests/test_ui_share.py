@@ -60,8 +60,8 @@ def site(tmp_path):
     store.db.close()
 
 
-def get(url: str, headers: dict | None = None):
-    request = urllib.request.Request(url, headers=headers or {})
+def get(url: str, headers: dict | None = None, method: str = "GET"):
+    request = urllib.request.Request(url, headers=headers or {}, method=method)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.headers, response.read()
@@ -89,6 +89,12 @@ def test_share_page_plays_escapes_and_carries_meta_tags(site):
     assert data == creation.mp4.read_bytes()
     status, headers, part = get(video, {"Range": "bytes=0-9"})
     assert status == 206 and part == data[:10]  # seekable in a browser
+    # HEAD, as link-preview fetchers send it first: the same status and headers, no body
+    # (before issue #19 a 404 while GET was 200).
+    for url, kind in ((f"{base}/s/{token}", "text/html"), (video, "video/mp4")):
+        status, headers, body = get(url, method="HEAD")
+        assert (status, body) == (200, b"") and headers["content-type"].startswith(kind)
+    assert get(f"{base}/s/{'A' * 22}", method="HEAD")[0] == 404
     status, headers, _ = get(video + "?download=1")
     assert re.search(r'attachment; filename="clipwright-a-cat-script-alert-x-script-friends\.mp4"',
                      headers["content-disposition"])

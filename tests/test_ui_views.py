@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from pathlib import Path
 
 import pytest
@@ -121,6 +123,11 @@ def test_details_and_share_box_escape_everything(tmp_path):
     details = creation_details(STRINGS, "zh", creation, styles, tracks)
     assert "电影感" in details and "静湖" in details and "&lt;script&gt;" in details
     assert "测试图样" in details
+    # The engine once when the model is the engine's own name (issue #19: "tiny (tiny)").
+    same = dataclasses.replace(creation, engine="tiny", model="tiny")
+    assert "· tiny, " in creation_details(STRINGS, "en", same, styles, tracks)
+    other = dataclasses.replace(creation, engine="cogvideox", model="cogvideox-5b")
+    assert "· cogvideox (cogvideox-5b), " in creation_details(STRINGS, "en", other, styles, tracks)
     box = share_html(STRINGS, "en", 'http://h/s/abc"><script>')
     assert "<script>" not in box and "&quot;&gt;&lt;script&gt;" in box
     assert share_html(STRINGS, "en", None) == ""

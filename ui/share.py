@@ -50,7 +50,8 @@ def share_router(store: CreationStore, layout: DataLayout, strings: Strings,
         except UnsafePath:  # its files point out of the data folder: not served, a plain 404
             return None
 
-    @router.get("/s/{token}", include_in_schema=False)
+    # HEAD too: link-preview fetchers ask it first, and a 404 there hides the preview.
+    @router.api_route("/s/{token}", methods=["GET", "HEAD"], include_in_schema=False)
     def page(token: str, request: Request) -> Response:
         creation = live(token)
         if creation is None:
@@ -61,7 +62,7 @@ def share_router(store: CreationStore, layout: DataLayout, strings: Strings,
                            choice_name(styles, creation.style, language))
         return HTMLResponse(body, headers={**NO_STORE, "Content-Security-Policy": PAGE_CSP})
 
-    @router.get("/s/{token}/{name}", include_in_schema=False)
+    @router.api_route("/s/{token}/{name}", methods=["GET", "HEAD"], include_in_schema=False)
     def file(token: str, name: str, download: int = 0) -> Response:
         creation = live(token)
         if creation is None or name not in FILES:

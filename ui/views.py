@@ -139,12 +139,15 @@ def creation_details(strings: Strings, language: str, creation: Creation,
     """My videos' detail card (Markdown): prompt, style, track, date, engine."""
     t = lambda key, **v: strings.text(language, key, **v)  # noqa: E731
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(creation.created_at))
+    engine = escape_markdown(creation.engine)
+    if creation.model and creation.model != creation.engine:  # not "tiny (tiny)"
+        engine += f" ({escape_markdown(creation.model)})"
     lines = [f"### {escape_markdown(creation.title)}", "",
              f"**{t('field_prompt')}** · {escape_markdown(creation.prompt)}  ",
              f"**{t('field_style')}** · {escape_markdown(choice_name(styles, creation.style, language) or t('style_none'))}  ",
              f"**{t('field_music')}** · {escape_markdown(choice_name(tracks, creation.track, language) or t('music_none'))}  ",
              f"**{t('field_date')}** · {when}  ",
-             f"**{t('field_engine')}** · {escape_markdown(creation.engine)} ({escape_markdown(creation.model)}), "
+             f"**{t('field_engine')}** · {engine}, "
              f"{t('field_seed')} {creation.seed}, {creation.width}×{creation.height}, "
              f"{creation.duration:.1f} s"]
     if creation.test_pattern:
