@@ -9,6 +9,7 @@ that ui/ turns into widgets, and knows nothing of Gradio.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -167,6 +168,11 @@ class Studio(SessionLibrary):
             said = self.strings.text(session.language, "photo_default_idea")
         previous = chat.spec
         reply = self.director.chat(chat, said, image=kept_photo, style=style)
+        if reply.intent == "share" and not self.store.creations(session.session_id):
+            # The agent knows shots, not videos: with none finished, say so (issue #19:
+            # "Making a share link…" and then nothing).
+            reply = dataclasses.replace(reply, intent="unclear", text=self.strings.text(
+                session.language, "share_nothing_yet"))
         spec, picks = reply.spec, []
         if spec is not None and spec.music == Music.AUTO:
             picks = self.music.suggest(spec)

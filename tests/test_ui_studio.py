@@ -135,6 +135,7 @@ def test_idea_to_video_then_draw_again_share_and_isolation(studio):
     assert first.seed == turn.spec.seed  # the seed the agent composed the prompt with
     assert probe(first.mp4).first("video").codec == "h264"
     assert render(studio, session, job.id) == first  # collecting twice makes one creation
+    assert studio.say(session, "share it").intent == "share"  # now there is one to share
     last = studio.history(session)[-1]
     assert last.creation_id == first.id and "Test pattern" in last.text
 
@@ -224,7 +225,13 @@ def test_chat_turns_refine_command_and_restyle(studio):
     assert closer.intent == "refine" and closer.spec.idea == first.spec.idea
     assert closer.spec.camera != first.spec.camera and closer.spec.scene == first.spec.scene
     assert studio.say(session, "generate").intent == "generate"
-    assert studio.say(session, "share it").intent == "share"
+    # No video yet: "share" says so instead of promising a link (issue #19), in either
+    # language, and asks the page for nothing.
+    early = studio.say(session, "share it")
+    assert early.intent == "unclear" and "no finished video to share yet" in early.reply
+    zh_session = studio.open_session(None, "zh")
+    studio.say(zh_session, "灯塔在悬崖上")
+    assert "还没有做好的视频" in studio.say(zh_session, "分享").reply
     quiet = studio.say(session, "no music")
     assert (quiet.intent, quiet.music, quiet.spec.music) == ("change_music", "none", "none")
     again = studio.say(session, "draw again")
