@@ -135,9 +135,9 @@ def test_idea_to_video_then_draw_again_share_and_isolation(studio):
     assert first.seed == turn.spec.seed  # the seed the agent composed the prompt with
     assert probe(first.mp4).first("video").codec == "h264"
     assert render(studio, session, job.id) == first  # collecting twice makes one creation
-    assert studio.say(session, "share it").intent == "share"  # now there is one to share
     last = studio.history(session)[-1]
     assert last.creation_id == first.id and "Test pattern" in last.text
+    assert studio.say(session, "share it").intent == "share"  # now there is one to share
 
     again = render(studio, session, studio.draw_again(session, first.id, TINY).id)
     assert again.id != first.id and again.seed != first.seed
