@@ -286,6 +286,40 @@ def test_a_photo_shows_in_place_to_its_browser_only(open_page, server, tmp_path)
     assert kept == [], kept  # the upload left Gradio's cache once the studio kept it
 
 
+def test_a_refused_message_keeps_the_chat_and_the_next_one_works(open_page, tmp_path):
+    """Refusals are chat messages (issue #19): the history stays, the reason shows once
+    under it, the text stays in the box to fix, a refused file is taken off the message."""
+    page = open_page()
+    send(page, "a red kite over the dunes")
+    chat = page.locator("#cw-chat")
+    page.fill("#cw-box textarea", "a very long idea " * 1200)  # 20,400 characters
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#cw-chat').innerText"
+                           ".includes('characters long')")
+    shown = chat.inner_text()
+    assert "red kite" in shown and shown.count("characters long") == 1
+    assert page.locator("#cw-chat .error, #cw-chat [class*=error]").count() == 0
+    assert page.input_value("#cw-box textarea").startswith("a very long idea")
+
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("not a photo at all")
+    page.fill("#cw-box textarea", "make it move")
+    page.set_input_files("#cw-box input[type=file]", str(fake))
+    page.wait_for_selector("#cw-box .thumbnail-item, #cw-box img, #cw-box .file-preview")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#cw-chat .message-row, "
+                           "#cw-chat [data-testid=bot]').length > 0 && document.querySelector"
+                           "('#cw-chat').innerText.split('⚠').length === 2")
+    assert "red kite" in chat.inner_text()  # the history is still there
+    page.wait_for_function("() => !document.querySelector('#cw-box .thumbnail-item, "
+                           "#cw-box img')")  # the refused file left the message
+    page.fill("#cw-box textarea", "a lighthouse in a storm")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#cw-chat').innerText"
+                           ".toLowerCase().includes('lighthouse')")
+    assert "⚠" not in chat.inner_text().rsplit("lighthouse", 1)[1]  # accepted this time
+
+
 def test_history_survives_reload_and_restart_and_stays_private(open_page, server):
     page = open_page()
     send(page, "a red kite over the dunes")

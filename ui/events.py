@@ -19,6 +19,7 @@ from ui.actions import NEXT_TRACK, ChatAction
 from ui.gallery_events import GalleryEvents, Updates, refused
 from ui.gradio_cache import discard_upload
 from studio.i18n import LANGUAGES
+from studio.messages import escape_markdown
 from ui.live_preview import PreviewImages
 from ui.session_cookie import SessionCookies, proven_session
 from ui.page import (Catalog, Page, aspect_choices, duration_choices, model_choices,
@@ -196,7 +197,7 @@ class Handlers(GalleryEvents):
         try:
             turn = self.studio.say(session, message.get("text") or "", photo, style or None)
         except InputError as exc:
-            raise refused(exc) from None
+            return self.refusal(session, message.get("text") or "", photo, exc)
         discard_upload(photo)  # the studio kept its own copy, shown in place
         updates = Updates()
         updates.set(self.page.state.session, value=session)
@@ -205,6 +206,21 @@ class Handlers(GalleryEvents):
         self.fill_shot(updates, session)
         updates.set(self.page.state.chat_action,
                     value=ChatAction.from_turn(turn.intent, turn.music))
+        return updates.result()
+
+    def refusal(self, session: SessionInfo, text: str, photo, exc: Exception) -> dict:
+        """A message the studio refused: the chat keeps its history and shows the reason
+        once, under it, in the user's language; the text stays in the box to fix, and a
+        refused photo goes (issue #19: one red "Error" badge used to replace the chat, and
+        the broken attachment refused the next good message too)."""
+        log.info("refused on the page: %s", exc)
+        discard_upload(photo)
+        note = {"role": "assistant", "content": f"⚠️ {escape_markdown(str(exc))}"}
+        updates = Updates()
+        updates.set(self.page.state.session, value=session)
+        updates.set(self.page.create.chat, value=[*self.chat_view(session), note])
+        updates.set(self.page.create.box, value={"text": text, "files": []})
+        updates.set(self.page.state.chat_action, value=None)
         return updates.result()
 
     def on_chat_action(self, session, action, job_id, creation_id, camera, scene, details,
