@@ -114,8 +114,9 @@ class SessionLibrary:
 
     @full_disk_said
     def change_music(self, session: SessionInfo, creation_id: str,
-                     track_id: str | None) -> Creation:
-        """Give a finished video another library track, or none, and say so in the chat."""
+                     track_id: str | None, *, say: bool = True) -> Creation:
+        """Give a finished video another library track, or none, and say so in the chat
+        (unless `say` is False: the chat's own reply already did)."""
         creation = self.store.creation(creation_id, session.session_id)
         if creation is None:
             raise InputError(self.strings.text(session.language, "error_no_video"))
@@ -125,16 +126,17 @@ class SessionLibrary:
         updated = self.store.update_files(creation_id, session.session_id,
                                           track=track_id or None)
         name = choice_name(self.tracks, track_id, session.language)
-        self.note(session, self.strings.text(session.language, "music_changed", name=name)
-                  if track_id else self.strings.text(session.language, "music_removed"))
+        if say:
+            self.note(session, self.strings.text(session.language, "music_changed", name=name)
+                      if track_id else self.strings.text(session.language, "music_removed"))
         return updated
 
     @full_disk_said
     def retrack(self, session: SessionInfo, creation_id: str, music: str) -> Creation:
         """The chat's music request on a finished video: "none" removes the music,
         "next" gives it the next best track, a mood id the best track of that mood."""
-        if music == "none":
-            return self.change_music(session, creation_id, None)
+        if music == "none":  # the chat's reply said "music removed" (issue #19: twice)
+            return self.change_music(session, creation_id, None, say=False)
         creation = self.store.creation(creation_id, session.session_id)
         if creation is None or self.music.music is None:
             raise InputError(self.strings.text(session.language,

@@ -320,6 +320,21 @@ def test_a_refused_message_keeps_the_chat_and_the_next_one_works(open_page, tmp_
     assert "⚠" not in chat.inner_text().rsplit("lighthouse", 1)[1]  # accepted this time
 
 
+def test_no_music_in_the_chat_is_said_once_and_the_menu_says_it(open_page):
+    page = open_page()
+    send(page, "waves on a pebble beach")
+    page.click("#btn-generate")
+    wait_for_video(page, 1)
+    page.fill("#cw-box textarea", "no music")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#cw-chat').innerText"
+                           ".includes('silent')")
+    page.wait_for_timeout(1500)  # the chat action's own note, if any, lands meanwhile
+    after = page.locator("#cw-chat").inner_text().rsplit("no music", 1)[1]
+    assert after.count("silent") == 1, after  # issue #19: it answered twice
+    assert page.input_value("#shot-music input") == "No music"  # not blanked
+
+
 def test_history_survives_reload_and_restart_and_stays_private(open_page, server):
     page = open_page()
     send(page, "a red kite over the dunes")
