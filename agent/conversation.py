@@ -17,6 +17,7 @@ from typing import Callable
 from agent.conversation_llm import LLMTurns, settled
 from agent.glossary import has_cjk
 from agent.intents import Intents, Refinement, load_intents, scan_refinement
+from agent.looks import relook
 from agent.reading import Brief
 from agent.replies import label
 from agent.rewriter import FormulaRewriter, Rewrite, StyleHints
@@ -240,9 +241,15 @@ class Conversation(LLMTurns):
             text = say(lang, "music_mood", mood=self.intents.mood_name(music, lang))
         return Reply("change_music", text, session.spec, music=music)
 
+    def relook(self, camera: str, style: str | None) -> str:
+        """The camera text with its look words matching `style` (agent/looks.py)."""
+        return relook(camera, style, self.formula.vocabulary)
+
     def _refresh(self, session: Session, restyled: bool) -> Reply:
         """A new style or photo without words: rewrite the current shot for it."""
         spec = session.spec.with_changes(style=session.style, source_image=session.image)
+        if restyled:
+            spec = spec.with_changes(camera=self.relook(spec.camera, session.style))
         photo_changed = spec.source_image != session.spec.source_image
         if photo_changed and session.brief is not None:
             rewrite = self.formula.compose(spec.with_changes(camera="", scene="", details=""),
@@ -250,7 +257,7 @@ class Conversation(LLMTurns):
             changed = PARTS
         else:
             rewrite = Rewrite(spec=spec, backend="given")
-            changed = ()
+            changed = ("camera",) if spec.camera != session.spec.camera else ()
         session.spec = rewrite.spec
         style_name = self._style_name(session.style, session.language) if session.style else "—"
         head = self.formula.replies.say(session.language, "refined",

@@ -276,7 +276,8 @@ class Studio(SessionLibrary):
         chat = self._chat(session)
         chat.style = style_id or None
         if chat.spec is not None:
-            chat.spec = chat.spec.with_changes(style=style_id or None)
+            camera = self.director.conversation.relook(chat.spec.camera, chat.style)
+            chat.spec = chat.spec.with_changes(style=style_id or None, camera=camera)
         self._save(session, conversation=chat.to_state())
 
     @full_disk_said
@@ -290,11 +291,12 @@ class Studio(SessionLibrary):
             self.note(session, text)
             return text
         chat = self._chat(session)
-        reply = self.director.chat(chat, "", style=style_id)
+        before = chat.spec.camera
+        self.director.chat(chat, "", style=style_id)  # the shot's look words follow it
         self._save(session, conversation=chat.to_state())
-        text = self.strings.text(session.language, "style_applied", name=name)
-        if reply.text:
-            text += "\n\n" + reply_markdown(reply.text)
+        # One plain sentence (issue #19: it also said "Changed the Style: style …").
+        key = "style_applied_look" if chat.spec.camera != before else "style_applied"
+        text = self.strings.text(session.language, key, name=name)
         self.note(session, text)
         return text
 

@@ -250,6 +250,34 @@ def test_style_chips_and_the_styles_tab_reach_the_shot(studio):
     assert "Style set to **Oil Painting**" in said
     assert studio.current_spec(session).style == "oil-painting"
     assert studio.history(session)[-1].text == said
+    assert "Changed" not in said and said.count(".") <= 1  # one plain sentence (#19)
+
+
+@pytest.mark.parametrize("language, idea, picked, look, gone", [
+    ("en", "an oil painting of a cheetah lying in the grass", "ink-wash", "Chinese ink-wash",
+     "oil-painting"),
+    ("en", "an anime fox running through the snow", "watercolor", "soft watercolor", "anime"),
+    ("en", "a cinematic shot of a lighthouse in a storm", "pixel-art", None, "cinematic"),
+    ("zh", "水墨画风格的山间瀑布", "oil-painting", "painterly oil-painting", "ink-wash"),
+])
+def test_a_new_style_replaces_the_old_looks_words(studio, language, idea, picked, look, gone):
+    """Issue #19: after "Use this style" (or a chip) the camera no longer names the look the
+    idea asked for; it names the picked style's, or none when the style has no look words."""
+    for pick in ("tab", "chip"):
+        session = studio.open_session(None, language)
+        before = studio.say(session, idea).spec.camera
+        assert gone.replace("-", " ") in before.replace("-", " ").lower(), before
+        if pick == "tab":
+            said = studio.use_style(session, picked)
+            assert "look words" in said or "画风描述" in said
+        else:
+            studio.choose_style(session, picked)
+        camera = studio.current_spec(session).camera
+        assert gone.replace("-", " ") not in camera.replace("-", " ").lower(), (pick, camera)
+        if look:
+            assert look in camera, (pick, camera)
+        assert not camera.lower().startswith(("a a", "an a ", "a an", "an an")), camera
+        assert studio.current_spec(session).style == picked
 
 
 def test_stop_cancels_the_render_and_says_so(studio):
