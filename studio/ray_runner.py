@@ -115,7 +115,9 @@ class RayRunner:
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise EngineUnavailable(
                 f"could not reach the Ray cluster at {self.options.address} ({exc}); start it "
-                f"with `ray start --head` (README: Many GPUs) or check --cluster") from None
+                f"with `ray start --head` (README: Many GPUs) or check --cluster; a cluster "
+                f"with token authentication also needs RAY_AUTH_MODE=token and its token "
+                f"(RAY_AUTH_TOKEN) here (deploy/README.md)") from None
         self._actor_class = ray.remote(_RayRenderWorker)
         log.warning("rendering on the Ray cluster at %s: %s", self.options.address,
                     self.describe_capacity())
@@ -144,15 +146,20 @@ class RayRunner:
     def _asks(self) -> dict:
         """What each actor asks of its node (see the module's docstring)."""
         totals = self._cluster_totals()
+        # On GPU nodes an actor always asks for its GPU too: Ray then sets
+        # CUDA_VISIBLE_DEVICES, so eight actors on an eight-GPU host get one GPU each.
+        gpu = {"num_gpus": 1} if totals.get("GPU") else {}
         if totals.get(self.options.resource):
-            return {"resources": {self.options.resource: 1}, "num_cpus": 0}
-        if totals.get("GPU"):
-            return {"num_gpus": 1, "num_cpus": 0}
+            return {"resources": {self.options.resource: 1}, "num_cpus": 0, **gpu}
+        if gpu:
+            return {"num_cpus": 0, **gpu}
         return {"num_cpus": 1}
 
     def capacity(self) -> int:
         totals = self._cluster_totals()
         units = totals.get(self.options.resource) or totals.get("GPU") or totals.get("CPU", 0)
+        if totals.get("GPU"):
+            units = min(units, totals["GPU"])
         return min(int(units), self.max_slots)
 
     def describe_capacity(self) -> str:
