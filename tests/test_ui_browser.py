@@ -112,8 +112,9 @@ def open_page(browser, server, request, tmp_path_factory):
     """open_page(locale) → a page on the app in a fresh browser context (a new browser)."""
     contexts, console = [], []
 
-    def open_(locale: str = "en-US"):
-        context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale=locale)
+    def open_(locale: str = "en-US", viewport: tuple[int, int] = (1360, 1000)):
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                      locale=locale, has_touch=viewport[0] < 820)
         contexts.append(context)
         page = context.new_page()
         # What the page said, for the report of a failing test (an "Error" badge says little).
@@ -203,6 +204,12 @@ def test_generate_draw_again_share_and_revoke(open_page):
     page.wait_for_selector("#cw-progress-box .cw-progress")  # stage, bar and time left
     first = wait_for_video(page, 1)
     assert first["ready"] >= 2
+    # It plays at once, muted and looping, controls shown, as in video apps (issue #19).
+    page.wait_for_function("() => { const v = [...document.querySelectorAll('#cw-chat video')]"
+                           ".pop(); return !v.paused && v.currentTime > 0; }")
+    assert page.evaluate("() => { const v = [...document.querySelectorAll('#cw-chat video')]"
+                         ".pop(); return [v.muted, v.loop, v.controls, v.playsInline]; }") == \
+        [True, True, True, True]
     assert first["duration"] == pytest.approx(expected_duration(), abs=1 / 16)
     assert "Test pattern" in page.locator("#cw-chat").inner_text()
 
@@ -333,6 +340,56 @@ def test_no_music_in_the_chat_is_said_once_and_the_menu_says_it(open_page):
     after = page.locator("#cw-chat").inner_text().rsplit("no music", 1)[1]
     assert after.count("silent") == 1, after  # issue #19: it answered twice
     assert page.input_value("#shot-music input") == "No music"  # not blanked
+
+
+# Elements wider than the screen or poking out of it: visible ones, not clipped by a
+# scrolling strip that itself fits (a gallery row scrolls sideways on purpose).
+OVERFLOW = """() => {
+  const out = e => { const r = e.getBoundingClientRect();
+                     return r.right > innerWidth + 1 || r.left < -1; };
+  const clipped = e => { for (let a = e.parentElement; a; a = a.parentElement) {
+      if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)
+          && !out(a)) return true; }
+    return false; };
+  const found = [...document.querySelectorAll('body *')].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'
+           && out(e) && !clipped(e); });
+  if (document.documentElement.scrollWidth > innerWidth) found.unshift(document.documentElement);
+  return found.map(e => (e.id || e.className || e.tagName).toString().slice(0, 50)).slice(0, 5);
+}"""
+IN_VIEW = """sel => { const all = document.querySelectorAll(sel), e = all[all.length - 1];
+  if (!e) return false; const r = e.getBoundingClientRect();
+  return r.top >= -1 && r.bottom <= innerHeight + 1 && r.height > 0; }"""
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (768, 1024)], ids=["phone", "tablet"])
+def test_the_page_fits_phones_and_tablets_through_the_flow(open_page, viewport):
+    """Issue #19: at 390×844 the chat was 702 px wide and the new video landed 1,000 px
+    above the screen. Now nothing is wider than the screen at any step, the newest message
+    and Generate are in view, and buttons are big enough to touch."""
+    page = open_page(viewport=viewport)
+    assert page.evaluate(OVERFLOW) == []
+    send(page, "a cheetah lying in the grass")
+    assert page.evaluate(OVERFLOW) == []
+    assert page.evaluate(IN_VIEW, "#btn-generate")
+    page.click("#btn-generate")
+    wait_for_video(page, 1)
+    page.wait_for_function(IN_VIEW, arg="#cw-chat video")  # the new video comes into view
+    assert page.evaluate(OVERFLOW) == []
+    short = page.evaluate("""() => [...document.querySelectorAll(
+        '#cw-actions button, #cw-style-chips label, #btn-generate')]
+        .filter(e => e.getBoundingClientRect().height > 0 && e.getBoundingClientRect().height < 44)
+        .map(e => e.innerText)""")
+    if viewport[0] < 820:
+        assert short == [], short  # touch targets of at least 44 px
+    page.click("#btn-share")
+    page.wait_for_selector("#cw-share-box a.cw-share-link")
+    assert page.evaluate(OVERFLOW) == []
+    for tab in ("My videos", "Styles"):
+        open_tab(page, tab)
+        page.wait_for_timeout(500)
+        assert page.evaluate(OVERFLOW) == [], tab
 
 
 def test_history_survives_reload_and_restart_and_stays_private(open_page, server):

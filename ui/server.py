@@ -198,7 +198,7 @@ def build_page(services: Services, options: ServeOptions, cookies: SessionCookie
     import gradio as gr
 
     from ui.catalog import asset_folders, load_catalog
-    from ui.web import HEAD, build_blocks, css, theme
+    from ui.web import HEAD, build_blocks, css, js, theme
     from video.intake import MAX_BYTES as PHOTO_MAX_BYTES
 
     layout = services.layout
@@ -217,7 +217,7 @@ def build_page(services: Services, options: ServeOptions, cookies: SessionCookie
         allowed_paths=[str(layout.creations), str(layout.uploads), *asset_folders(catalog)],
         blocked_paths=[str(layout.root / "secrets"), str(layout.db_path),
                        str(layout.root / "jobs")],
-        theme=theme(), css=css(), head=HEAD, ssr_mode=False, footer_links=["api"],
+        theme=theme(), css=css(), js=js(), head=HEAD, ssr_mode=False, footer_links=["api"],
         show_error=True,
         # The page takes photos only: a bigger upload than the intake accepts is refused
         # (HTTP 413) while it streams in, before it fills the disk.

@@ -8,6 +8,7 @@ browser and API users share one fair line.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Callable
 
 import gradio as gr
@@ -20,6 +21,12 @@ from ui.views import EngineState
 
 HOLD_BEAT_S = 15  # how soon a closed tab's held event ends (see _hold_the_stream)
 HEAD = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+JS_FILE = Path(__file__).with_name("page.js")
+
+
+def js() -> str:
+    """The page's own script (ui/page.js), run once it has loaded."""
+    return JS_FILE.read_text(encoding="utf-8")
 
 
 def theme() -> gr.themes.Base:
