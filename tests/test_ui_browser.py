@@ -207,9 +207,9 @@ def test_generate_draw_again_share_and_revoke(open_page):
     # It plays at once, muted and looping, controls shown, as in video apps (issue #19).
     page.wait_for_function("() => { const v = [...document.querySelectorAll('#cw-chat video')]"
                            ".pop(); return !v.paused && v.currentTime > 0; }")
-    assert page.evaluate("() => { const v = [...document.querySelectorAll('#cw-chat video')]"
-                         ".pop(); return [v.muted, v.loop, v.controls, v.playsInline]; }") == \
-        [True, True, True, True]
+    page.wait_for_function("() => { const v = [...document.querySelectorAll('#cw-chat video')]"
+                           ".pop(); return v.muted && v.loop && v.controls && v.playsInline; }",
+                           timeout=5000)
     assert first["duration"] == pytest.approx(expected_duration(), abs=1 / 16)
     assert "Test pattern" in page.locator("#cw-chat").inner_text()
 
@@ -263,6 +263,17 @@ def test_generate_draw_again_share_and_revoke(open_page):
     assert all("/creations/" in url for url in urls), urls  # no copy in Gradio's cache
     assert {url.rsplit("/", 1)[1] for url in urls} >= {"video.mp4", "poster.jpg"}, urls
     assert {fetch(url)[0] for url in urls} == {404}  # without this browser's cookie
+    # The card says what it is; the download is named from the idea and the day (#19).
+    caption = page.locator("#cw-videos .thumbnail-item").first.inner_text()
+    assert "cheetah" in caption and re.search(r"\d{4}-\d\d-\d\d", caption), caption
+    with page.expect_download() as download:
+        page.click("#v-mp4")
+    name = download.value.suggested_filename
+    assert re.fullmatch(r"a-cheetah-lying-in-the-grass-\d{4}-\d\d-\d\d\.mp4", name), name
+    page.click("#v-delete")  # it asks once more before it deletes (issue #19)
+    page.wait_for_function("() => document.querySelector('#v-delete').innerText"
+                           ".includes('again')")
+    assert page.request.get(urls[0]).status == 200  # not deleted yet
     page.click("#v-delete")
     page.wait_for_selector("#cw-video-detail", state="hidden")
     after = {url: page.request.get(url).status for url in urls}

@@ -25,7 +25,8 @@ from ui.session_cookie import SessionCookies, proven_session
 from ui.page import (Catalog, Page, aspect_choices, duration_choices, model_choices,
                      music_choices, style_choices, style_gallery)
 from studio.session import SessionInfo, ShotEdits, Studio
-from ui.views import EngineState, chat_messages, creation_caption, header_html, progress_html
+from ui.views import (EngineState, chat_messages, creation_caption, download_name,
+                      header_html, progress_html)
 from video.shape import AUTO
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,9 @@ class Handlers(GalleryEvents):
                     visible=creation is not None and bool(self.catalog.tracks))
         if creation is not None:
             updates.set(create.result_music, value=creation.track)
-            updates.set(create.mp4, value=str(creation.mp4))
-            updates.set(create.gif, value=str(creation.gif) if creation.gif else None,
+            updates.set(create.mp4, value=(creation.mp4, download_name(creation, ".mp4")))
+            updates.set(create.gif, value=(creation.gif, download_name(creation, ".gif"))
+                        if creation.gif else None,
                         visible=creation.gif is not None)
 
     def fill_shot(self, updates: Updates, session: SessionInfo) -> None:

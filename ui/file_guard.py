@@ -82,5 +82,18 @@ def guard_data_files(app, data_root: Path, cookies: SessionCookies, may_read: Ma
             await send({"type": "http.response.start", "status": 404, "headers": NOT_FOUND})
             await send({"type": "http.response.body", "body": b"Not found"})
             return
-        await app(scope, receive, send)
+        await app(scope, receive, send if file is None else _without_file_name(send))
     return guarded
+
+
+def _without_file_name(send):
+    """Gradio answers a file with `Content-Disposition: …; filename="video.mp4"`, which a
+    browser prefers to the name the page's download button gives (the idea and the day,
+    ui/named_download.py): the name is left out, so the button's name is used."""
+    async def sending(message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, b"inline" if k.lower() == b"content-disposition" else v)
+                       for k, v in message.get("headers", [])]
+            message = {**message, "headers": headers}
+        await send(message)
+    return sending

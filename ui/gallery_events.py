@@ -15,7 +15,7 @@ from gradio.blocks import Block
 
 from errors import InputError
 from studio.session import SessionInfo
-from ui.views import creation_details, share_html
+from ui.views import creation_details, download_name, share_html
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +109,15 @@ class GalleryEvents:
         share = self.studio.active_share(session, creation.id)
         return {
             picked: creation.id,
+            self.page.state.armed_delete: None,  # another video: Delete asks afresh
+            videos.delete: gr.update(value=self.t(session, "btn_delete")),
             videos.detail: gr.update(visible=True),
             videos.player: gr.update(value=str(creation.mp4)),
             videos.info: creation_details(self.strings, session.language, creation,
                                           self.catalog.styles, self.catalog.tracks),
-            videos.mp4: gr.update(value=str(creation.mp4)),
-            videos.gif: gr.update(value=str(creation.gif) if creation.gif else None,
+            videos.mp4: gr.update(value=(creation.mp4, download_name(creation, ".mp4"))),
+            videos.gif: gr.update(value=(creation.gif, download_name(creation, ".gif"))
+                                  if creation.gif else None,
                                   visible=creation.gif is not None),
             videos.share_box: share_html(self.strings, session.language,
                                          f"/s/{share.token}" if share else None),
@@ -138,12 +141,20 @@ class GalleryEvents:
         videos = self.page.videos
         return {videos.share_box: "", videos.revoke: gr.update(visible=False)}
 
-    def on_video_delete(self, session, creation_id, chat_creation):
+    def on_video_delete(self, session, creation_id, chat_creation, armed):
+        """Delete asks once more: the first press turns the button into "Press again to
+        delete" (issue #19: one tap deleted for good)."""
+        state, videos = self.page.state, self.page.videos
         if session is None or not creation_id:
-            return {self.page.state.picked_video: gr.update()}
+            return {state.picked_video: gr.update()}
+        if armed != creation_id:
+            return {state.armed_delete: creation_id,
+                    videos.delete: gr.update(value=self.t(session, "btn_delete_confirm"))}
         self.studio.delete(session, creation_id)  # no copy anywhere: ui/file_guard.py
         gr.Info(self.t(session, "deleted"))
         updates = Updates()
+        updates.set(state.armed_delete, value=None)
+        updates.set(videos.delete, value=self.t(session, "btn_delete"))
         self.videos_view(updates, session)
         updates.set(self.page.videos.detail, visible=False)
         updates.set(self.page.state.picked_video, value=None)

@@ -18,6 +18,7 @@ import gradio as gr
 
 from studio.i18n import DEFAULT_LANGUAGE, Strings
 from studio.messages import Choice
+from ui.named_download import NamedDownload
 from video.shape import ASPECTS, AUTO
 
 CSS_FILE = Path(__file__).with_name("theme.css")
@@ -129,6 +130,7 @@ class PageState:
     chat_job: gr.State  # the id of the render that message's step started, or None
     video_ids: gr.State  # My videos gallery order → creation ids
     picked_video: gr.State  # the creation id My videos shows, or None
+    armed_delete: gr.State  # the creation id whose Delete was pressed once, or None
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,8 @@ class CreateTab:
     actions: gr.Row  # again, share, mp4, gif: shown once there is a video
     again: gr.Button
     share: gr.Button
-    mp4: gr.DownloadButton
-    gif: gr.DownloadButton
+    mp4: NamedDownload
+    gif: NamedDownload
     result_music_row: gr.Row
     result_music: gr.Dropdown
     change_music: gr.Button
@@ -189,8 +191,8 @@ class VideosTab:
     share: gr.Button
     revoke: gr.Button
     delete: gr.Button
-    mp4: gr.DownloadButton
-    gif: gr.DownloadButton
+    mp4: NamedDownload
+    gif: NamedDownload
     share_box: gr.HTML
 
 
@@ -219,7 +221,8 @@ def build_page(strings: Strings, catalog: Catalog) -> Page:
         state = PageState(
             session=gr.State(None), job=gr.State(None), creation=gr.State(None),
             picked_style=gr.State(None), chat_action=gr.State(None),
-            chat_job=gr.State(None), video_ids=gr.State([]), picked_video=gr.State(None))
+            chat_job=gr.State(None), video_ids=gr.State([]), picked_video=gr.State(None),
+            armed_delete=gr.State(None))
 
         with gr.Row(elem_id="cw-top", equal_height=True):
             header = gr.HTML(elem_id="cw-header-box", scale=10, min_width=320)
@@ -259,9 +262,9 @@ def _create_tab(labels: Labels, strings: Strings, catalog: Catalog) -> CreateTab
                                              variant="primary"), "btn_again", "value")
                 share = labels.add(gr.Button(t("btn_share"), elem_id="btn-share", size="sm"),
                                    "btn_share", "value")
-                mp4 = labels.add(gr.DownloadButton(t("btn_mp4"), elem_id="btn-mp4",
+                mp4 = labels.add(NamedDownload(t("btn_mp4"), elem_id="btn-mp4",
                                                    size="sm"), "btn_mp4", "label")
-                gif = labels.add(gr.DownloadButton(t("btn_gif"), elem_id="btn-gif",
+                gif = labels.add(NamedDownload(t("btn_gif"), elem_id="btn-gif",
                                                    size="sm"), "btn_gif", "label")
             with gr.Row(elem_id="cw-result-music", visible=False) as result_music_row:
                 result_music = labels.add(gr.Dropdown(
@@ -392,9 +395,9 @@ def _videos_tab(labels: Labels, strings: Strings) -> VideosTab:
                 delete = labels.add(gr.Button(t("btn_delete"), size="sm", variant="stop",
                                               elem_id="v-delete"), "btn_delete", "value")
             with gr.Row():
-                mp4 = labels.add(gr.DownloadButton(t("btn_mp4"), size="sm", elem_id="v-mp4"),
+                mp4 = labels.add(NamedDownload(t("btn_mp4"), size="sm", elem_id="v-mp4"),
                                  "btn_mp4", "label")
-                gif = labels.add(gr.DownloadButton(t("btn_gif"), size="sm", elem_id="v-gif"),
+                gif = labels.add(NamedDownload(t("btn_gif"), size="sm", elem_id="v-gif"),
                                  "btn_gif", "label")
             share_box = gr.HTML(elem_id="v-share-box")
     return VideosTab(note=note, gallery=gallery, detail=detail, player=player, info=info,

@@ -20,6 +20,7 @@ from store.creations import Creation, CreationStore
 from store.layout import DataLayout, UnsafePath
 from studio.i18n import Strings, language_from_header
 from studio.messages import Choice, choice_name
+from ui.views import download_name
 
 TEMPLATE_FILE = Path(__file__).with_name("share.html")
 FILES = {"video.mp4": ("mp4", "video/mp4"), "poster.jpg": ("poster", "image/jpeg"),
@@ -77,7 +78,7 @@ def share_router(store: CreationStore, layout: DataLayout, strings: Strings,
                    "X-Content-Type-Options": "nosniff"}
         filename = None
         if download:
-            filename = f"clipwright-{_slug(creation.title)}{Path(name).suffix}"
+            filename = download_name(creation, Path(name).suffix)
         return FileResponse(path, media_type=media_type, headers=headers, filename=filename,
                             content_disposition_type="attachment" if download else "inline")
 
@@ -108,8 +109,3 @@ def render_page(template: Template, strings: Strings, language: str, creation: C
         download_mp4=e(t("btn_mp4")), gif_link=gif_link, copy_link=e(t("copy_link")),
         copied=e(t("copied")), badge=badge, tagline=e(t("tagline")),
         duration=f"{creation.duration:.1f}")
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", text.lower()).strip("-")[:40]
-    return slug or "video"

@@ -7,6 +7,7 @@ user text that ends up in HTML goes through `html.escape`.
 from __future__ import annotations
 
 import html
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,9 +130,19 @@ def header_html(strings: Strings, language: str, engine: EngineState | None) -> 
 
 
 def creation_caption(creation: Creation, styles: list[Choice], language: str) -> str:
-    """A gallery caption: title · style."""
+    """A My videos card's caption: title · style · date · length (issue #19: the date,
+    engine and prompt showed only once a card was opened)."""
     style = choice_name(styles, creation.style, language)
-    return creation.title + (f" · {style}" if style else "")
+    day = time.strftime("%Y-%m-%d", time.localtime(creation.created_at))
+    return " · ".join(filter(None, [creation.title, style, day, f"{creation.duration:.0f} s"]))
+
+
+def download_name(creation: Creation, suffix: str) -> str:
+    """The name a download is saved under: the idea's words and the day it was made,
+    e.g. "cheetah-in-the-grass-2026-12-05.mp4" (letters of any language kept)."""
+    words = re.sub(r"[^\w]+", "-", creation.idea.lower()).strip("-_")[:48].strip("-_")
+    day = time.strftime("%Y-%m-%d", time.localtime(creation.created_at))
+    return f"{words or 'video'}-{day}{suffix}"
 
 
 def creation_details(strings: Strings, language: str, creation: Creation,

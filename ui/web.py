@@ -140,7 +140,8 @@ def build_blocks(studio: Studio, catalog: Catalog, cookies: SessionCookies,
                                api_name=False)
 
         detail_out = [state.picked_video, videos.detail, videos.player, videos.info,
-                      videos.mp4, videos.gif, videos.share_box, videos.revoke]
+                      videos.mp4, videos.gif, videos.share_box, videos.revoke,
+                      state.armed_delete, videos.delete]
         videos.gallery.select(h.on_video_pick, inputs=[state.session, state.video_ids],
                               outputs=detail_out, api_name=False)
         videos.share.click(h.on_video_share, inputs=[state.session, state.picked_video],
@@ -148,9 +149,11 @@ def build_blocks(studio: Studio, catalog: Catalog, cookies: SessionCookies,
         videos.revoke.click(h.on_video_revoke, inputs=[state.session, state.picked_video],
                             outputs=[videos.share_box, videos.revoke], api_name=False)
         videos.delete.click(
-            h.on_video_delete, inputs=[state.session, state.picked_video, state.creation],
+            h.on_video_delete, inputs=[state.session, state.picked_video, state.creation,
+                                       state.armed_delete],
             outputs=_unique([*videos_out, videos.detail, state.picked_video, create.chat,
-                             *actions_out]), api_name=False)
+                             *actions_out, state.armed_delete, videos.delete]),
+            api_name=False)
     return page.blocks
 
 
