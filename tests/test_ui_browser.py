@@ -38,8 +38,9 @@ if not Path(CHROMIUM).is_file():
 class AppServer:
     """`python app.py serve` in a subprocess; restartable on the same data folder."""
 
-    def __init__(self, data_dir: Path, cache_dir: Path, log_path: Path):
+    def __init__(self, data_dir: Path, cache_dir: Path, log_path: Path, engine: str = "tiny"):
         self.data_dir, self.cache_dir, self.log_path = data_dir, cache_dir, log_path
+        self.engine = engine
         self.gradio_cache = data_dir.parent / "gradio"
         self.process: subprocess.Popen | None = None
         self.url = ""
@@ -51,7 +52,7 @@ class AppServer:
                    GRADIO_TEMP_DIR=str(self.gradio_cache))
         log = open(self.log_path, "a", encoding="utf-8")
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "serve", "--engine", "tiny",
+            [sys.executable, str(ROOT / "app.py"), "serve", "--engine", self.engine,
              "--data-dir", str(self.data_dir), "--port", str(port)],
             cwd=self.data_dir.parent, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
         found: list[str] = []
@@ -401,6 +402,50 @@ def test_the_page_fits_phones_and_tablets_through_the_flow(open_page, viewport):
         open_tab(page, tab)
         page.wait_for_timeout(500)
         assert page.evaluate(OVERFLOW) == [], tab
+
+
+def test_without_an_engine_the_page_says_what_works_now(browser, tmp_path, shared_cache):
+    """No GPU and no platform key (issue #19): the terminal names the engine situation, the
+    header says in plain words what works now, and Generate explains itself where it is
+    instead of a passing red toast; a photo still comes to life (the motion engine)."""
+    bare = AppServer(tmp_path / "data", shared_cache, tmp_path / "server.log", engine="auto")
+    env = os.environ.pop("ZHIPUAI_API_KEY", None)
+    try:
+        bare.start()
+    finally:
+        if env is not None:
+            os.environ["ZHIPUAI_API_KEY"] = env
+    try:
+        context = browser.new_context(viewport={"width": 1360, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        page.goto(bare.url)
+        page.wait_for_selector("#cw-engine-notice")
+        notice = page.locator("#cw-engine-notice").inner_text()
+        assert "attach a photo" in notice and "--" not in notice and "ZHIPUAI" not in notice
+        assert "engine: none can render text-to-video here" in bare.log_path.read_text()
+        send(page, "a cheetah lying in the grass")
+        page.click("#btn-generate")
+        page.wait_for_selector("#cw-start-notice")
+        assert "No engine here can make a video from words" in \
+            page.locator("#cw-start-notice").inner_text()
+        assert page.evaluate(IN_VIEW, "#cw-start-notice") or page.evaluate(IN_VIEW, "#btn-generate")
+        assert "cheetah" in page.locator("#cw-chat").inner_text()  # the chat goes on
+        # What works now: a photo, animated here.
+        from PIL import Image
+
+        photo = tmp_path / "boat.png"
+        Image.new("RGB", (320, 240), (40, 120, 180)).save(photo)
+        page.set_input_files("#cw-box input[type=file]", str(photo))
+        page.wait_for_selector("#cw-box img")
+        page.fill("#cw-box textarea", "the boat rocks gently")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => !document.querySelector('#cw-box img')")
+        page.click("#btn-generate")
+        wait_for_video(page, 1)
+        context.close()
+    finally:
+        bare.stop()
 
 
 def test_history_survives_reload_and_restart_and_stays_private(open_page, server):

@@ -78,9 +78,13 @@ def test_header_is_honest_about_the_engine():
     assert "Engine: tiny · test patterns" in tiny and "cw-badge-test" in tiny
     real = header_html(STRINGS, "zh", EngineState("cogvideox"))
     assert "引擎：cogvideox" in real and "测试" not in real
-    none = header_html(STRINGS, "en", EngineState(None, problem="needs a <GPU>"))
-    assert "No video engine" in none and "needs a &lt;GPU&gt;" in none
-    assert "--engine tiny" in none
+    # Nothing renders text-to-video: plain words and what works now, once; the developer's
+    # reason (flags, variables) is the terminal's (issue #19: it repeated itself in flags).
+    none = header_html(STRINGS, "en", EngineState(None, problem="needs a <GPU> --engine"))
+    assert "No video engine" in none and "GPU>" not in none and "--" not in none
+    assert "attach a photo" in none and "test patterns" in none and "API key" in none
+    assert none.count("No engine here can make a video") == 1
+    assert "照片" in header_html(STRINGS, "zh", EngineState(None, problem="x"))
     assert "Checking" in header_html(STRINGS, "en", None)
 
 

@@ -26,7 +26,7 @@ from ui.page import (Catalog, Page, aspect_choices, duration_choices, model_choi
                      music_choices, style_choices, style_gallery)
 from studio.session import SessionInfo, ShotEdits, Studio
 from ui.views import (EngineState, chat_messages, creation_caption, download_name,
-                      header_html, progress_html)
+                      header_html, notice_html, progress_html)
 from video.shape import AUTO
 
 log = logging.getLogger(__name__)
@@ -273,7 +273,7 @@ class Handlers(GalleryEvents):
                 seed=int(seed) if seed is not None else None,
                 duration=float(seconds) if seconds else None, aspect=aspect or AUTO), options)
         except (InputError, EngineUnavailable) as exc:
-            raise refused(exc) from None
+            return self._cannot_start(session, exc)
         return self._started(session, job.id)
 
     def on_again(self, session, job_id, creation_id, engine, model, steps, guidance, seconds,
@@ -289,8 +289,17 @@ class Handlers(GalleryEvents):
                                          duration=float(seconds) if seconds else None,
                                          aspect=aspect if aspect and aspect != AUTO else None)
         except (InputError, EngineUnavailable) as exc:
-            raise refused(exc) from None
+            return self._cannot_start(session, exc)
         return self._started(session, job.id)
+
+    def _cannot_start(self, session: SessionInfo, exc: Exception) -> dict:
+        """Why a render cannot start, in the card above Generate, in the user's words and
+        language (issue #19: a red toast for 4 s, in developer words, then nothing)."""
+        log.info("a render could not start: %s", exc)
+        text = str(exc)
+        if isinstance(exc, EngineUnavailable):  # the operator's words are the terminal's
+            text = f"{self.t(session, 'engine_none_title')} {self.t(session, 'engine_none_hint')}"
+        return {self.page.create.progress: gr.update(visible=True, value=notice_html(text))}
 
     def _refuse_if_busy(self, session: SessionInfo, job_id: str | None) -> None:
         if job_id:

@@ -84,6 +84,17 @@ def engine_probe(engines: EnginePool, name: str, on_cluster: bool = False):
     return probe
 
 
+def engine_line(services: Services, name: str) -> str:
+    """The terminal's line on what renders here (issue #19: it never said)."""
+    state = engine_probe(services.parts.engines, name,
+                         on_cluster=services.parts.settings.cluster is not None)()
+    if state.name is None:
+        return (f"engine: none can render text-to-video here ({state.problem}); photos can "
+                f"still be animated (the motion engine)")
+    return f"engine: {state.name}" + (" (test patterns, not real footage)"
+                                      if state.test_pattern else "")
+
+
 # Another door on the same web app and services (the REST API): it adds its routes.
 Door = Callable[[FastAPI, Services], None]
 
@@ -296,6 +307,7 @@ def serve(parts: Parts, options: ServeOptions, doors: Sequence[Door] = ()) -> in
     def page_ready() -> None:
         print(f"Clipwright is running on {local_url}", flush=True)
         print(f"data folder: {holder[0].services.layout.root}", flush=True)
+        print(engine_line(holder[0].services, options.engine), flush=True)
         if options.share:
             threading.Thread(target=_share_link, args=(holder[0], shown, port),
                              daemon=True).start()

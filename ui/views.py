@@ -116,7 +116,7 @@ def header_html(strings: Strings, language: str, engine: EngineState | None) -> 
     elif engine.name is None:
         badge = f'<span class="cw-badge cw-badge-none">{html.escape(t("engine_none"))}</span>'
         notice = (f'<div class="cw-notice" id="cw-engine-notice"><b>{html.escape(t("engine_none_title"))}'
-                  f'</b> {html.escape(engine.problem)} {html.escape(t("engine_none_hint"))}</div>')
+                  f'</b> {html.escape(t("engine_none_hint"))}</div>')
     else:
         kind = "cw-badge-test" if engine.test_pattern else "cw-badge-ok"
         text = t("engine_test", name=engine.name) if engine.test_pattern else \
@@ -164,6 +164,11 @@ def creation_details(strings: Strings, language: str, creation: Creation,
     if creation.test_pattern:
         lines.extend(["", f"*{t('test_pattern_note')}*"])
     return "\n".join(lines)
+
+
+def notice_html(text: str) -> str:
+    """Why an action could not start, shown where the action is (not a passing toast)."""
+    return f'<div class="cw-notice" id="cw-start-notice" role="alert">⚠️ {html.escape(text)}</div>'
 
 
 def share_html(strings: Strings, language: str, url: str | None) -> str:
