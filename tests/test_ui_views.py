@@ -136,6 +136,16 @@ def test_details_and_share_box_escape_everything(tmp_path):
     assert share_html(STRINGS, "en", None) == ""
 
 
+def test_progress_card_says_loading_before_the_first_step():
+    from ui.views import progress_html
+
+    loading = progress_html(STRINGS, "en", "generating", 0.02, "0/2", None, 0)
+    assert "Loading the model" in loading and "step 0" not in loading.lower()
+    stepping = progress_html(STRINGS, "en", "generating", 0.5, "1/2", 3.0, 0)
+    assert "Generating" in stepping and "1" in stepping and "about 3 s" in stepping
+    assert "正在加载模型" in progress_html(STRINGS, "zh", "generating", 0.0, "0/50", None, 0)
+
+
 def test_progress_card_shows_a_live_preview_only_from_our_own_encoder():
     from ui.views import progress_html
 

@@ -21,7 +21,35 @@
       if (!shown(video)) video.scrollIntoView({block: "end", behavior: "smooth"});
     }, {once: true});
   };
-  const scan = () => document.querySelectorAll("#cw-chat video").forEach(fit);
+  // Generate answers at once: a "Starting…" card until the server's own card (or its
+  // reason for not starting) arrives — issue #19: 4 s with nothing visible.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("#btn-generate, #btn-again");
+    if (!button || button.disabled) return;
+    document.getElementById("cw-starting")?.remove();
+    const text = document.querySelector(".cw-header")?.dataset.starting || "…";
+    const card = document.createElement("div");
+    card.id = "cw-starting";
+    card.className = "cw-progress";
+    card.dataset.stage = "queued";
+    card.innerHTML = '<div class="cw-progress-top"><span class="cw-stage"></span></div>' +
+                     '<div class="cw-bar"><div class="cw-fill"></div></div>';
+    card.querySelector(".cw-stage").textContent = text;
+    const box = document.getElementById("cw-progress-box");
+    (box && box.offsetParent ? box : document.getElementById("cw-actions") ||
+     document.getElementById("cw-chat")).after(card);
+    setTimeout(() => card.remove(), 20000);
+  }, true);
+  const settle = () => {
+    const card = document.getElementById("cw-starting");
+    const answered = [...document.querySelectorAll("#cw-progress-box .cw-progress, " +
+                                                   "#cw-start-notice")].some((e) => e.offsetParent);
+    if (card && answered) card.remove();
+  };
+  const scan = () => {
+    settle();
+    document.querySelectorAll("#cw-chat video").forEach(fit);
+  };
   new MutationObserver(scan).observe(document.body, {childList: true, subtree: true});
   setInterval(scan, 1000);
   scan();

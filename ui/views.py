@@ -73,9 +73,12 @@ def progress_html(strings: Strings, language: str, stage: str, fraction: float, 
     label = t(STAGE_KEYS.get(stage, "stage_queued"))
     percent = max(0.0, min(1.0, fraction)) * 100
     bits = []
+    loading = stage == "generating" and detail.split("/", 1)[0].strip() in ("", "0")
+    if loading:  # no step done yet: the engine is loading (not "step 0 of 2", issue #19)
+        label = t("stage_loading")
     if stage == "queued" and position > 0:
         bits.append(t("queue_position", n=position))
-    elif stage == "generating" and "/" in detail:
+    elif stage == "generating" and "/" in detail and not loading:
         step, total = detail.split("/", 1)
         bits.append(t("step_count", step=html.escape(step), total=html.escape(total)))
     if eta_s is not None and stage not in ("done", "failed"):
@@ -123,7 +126,9 @@ def header_html(strings: Strings, language: str, engine: EngineState | None) -> 
             t("engine_active", name=engine.name)
         badge = f'<span class="cw-badge {kind}" id="cw-engine">{html.escape(text)}</span>'
         notice = ""
-    return (f'<div class="cw-header"><div class="cw-brand"><span class="cw-logo">影</span>'
+    # data-starting: the card ui/page.js shows the moment Generate is pressed
+    return (f'<div class="cw-header" data-starting="{html.escape(t("stage_starting"))}">'
+            f'<div class="cw-brand"><span class="cw-logo">影</span>'
             f'<div><div class="cw-title">Clipwright <span class="cw-title-zh">影匠</span></div>'
             f'<div class="cw-tagline">{html.escape(t("tagline"))}</div></div></div>'
             f'{badge}</div>{notice}')
