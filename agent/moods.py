@@ -2,4 +2,4 @@
 name (the music selector takes one as a hint). No agent module below it."""
 
 MOODS = ("calm", "dreamy", "uplifting", "epic", "tense", "playful", "romantic", "melancholic",
-         "lo-fi", "corporate-bright", "chinese-traditional", "nature-ambient")
+         "lofi", "corporate", "chinese-traditional", "nature-ambient")

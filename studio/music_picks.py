@@ -46,7 +46,13 @@ class MusicPicks:
         if self.music is None or spec.music != Music.AUTO or not (wait or self._ready.is_set()):
             return []
         text = spec.idea if spec.prompt == spec.idea else f"{spec.idea}. {spec.prompt}"
-        return self._rank(text, spec, spec.mood or None, 3)
+        # The rewriter's mood is a hint: one the library does not know is left out, never
+        # a refusal of what the user said (a data mismatch once refused "a lighthouse at night").
+        mood = spec.mood if spec.mood in self.music.selector.library.moods else None
+        if spec.mood and mood is None:
+            log.warning("the rewriter suggested a mood the music library does not have: %r",
+                        spec.mood)
+        return self._rank(text, spec, mood, 3)
 
     def another(self, spec: ShotSpec, prompt: str, current: str | None,
                 mood: str | None) -> str:

@@ -261,3 +261,22 @@ def test_a_broken_copy_of_each_shipped_file_is_named(tmp_path, name):
     assert error.file == str(copy) and str(error).startswith(f"{copy}: "), str(error)
     assert error.entry or error.field, str(error)  # it says where, not only which file
     assert "\n" not in str(error) and not re.search(r"Input should|pydantic", str(error))
+
+
+def test_every_folder_names_the_music_librarys_moods():
+    """The agent's mood ids (its rewriter, occasions, feelings, the chat's "lo-fi music"),
+    the style presets' and music/moods.toml's are one set: before, the agent said "lo-fi"
+    and "corporate-bright" where music/ says "lofi" and "corporate", and "a lighthouse on a
+    cliff at night" was refused with "unknown mood 'lo-fi'"."""
+    from agent.conversation import load_intents
+    from agent.moods import MOODS
+    from agent.vocabulary import load_vocabulary
+    from music.library import load_moods
+    from styles.presets import MUSIC_MOODS
+
+    library = set(load_moods())
+    assert set(MOODS) == set(MUSIC_MOODS) == library
+    named = {entry.mood for entries in load_vocabulary().entries.values()
+             for entry in entries if entry.mood}
+    assert named and named <= library, named - library
+    assert set(load_intents().music_moods.values()) <= library
