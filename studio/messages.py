@@ -57,7 +57,9 @@ def reply_markdown(text: str) -> str:
 
 def escape_markdown(text: str) -> str:
     """User text made safe inside chat Markdown: no HTML, no link or emphasis tricks."""
-    escaped = html.escape(" ".join(text.split()))
+    # quote=False: the chat shows a numeric entity such as &#x27; as it is (quotes are
+    # harmless in text; &, < and > are what must not become markup)
+    escaped = html.escape(" ".join(text.split()), quote=False)
     for char in "\\`*_[]<>#|~":
         escaped = escaped.replace(char, "\\" + char)
     return escaped

@@ -339,10 +339,16 @@ def test_a_refused_message_keeps_the_chat_and_the_next_one_works(open_page, tmp_
     assert "red kite" in chat.inner_text()  # the history is still there
     page.wait_for_function("() => !document.querySelector('#cw-box .thumbnail-item, "
                            "#cw-box img')")  # the refused file left the message
-    page.fill("#cw-box textarea", "a lighthouse in a storm")
+    page.fill("#cw-box textarea", "a lighthouse's beam in a storm, <b>bold</b> & bright")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelector('#cw-chat').innerText"
                            ".toLowerCase().includes('lighthouse')")
+    # What the user typed reads as typed: no entities, no markup (issue #19's refusal note
+    # showed "&#x27;" for a quote).
+    shown_text = chat.inner_text()
+    assert "a lighthouse's beam in a storm, <b>bold</b> & bright" in shown_text, \
+        shown_text[shown_text.find("beam") - 40:shown_text.find("beam") + 80]
+    assert page.locator("#cw-chat b:text('bold')").count() == 0
     assert "⚠" not in chat.inner_text().rsplit("lighthouse", 1)[1]  # accepted this time
 
 
