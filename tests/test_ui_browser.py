@@ -201,14 +201,12 @@ def test_generate_draw_again_share_and_revoke(open_page):
     page.click("#cw-style-chips label:has(input[value='cinematic'])")
     send(page, "a cheetah lying in the grass")
     assert "Style · Cinematic" in page.locator("#cw-chat").inner_text()
-    # A card answers the click at once, before the server does (issue #19: 4 s of nothing).
-    shown_ms = page.evaluate("""() => new Promise(done => {
-        const t0 = performance.now();
+    # A card answers the click in the same task, before any answer of the server (issue
+    # #19: 4 s of nothing; the issue's 200 ms, by construction rather than by a timer).
+    assert page.evaluate("""() => {
         document.querySelector('#btn-generate').click();
-        const look = () => [...document.querySelectorAll('.cw-progress')]
-            .some(e => e.offsetParent) ? done(performance.now() - t0) : requestAnimationFrame(look);
-        look(); })""")
-    assert shown_ms < 200, shown_ms
+        const card = document.querySelector('#cw-starting');
+        return card !== null && card.offsetParent !== null; }""")
     page.wait_for_selector("#cw-progress-box .cw-progress")  # stage, bar and time left
     first = wait_for_video(page, 1)
     assert first["ready"] >= 2
