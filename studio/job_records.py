@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,3 +140,28 @@ def failure_reason(exc: BaseException, stage: str) -> str:
     doing = STAGE_WORDS.get(stage, stage)
     return (f"the render failed while {doing} ({type(exc).__name__}: {detail or 'no detail'}); "
             f"nothing was kept — try again, and if it keeps failing tell whoever runs the server")
+
+
+@dataclass
+class RunningJob:
+    """What a worker shares about the job in its hands (studio/jobs.py): its stage, how far,
+    the latest live preview, and the event that stops it."""
+
+    started: float
+    stage: str = "rewriting"
+    stage_fraction: float = 0.0
+    detail: str = ""
+    preview: Preview | None = None
+    cancel: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+    @property
+    def fraction(self) -> float:
+        order = list(STAGE_WEIGHTS)
+        if self.stage not in STAGE_WEIGHTS:
+            return 0.0
+        done = sum(STAGE_WEIGHTS[s] for s in order[:order.index(self.stage)])
+        return min(1.0, done + STAGE_WEIGHTS[self.stage] * self.stage_fraction)
+
+
+# A job no machine can take now (a cluster without its model) is offered again this late.
+PARKED_S = 5.0

@@ -31,15 +31,12 @@ is deleted unless something else still uses it (store/uploads.py has the rule).
 
 from __future__ import annotations
 
-import dataclasses
 import fcntl
 import hmac
 import logging
 import os
-import shutil
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -51,10 +48,10 @@ from store.jobs import JobOutcome, JobRow, JobStore
 from store.layout import DataLayout
 from studio.director import Director, RenderOptions, RenderResult
 from studio.runner import LocalRunner, Runner
+from studio.job_files import release_upload, remove_job_folder, remove_partial_files
 from studio.job_records import (CANCELLED, INTERRUPTED_TWICE, MAX_ATTEMPTS, STAGE_WEIGHTS, Job,
-                                JobProgress, decode_options, decode_spec, encode_options,
-                                encode_spec,
-                                failure_reason, job_from_row)
+                                JobProgress, RunningJob, decode_options, encode_options,
+                                encode_spec, failure_reason, job_from_row)
 from video.engines.preview import Preview
 
 log = logging.getLogger(__name__)
@@ -62,26 +59,6 @@ log = logging.getLogger(__name__)
 # Called with a job once it has ended (done with its files complete, or failed), on the
 # worker's thread.
 OnFinished = Callable[[Job], None]
-
-
-@dataclass
-class _Running:
-    """What a worker shares about the job in its hands."""
-
-    started: float
-    stage: str = "rewriting"
-    stage_fraction: float = 0.0
-    detail: str = ""
-    preview: Preview | None = None
-    cancel: threading.Event = dataclasses.field(default_factory=threading.Event)
-
-    @property
-    def fraction(self) -> float:
-        order = list(STAGE_WEIGHTS)
-        if self.stage not in STAGE_WEIGHTS:
-            return 0.0
-        done = sum(STAGE_WEIGHTS[s] for s in order[:order.index(self.stage)])
-        return min(1.0, done + STAGE_WEIGHTS[self.stage] * self.stage_fraction)
 
 
 # A job no machine can take now (a cluster without its model) is offered again this late.
@@ -108,7 +85,7 @@ class JobQueue:
         self._claiming = threading.Lock()  # room is checked and a job taken as one step
         self._parked: dict[str, tuple[float, str]] = {}  # job id → (until, why it waits)
         self._stopping = threading.Event()
-        self._running: dict[str, _Running] = {}
+        self._running: dict[str, RunningJob] = {}
         self._workers: list[threading.Thread] = []
         self._lock_file = None
         self._on_finished: list[OnFinished] = []
@@ -142,10 +119,10 @@ class JobQueue:
             self._take_lock()
         requeued, failed = self.store.recover_interrupted(MAX_ATTEMPTS, INTERRUPTED_TWICE)
         for job_id in requeued:
-            self._remove_partial_files(job_id)
+            remove_partial_files(self.jobs_dir, job_id)
         for job_id in failed:
-            self._remove_job_folder(job_id)
-            self._release_upload(self.store.get(job_id))
+            remove_job_folder(self.jobs_dir, job_id)
+            release_upload(self.store.db, self.layout, self.store.get(job_id))
         if requeued or failed:
             log.warning("after a restart: %d job(s) re-queued, %d given up",
                         len(requeued), len(failed))
@@ -318,7 +295,7 @@ class JobQueue:
                     return None
                 reason = self.runner.unplaceable(decode_options(row.options))
                 if reason is None:
-                    self._running[row.id] = _Running(started=time.time())
+                    self._running[row.id] = RunningJob(started=time.time())
                     return row
                 self.store.requeue(row.id, count_attempt=False)
                 self._parked[row.id] = (now + PARKED_S, reason)
@@ -329,7 +306,7 @@ class JobQueue:
         try:
             job = job_from_row(row, self.layout)
             out = self.jobs_dir / row.id / "clip.mp4"
-            self._remove_partial_files(row.id)
+            remove_partial_files(self.jobs_dir, row.id)
 
             def on_progress(stage: str, fraction: float, detail: str) -> None:
                 if running.cancel.is_set():
@@ -353,7 +330,7 @@ class JobQueue:
             self._failed(row.id, CANCELLED)
         except WorkerLost as exc:  # a cluster node went: as if a server had stopped
             log.warning("%s; attempt %d of %d", exc, row.attempts, MAX_ATTEMPTS)
-            self._remove_partial_files(row.id)
+            remove_partial_files(self.jobs_dir, row.id)
             if row.attempts < MAX_ATTEMPTS:
                 self._record(self.store.requeue, row.id)
                 return
@@ -365,7 +342,7 @@ class JobQueue:
             self._failed(row.id, failure_reason(exc, running.stage))
         finally:
             self._running.pop(row.id, None)
-        self._release_upload(row)
+        release_upload(self.store.db, self.layout, row)
         self._announce(row.id)
 
     def _outcome(self, result: RenderResult) -> JobOutcome:
@@ -394,7 +371,7 @@ class JobQueue:
 
     def _failed(self, job_id: str, reason: str) -> None:
         """Record a failure and remove whatever the render had written."""
-        self._remove_job_folder(job_id)
+        remove_job_folder(self.jobs_dir, job_id)
         self._record(self.store.fail, job_id, reason)
 
     @staticmethod
@@ -405,26 +382,3 @@ class JobQueue:
             change(*args, **kwargs)
         except Exception:  # noqa: BLE001 - the worker must live on
             log.exception("could not record the outcome of job %s", args[0] if args else "?")
-
-    def _release_upload(self, row: JobRow | None) -> None:
-        """The job has ended: its photo goes unless something still uses it."""
-        try:
-            photo = decode_spec(row.spec).source_image if row is not None else None
-        except (ValueError, TypeError):
-            return
-        if photo is not None:
-            uploads.release(self.store.db, self.layout, [photo])
-
-    def _remove_job_folder(self, job_id: str) -> None:
-        """Everything a render wrote for a job that will not be done (a silent video whose
-        music failed, a partial file): its owner gets a reason, never half a result."""
-        shutil.rmtree(self.jobs_dir / job_id, ignore_errors=True)
-
-    def _remove_partial_files(self, job_id: str) -> None:
-        """Temporary files an interrupted render left (atomic writes never leave others)."""
-        folder = self.jobs_dir / job_id
-        if folder.is_dir():
-            for partial in folder.glob(".*.part"):
-                partial.unlink(missing_ok=True)
-
-
