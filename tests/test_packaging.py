@@ -38,7 +38,9 @@ def test_every_file_the_app_reads_is_package_data():
         folder = ROOT.joinpath(*package.split("."))
         for path in folder.rglob("*"):
             inner = path.relative_to(folder)
-            if (not path.is_file() or path.suffix in (".py", ".pyc") or path.name == "README.md"
+            # .pyi: the typing stub Gradio writes beside a component subclass (not data)
+            if (not path.is_file() or path.suffix in (".py", ".pyc", ".pyi")
+                    or path.name == "README.md"
                     or "__pycache__" in inner.parts):
                 continue
             if inner.parent != folder and (folder / inner.parts[0] / "__init__.py").is_file():
