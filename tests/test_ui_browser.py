@@ -215,7 +215,7 @@ def test_generate_draw_again_share_and_revoke(open_page):
                            ".pop(); return !v.paused && v.currentTime > 0; }")
     page.wait_for_function("() => { const v = [...document.querySelectorAll('#cw-chat video')]"
                            ".pop(); return v.muted && v.loop && v.controls && v.playsInline; }",
-                           timeout=5000)
+                           timeout=15000)
     assert first["duration"] == pytest.approx(expected_duration(), abs=1 / 16)
     assert "Test pattern" in page.locator("#cw-chat").inner_text()
 

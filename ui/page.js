@@ -10,9 +10,12 @@
     video.loop = true;
     video.playsInline = true;
     video.controls = true;
-    if (video.dataset.cwFitted) return;
-    video.dataset.cwFitted = "1";
-    video.muted = true;  // once: a viewer who turns the sound on keeps it
+    const since = Number(video.dataset.cwFitted || 0);
+    // Muted through the player's own start-up (it may set its sound state after ours);
+    // after that a viewer who turns the sound on keeps it.
+    if (!since || Date.now() - since < 8000) video.muted = true;
+    if (since) return;
+    video.dataset.cwFitted = String(Date.now());
     video.autoplay = true;
     video.play().catch(() => {});  // a browser may still refuse; the controls are there
     // The newest video comes into view (on a phone it lands above the Generate bar).
