@@ -293,7 +293,10 @@ class JobQueue:
                 row = self.store.claim_next(skip=tuple(self._parked))
                 if row is None:
                     return None
-                reason = self.runner.unplaceable(decode_options(row.options))
+                try:
+                    reason = self.runner.unplaceable(decode_options(row.options))
+                except (ValueError, TypeError):  # a damaged row: _run fails it with a reason
+                    reason = None
                 if reason is None:
                     self._running[row.id] = RunningJob(started=time.time())
                     return row
@@ -362,7 +365,11 @@ class JobQueue:
         row = self.store.get(job_id)
         if row is None or row.status not in ("done", "failed"):
             return
-        job = job_from_row(row, self.layout)
+        try:
+            job = job_from_row(row, self.layout)
+        except (ValueError, TypeError):  # a damaged row: nothing to tell; the worker lives on
+            log.warning("job %s ended but its record no longer reads", job_id)
+            return
         for listener in self._on_finished:
             try:
                 listener(job)

@@ -109,6 +109,21 @@ def test_a_failing_job_says_why_and_the_worker_goes_on(queue):
     assert queue.wait(good.id, "key:a", timeout=300).status == "done"
 
 
+def test_a_damaged_row_fails_with_a_reason_instead_of_blocking_the_line(queue):
+    """The line asks the runner whether a job can run anywhere before it takes it; a row
+    whose options no longer read (a hand edit, a bad migration) must fail like any broken
+    job, not stay "running" for ever."""
+    broken = queue.submit("key:a", spec(), TINY)
+    with queue.store.db.transaction() as conn:
+        conn.execute("UPDATE jobs SET options = '{not json' WHERE id = ?", (broken.id,))
+    good = queue.submit("key:a", spec(), TINY)
+    queue.start()
+    # The good job behind it renders: the worker lived through the broken one.
+    assert queue.wait(good.id, "key:a", timeout=300).status == "done"
+    failed = queue.store.get(broken.id)
+    assert failed.status == "failed" and failed.error
+
+
 def _interrupted_job(data_dir, attempts: int) -> str:
     """A job a dead process left running, with a half-written file beside it."""
     db = Database(data_dir / "clipwright.db")
