@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# The browser tests' fixtures (server, browser, open_page), for every browser test module.
+pytest_plugins = ["browser_support"]
 
 os.environ["PYTHONPATH"] = os.pathsep.join(
     part for part in (str(ROOT), os.environ.get("PYTHONPATH")) if part)
