@@ -49,19 +49,20 @@ def default_dir(env: str, fallback: Path) -> Path:
 def settings_from(args: argparse.Namespace) -> Settings:
     """The process's settings from its flags and environment."""
     from studio.parts import Settings
+    from studio.platform_key import kept_key
     from video.engines.base import EngineSettings
 
+    data_dir = (Path(args.data_dir).expanduser() if getattr(args, "data_dir", None)
+                else default_dir("CLIPWRIGHT_DATA_DIR", Path.home() / ".clipwright"))
     engines = EngineSettings(
         cache_dir=default_dir("CLIPWRIGHT_CACHE_DIR", Path.home() / ".cache" / "clipwright"),
         model_dir=Path(args.model_dir) if getattr(args, "model_dir", None) else None,
         offload=getattr(args, "offload", "auto"),
         vae_tiling=getattr(args, "vae_tiling", "auto"),
         speed=getattr(args, "speed", None) or "quality",
-        cloud_api_key=os.environ.get("ZHIPUAI_API_KEY"),
+        cloud_api_key=kept_key(data_dir, os.environ),  # the environment's, or the page's
         cloud_base_url=os.environ.get("CLIPWRIGHT_CLOUD_BASE_URL"),
     )
-    data_dir = (Path(args.data_dir).expanduser() if getattr(args, "data_dir", None)
-                else default_dir("CLIPWRIGHT_DATA_DIR", Path.home() / ".clipwright"))
     return Settings(data_dir=data_dir, engines=engines,
                     slots=getattr(args, "slots", None) or 1,
                     public_url=getattr(args, "public_url", None) or "",

@@ -135,6 +135,24 @@ class DataLayout:
         # Another process may have won the race; everyone uses what is on disk.
         return path.read_text(encoding="utf-8").strip()
 
+    def stored_secret(self, name: str) -> str | None:
+        """A secret someone gave and `keep_secret` kept (e.g. a platform API key), or None."""
+        path = self.root / "secrets" / check_id(name, "secret name")
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return value or None
+
+    def keep_secret(self, name: str, value: str) -> None:
+        """Keep a secret someone gave, whole or not at all, readable by this user only."""
+        write_complete(self.root / "secrets" / check_id(name, "secret name"),
+                       value.encode("utf-8"))
+
+    def forget_secret(self, name: str) -> None:
+        """Remove a kept secret (nothing to do when there is none)."""
+        (self.root / "secrets" / check_id(name, "secret name")).unlink(missing_ok=True)
+
     def publish(self, staging: Path, creation_id: str) -> Path:
         """Move a whole staged render into creations/<id> in one rename; return that folder."""
         target = self.creation_dir(creation_id)

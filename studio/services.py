@@ -27,9 +27,11 @@ from studio.director import Director
 from studio.i18n import Strings, load_strings
 from studio.jobs import JobQueue
 from studio.parts import Parts, Settings
+from studio.platform_key import PlatformKey
 from studio.ray_runner import RayRunner
 from studio.render_worker import WorkerSettings
 from studio.runner import Runner
+from video.engines.base import EngineSettings
 from studio.session import Studio
 
 log = logging.getLogger(__name__)
@@ -116,12 +118,18 @@ def open_services(parts: Parts) -> Services:
         if not out_of_space(exc):
             raise
         log.warning("the disk is full: the sweep of unrecorded folders waits (%s)", exc)
-    queue = JobQueue(db, parts.director, layout.root, slots=parts.settings.slots,
-                     runner=runner_for(parts.settings))
     strings = load_strings()
+    settings = parts.settings
+    platform_key = PlatformKey(layout, parts.engines, strings,
+                               os.environ if settings.env is None else settings.env,
+                               on_cluster=settings.cluster is not None)
+    platform_key.load()  # a key the operator set on the page, before anything renders
+    queue = JobQueue(db, parts.director, layout.root, slots=settings.slots,
+                     runner=runner_for(settings, parts.engines.settings))
     choices: Choices = choices_of(parts.styles, parts.music)
     studio = Studio(store=creations, layout=layout, queue=queue, director=parts.director,
-                    strings=strings, choices=choices, public_url=parts.settings.public_url)
+                    strings=strings, choices=choices, public_url=settings.public_url,
+                    platform_key=platform_key)
     services = Services(parts=parts, layout=layout, db=db, creations=creations,
                         keys=KeyStore(db), queue=queue, studio=studio, strings=strings,
                         full_at_open=full)
@@ -130,11 +138,11 @@ def open_services(parts: Parts) -> Services:
     return services
 
 
-def runner_for(settings: Settings) -> Runner | None:
-    """Where renders run: a Ray cluster's actors when asked for, else this process (None:
-    the queue's default)."""
+def runner_for(settings: Settings, engines: EngineSettings) -> Runner | None:
+    """Where renders run: a Ray cluster's actors when asked for (with `engines`, the
+    settings in use, a kept platform key included), else this process (None: the queue's
+    default)."""
     if settings.cluster is None:
         return None
     env = os.environ if settings.env is None else settings.env
-    return RayRunner(settings.cluster, WorkerSettings.passed_on(
-        settings.engines, settings.music, env))
+    return RayRunner(settings.cluster, WorkerSettings.passed_on(engines, settings.music, env))

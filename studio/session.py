@@ -32,6 +32,7 @@ from studio.jobs import JobQueue
 from studio.library import SessionLibrary, full_disk_said
 from studio.messages import choice_name, proposal_text, reply_markdown
 from studio.music_picks import MusicPicks
+from studio.platform_key import PlatformKey
 from video.shape import check_shape
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class Studio(SessionLibrary):
 
     def __init__(self, *, store: CreationStore, layout: DataLayout, queue: JobQueue,
                  director: Director, strings: Strings, choices: Choices = Choices(),
-                 public_url: str = ""):
+                 public_url: str = "", platform_key: PlatformKey | None = None):
         self.store = store
         self.layout = layout
         self.queue = queue
@@ -90,6 +91,9 @@ class Studio(SessionLibrary):
         self.styles, self.tracks = choices.styles, choices.tracks
         self.public_url = public_url.rstrip("/")  # --public-url, or the tunnel's (--share)
         self.music = MusicPicks(director)
+        # The operator's platform API key (the Settings tab): kept in this data folder.
+        self.platform_key = platform_key or PlatformKey(layout, director.engines, strings,
+                                                        env={})
         self._collect_lock = threading.Lock()
         queue.when_finished(self.publish_finished)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 from video.engines import choose_engine, create_engine
@@ -13,16 +14,27 @@ class EnginePool:
 
     def __init__(self, settings: EngineSettings):
         self.settings = settings
+        self.version = 0  # counts setting changes: whoever caches an answer about engines
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
 
     def get(self, name: str, task: str) -> Engine:
         """The engine for a name (`auto` resolved for the task), created once."""
-        resolved = choose_engine(name, task, self.settings)
         with self._lock:
+            resolved = choose_engine(name, task, self.settings)
             if resolved not in self._engines:
                 self._engines[resolved] = create_engine(resolved, self.settings)
             return self._engines[resolved]
+
+    def use_cloud_key(self, key: str | None) -> None:
+        """Render with this platform API key from now on (None: no cloud engine). `auto`
+        follows at once; a render already under way finishes with the engine it has."""
+        with self._lock:
+            if key == self.settings.cloud_api_key:
+                return
+            self.settings = dataclasses.replace(self.settings, cloud_api_key=key)
+            self._engines.pop("cloud", None)  # the next cloud render uses the new key
+            self.version += 1
 
     def loaded(self) -> list[str]:
         """The engines made so far in this process (a cluster's web host makes none)."""
