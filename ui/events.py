@@ -21,7 +21,9 @@ from ui.gradio_cache import discard_upload
 from studio.i18n import LANGUAGES
 from studio.messages import escape_markdown
 from ui.live_preview import PreviewImages
+from ui.operator import OperatorRule
 from ui.session_cookie import SessionCookies, proven_session
+from ui.settings_events import SettingsEvents
 from ui.page import (Catalog, Page, aspect_choices, duration_choices, model_choices,
                      music_choices, style_choices, style_gallery)
 from studio.session import SessionInfo, ShotEdits, Studio
@@ -34,14 +36,16 @@ POLL_S = 0.4
 CHAT_HISTORY = 80  # lines shown; older ones stay stored
 
 
-class Handlers(GalleryEvents):
+class Handlers(GalleryEvents, SettingsEvents):
     """The page's event handlers; one instance per server, sessions come in as state."""
 
     def __init__(self, page: Page, studio: Studio, catalog: Catalog,
                  engine_state: Callable[[], EngineState],
-                 cookies: SessionCookies | None = None):
+                 cookies: SessionCookies | None = None,
+                 operator: OperatorRule = OperatorRule()):
         self.page, self.studio = page, studio
         self.cookies = cookies  # None: no browser is recognised (each load a new session)
+        self.operator = operator  # who sees the Settings tab (default: nobody)
         self.catalog, self.engine_state = catalog, engine_state
         self.strings = studio.strings
         self.previews = PreviewImages()  # this process's live previews, one per job
@@ -168,9 +172,10 @@ class Handlers(GalleryEvents):
                        if m.creation_id), None)
         self.actions_view(updates, session, latest)
         updates.set(state.job, value=self.studio.pending_job(session))
+        self.settings_view(updates, session.language, request)
         return updates.result()
 
-    def on_language(self, session: SessionInfo | None, language: str):
+    def on_language(self, session: SessionInfo | None, language: str, request: gr.Request):
         state = self.page.state
         if session is None or language not in LANGUAGES:
             return {state.session: gr.update()}
@@ -183,6 +188,7 @@ class Handlers(GalleryEvents):
         updates.set(state.picked_style, value=None)
         updates.set(self.page.styles.preview, value=None, visible=False)
         updates.set(self.page.styles.use_style, interactive=False)
+        self.settings_view(updates, language, request)
         return updates.result()
 
     # --- the chat --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The page's layout: header, Create (chat + shot panel), Styles and My videos tabs.
+"""The page's layout: header, Create (chat + shot panel), Styles and My videos tabs, and
+the operator's Settings tab (laid out in ui/settings_tab.py).
 
 Only components are made here; `ui/web.py` connects them to `ui/events.py`. They are
 reached by name and type through `Page` (`page.create.camera` is a gr.Textbox): a
@@ -19,6 +20,7 @@ import gradio as gr
 from studio.i18n import DEFAULT_LANGUAGE, Strings
 from studio.messages import Choice
 from ui.named_download import NamedDownload
+from ui.settings_tab import SettingsTab, settings_tab
 from video.shape import ASPECTS, AUTO
 
 CSS_FILE = Path(__file__).with_name("theme.css")
@@ -209,6 +211,7 @@ class Page:
     create: CreateTab
     styles: StylesTab
     videos: VideosTab
+    settings: SettingsTab  # the operator's only (ui/operator.py)
 
 
 def build_page(strings: Strings, catalog: Catalog) -> Page:
@@ -231,7 +234,9 @@ def build_page(strings: Strings, catalog: Catalog) -> Page:
                 show_label=False, elem_id="cw-language", container=False, scale=0,
                 min_width=170), "language")
 
-        with gr.Tabs(selected="create", elem_id="cw-tabs") as tabs:
+        # "wrap": on a phone every tab stays in sight (Gradio's default hides those that do
+        # not fit behind a "…" menu: My videos and Settings at 390 px).
+        with gr.Tabs(selected="create", elem_id="cw-tabs", overflow_behavior="wrap") as tabs:
             with labels.add(gr.Tab(t("tab_create"), id="create", elem_id="tab-create"),
                             "tab_create"):
                 create = _create_tab(labels, strings, catalog)
@@ -241,8 +246,9 @@ def build_page(strings: Strings, catalog: Catalog) -> Page:
             with labels.add(gr.Tab(t("tab_videos"), id="videos", elem_id="tab-videos"),
                             "tab_videos"):
                 videos = _videos_tab(labels, strings)
+            settings = settings_tab(labels, strings)
     return Page(blocks=blocks, labels=labels, state=state, header=header, language=language,
-                tabs=tabs, create=create, styles=styles, videos=videos)
+                tabs=tabs, create=create, styles=styles, videos=videos, settings=settings)
 
 
 def _create_tab(labels: Labels, strings: Strings, catalog: Catalog) -> CreateTab:

@@ -17,7 +17,6 @@ import sys
 import threading
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -29,6 +28,7 @@ from files import out_of_space
 from studio.parts import Parts
 from studio.services import Services, open_services
 from ui.file_guard import guard_data_files
+from ui.operator import OperatorRule
 from ui.session_cookie import SessionCookies, with_session_cookie
 from ui.upload_limits import UploadLimits, limit_uploads
 from video.engines.pool import EnginePool
@@ -67,12 +67,21 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 
 
 def engine_probe(engines: EnginePool, name: str, on_cluster: bool = False):
-    """A cached answer to "what renders text-to-video here?" for the header. A web host
+    """A cached answer to "what renders text-to-video here?" for the header, asked again
+    once the engines' settings change (the operator set a platform key). A web host
     rendering on a Ray cluster makes no engine of its own (it loads no model)."""
     from ui.views import EngineState
 
-    @cache
+    answers: dict[int, EngineState] = {}  # engines.version → its answer
+
     def probe() -> EngineState:
+        version = engines.version
+        if version not in answers:
+            answers.clear()
+            answers[version] = ask()
+        return answers[version]
+
+    def ask() -> EngineState:
         if on_cluster:
             return EngineState(name="a Ray cluster" if name == "auto" else
                                f"{name} on a Ray cluster", test_pattern=name == "tiny")
@@ -216,7 +225,10 @@ def build_page(services: Services, options: ServeOptions, cookies: SessionCookie
     catalog = load_catalog(services.studio.choices, options.engine)
     blocks = build_blocks(services.studio, catalog, cookies,
                           engine_probe(services.parts.engines, options.engine,
-                                       on_cluster=services.parts.settings.cluster is not None))
+                                       on_cluster=services.parts.settings.cluster is not None),
+                          OperatorRule.for_server(options.host, auth=options.auth is not None,
+                                                  share=options.share,
+                                                  public_url=options.public_url))
     blocks.queue(default_concurrency_limit=8)
     # Library files are shown in place, not copied into Gradio's cache: each request for one
     # is checked against its owner (ui/file_guard.py), and a deleted file leaves no copy.

@@ -14,6 +14,7 @@ from typing import Callable
 import gradio as gr
 
 from ui.events import Handlers
+from ui.operator import OperatorRule
 from ui.page import CSS_FILE, Catalog, build_page
 from ui.session_cookie import SessionCookies
 from studio.session import Studio
@@ -39,12 +40,15 @@ def theme() -> gr.themes.Base:
 
 
 def build_blocks(studio: Studio, catalog: Catalog, cookies: SessionCookies,
-                 engine_state: Callable[[], EngineState]) -> gr.Blocks:
+                 engine_state: Callable[[], EngineState],
+                 operator: OperatorRule = OperatorRule()) -> gr.Blocks:
     """The whole browser app as one gr.Blocks, events connected; `cookies` checks the
-    session cookie the page's load event opens the browser's session from."""
+    session cookie the page's load event opens the browser's session from; `operator` says
+    who sees the Settings tab."""
     page = build_page(studio.strings, catalog)
-    h = Handlers(page, studio, catalog, engine_state, cookies)
+    h = Handlers(page, studio, catalog, engine_state, cookies, operator)
     state, create, styles, videos = page.state, page.create, page.styles, page.videos
+    settings = page.settings
     labels = page.labels.components
     with page.blocks:
         shot_out = [create.camera, create.scene, create.details, create.chips, create.music,
@@ -62,13 +66,15 @@ def build_blocks(studio: Studio, catalog: Catalog, cookies: SessionCookies,
                      create.share_box]
         advanced = [create.engine, create.model, create.steps, create.guidance,
                     create.duration, create.aspect]
+        settings_out = [settings.tab, settings.status, settings.save, settings.remove]
 
         # Load: who is this browser, in which language; their chat, shot and videos. A
         # render still under way (the page was reloaded mid-render) is followed again.
         page.blocks.load(
             h.on_load, inputs=[],
             outputs=_unique([state.session, page.language, create.chat,
-                             state.job, *shot_out, *videos_out, *actions_out, *reword_out]),
+                             state.job, *shot_out, *videos_out, *actions_out, *reword_out,
+                             *settings_out]),
             show_progress="hidden", api_name=False,
         ).then(h.on_poll, inputs=[state.session, state.job], outputs=poll_out,
                concurrency_limit=None, show_progress="hidden", api_name=False)
@@ -78,7 +84,8 @@ def build_blocks(studio: Studio, catalog: Catalog, cookies: SessionCookies,
         page.language.input(h.on_language, inputs=[state.session, page.language],
                             outputs=_unique([state.session, *reword_out,
                                              *videos_out, state.picked_style,
-                                             styles.preview, styles.use_style]),
+                                             styles.preview, styles.use_style,
+                                             *settings_out]),
                             show_progress="hidden", api_name=False)
 
         # A chat message gets the agent's reply; what it asks for (generate, draw again,
@@ -154,6 +161,15 @@ def build_blocks(studio: Studio, catalog: Catalog, cookies: SessionCookies,
             outputs=_unique([*videos_out, videos.detail, state.picked_video, create.chat,
                              *actions_out, state.armed_delete, videos.delete]),
             api_name=False)
+
+        # The operator's Settings tab; each handler checks the operator itself.
+        key_out = [settings.key, settings.note, settings.status, page.header]
+        settings.save.click(h.on_save_key, inputs=[state.session, settings.key],
+                            outputs=key_out, api_name=False, show_progress="hidden")
+        settings.key.submit(h.on_save_key, inputs=[state.session, settings.key],
+                            outputs=key_out, api_name=False, show_progress="hidden")
+        settings.remove.click(h.on_remove_key, inputs=[state.session], outputs=key_out,
+                              api_name=False, show_progress="hidden")
     return page.blocks
 
 
