@@ -38,9 +38,10 @@ def skip_without_a_browser() -> None:
 class AppServer:
     """`python app.py serve` in a subprocess; restartable on the same data folder."""
 
-    def __init__(self, data_dir: Path, cache_dir: Path, log_path: Path, engine: str = "tiny"):
+    def __init__(self, data_dir: Path, cache_dir: Path, log_path: Path, engine: str = "tiny",
+                 args: tuple[str, ...] = ()):
         self.data_dir, self.cache_dir, self.log_path = data_dir, cache_dir, log_path
-        self.engine = engine
+        self.engine, self.args = engine, args  # args: more serve flags
         self.gradio_cache = data_dir.parent / "gradio"
         self.process: subprocess.Popen | None = None
         self.url = ""
@@ -53,7 +54,7 @@ class AppServer:
         log = open(self.log_path, "a", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), "serve", "--engine", self.engine,
-             "--data-dir", str(self.data_dir), "--port", str(port)],
+             "--data-dir", str(self.data_dir), "--port", str(port), *self.args],
             cwd=self.data_dir.parent, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
         found: list[str] = []
 
