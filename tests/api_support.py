@@ -38,6 +38,24 @@ def thread_server(app) -> Iterator[str]:
         sock.close()
 
 
+@contextmanager
+def platform_server(data_dir: Path, cache_dir: Path, name: str) -> Iterator[tuple[str, str]]:
+    """A second Clipwright serving the platform's API (tiny engine) as the cloud engine
+    reaches it: yields (base URL, an API key named `name`)."""
+    from store.db import Database
+    from store.keys import KeyStore
+    from store.layout import DataLayout
+
+    db = Database(DataLayout(data_dir).ensure().db_path)
+    key = KeyStore(db).create(name, submits_per_minute=100, max_in_flight=10)[1]
+    db.close()
+    server = ApiProcess(data_dir, cache_dir)
+    try:
+        yield server.url + PREFIX, key
+    finally:
+        server.stop()
+
+
 class ApiProcess:
     """`python app.py api` in a subprocess, with its own data folder."""
 

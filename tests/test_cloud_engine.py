@@ -12,11 +12,8 @@ from agent.shot import ShotSpec
 from api.config import ApiConfig
 from api.server import build_app
 from studio_support import open_test_services
-from api_support import PREFIX, ApiProcess, thread_server
+from api_support import PREFIX, platform_server, thread_server
 from errors import EngineUnavailable, GenerationCancelled
-from store.db import Database
-from store.keys import KeyStore
-from store.layout import DataLayout
 from video.engines import choose_engine, create_engine
 from video.engines.base import EngineSettings
 from video.engines.cloud import CloudEngine, CloudTiming, decode_video
@@ -31,13 +28,9 @@ FAST = CloudTiming(first_poll_s=0.3, max_poll_s=1.0, timeout_s=240, typical_s=10
 @pytest.fixture(scope="module")
 def remote(tmp_path_factory, shared_cache):
     """A second Clipwright serving the API with the tiny engine; yields (base URL, key)."""
-    data = tmp_path_factory.mktemp("remote") / "data"
-    db = Database(DataLayout(data).ensure().db_path)
-    key = KeyStore(db).create("cloud engine test", submits_per_minute=100, max_in_flight=10)[1]
-    db.close()
-    server = ApiProcess(data, shared_cache)
-    yield server.url + PREFIX, key
-    server.stop()
+    with platform_server(tmp_path_factory.mktemp("remote") / "data", shared_cache,
+                         "cloud engine test") as remote_:
+        yield remote_
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,9 @@ import time
 
 import pytest
 
-from api_support import PREFIX, ApiProcess
+from api_support import platform_server
 from browser_support import (CHROMIUM, CHROMIUM_ARGS, OVERFLOW, AppServer, open_tab, send,
                              skip_without_a_browser, wait_for_video)
-from store.db import Database
-from store.keys import KeyStore
-from store.layout import DataLayout
 from studio.platform_key import SECRET_NAME
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -50,13 +47,9 @@ SEND_SAVE_EVENT = """async (key) => {
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory, shared_cache):
     """A second Clipwright serving the platform's API (tiny engine): (base URL, API key)."""
-    data = tmp_path_factory.mktemp("platform") / "data"
-    db = Database(DataLayout(data).ensure().db_path)
-    key = KeyStore(db).create("operator's key", submits_per_minute=100, max_in_flight=10)[1]
-    db.close()
-    server = ApiProcess(data, shared_cache)
-    yield server.url + PREFIX, key
-    server.stop()
+    with platform_server(tmp_path_factory.mktemp("platform") / "data", shared_cache,
+                         "operator's key") as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
