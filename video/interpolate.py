@@ -1,16 +1,57 @@
 """Motion-compensated frame interpolation with OpenCV's DIS optical flow.
 
 For each pair of frames the flow is measured both ways; each in-between frame is warped
-from both neighbours along the flow and blended by its distance to them.
+from both neighbours along the flow and blended by its distance to them. How the flow is
+measured (`FlowSettings`) was chosen on the ground-truth bench, `python -m bench quality`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
+PRESETS = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+           "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+           "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
 
-def interpolate(frames: np.ndarray, factor: int) -> np.ndarray:
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """How DIS measures the flow: a preset, and optionally the finest pyramid level it
+    refines down to (0: full size, 1: half, 2: a quarter; None: the preset's own)."""
+
+    preset: str = "ultrafast"
+    finest_scale: int | None = None
+
+    def __post_init__(self):
+        if self.preset not in PRESETS:
+            raise ValueError(f"unknown DIS preset '{self.preset}'; known: {', '.join(PRESETS)}")
+        if self.finest_scale is not None and not 0 <= self.finest_scale <= 4:
+            raise ValueError("finest_scale must be 0 to 4")
+
+    def create(self) -> cv2.DISOpticalFlow:
+        """A DIS flow estimator with these settings."""
+        dis = cv2.DISOpticalFlow_create(PRESETS[self.preset])
+        if self.finest_scale is not None:
+            dis.setFinestScale(self.finest_scale)
+        return dis
+
+
+# Before issue #21: DIS ultrafast as it comes (its flow stops at a quarter of the size).
+PREVIOUS_FLOW = FlowSettings("ultrafast")
+# Chosen on `python -m bench quality` (bench/README.md, 2026-12-06, load 7–10): the
+# ultrafast preset refined down to half size instead of a quarter scores 29.20 dB / SSIM
+# 0.838 on the in-between frames against 25.94 / 0.747 (+3.3 dB) for 1.7× the time (2.7 s
+# against 1.5 s for 49 frames under that load). A quarter-size flow (180×120 for 720×480)
+# cannot place a moving object's edges. Full size (finest scale 0, 33.0 dB) and `medium`
+# (29.9 dB) cost 3.5–6× the previous time: past the 6-s post-production budget under load.
+DEFAULT_FLOW = FlowSettings("ultrafast", finest_scale=1)
+
+
+def interpolate(frames: np.ndarray, factor: int,
+                settings: FlowSettings = DEFAULT_FLOW) -> np.ndarray:
     """Insert factor-1 frames between each pair: T frames → (T-1)*factor+1 frames."""
     if factor < 1:
         raise ValueError("factor must be at least 1")
@@ -18,7 +59,7 @@ def interpolate(frames: np.ndarray, factor: int) -> np.ndarray:
         return frames
     count, height, width, _ = frames.shape
     grey = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+    dis = settings.create()
     grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32),
                                  np.arange(height, dtype=np.float32))
     out = np.empty(((count - 1) * factor + 1, height, width, 3), dtype=np.uint8)

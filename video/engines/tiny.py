@@ -3,6 +3,10 @@
 The pipelines are built from small configurations once, written with `save_pretrained`
 into the cache folder, and loaded back by the very loader the `cogvideox` engine uses.
 Their output is noise, so every clip is labelled a test pattern.
+
+With `real_size=True` the clip is then stretched to what the model it stands in for
+renders (CogVideoX 1.0: 720×480, 49 frames for the tiny's 96×64, 9), so an end-to-end run
+here gives post-production the work a user's clip gives it.
 """
 
 from __future__ import annotations
@@ -10,12 +14,17 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from errors import InputError
 from video.engines.base import EngineSettings
 from video.engines.cogvideox import CogVideoXEngine
-from video.engines.registry import ModelInfo
+from video.engines.registry import ModelInfo, find_model
+from video.types import Clip, GenerationRequest, OnStep
 
 # Bump when the recipe below changes, so old folders are not reused.
 RECIPE = "v2"
@@ -97,8 +106,28 @@ class TinyEngine(CogVideoXEngine):
     test_pattern = True
     allows_built_models = True
 
-    def __init__(self, settings: EngineSettings, registry=None):
+    def __init__(self, settings: EngineSettings, registry=None, *, real_size: bool = False):
         super().__init__(settings, registry, device="cpu")
+        self.real_size = real_size  # stretch each clip to the real model's size and length
+
+    def generate(self, request: GenerationRequest, on_step: OnStep | None = None,
+                 on_preview=None) -> Clip:
+        """Render on the tiny model; with `real_size`, stretch the clip to the real one's."""
+        clip = super().generate(request, on_step, on_preview)
+        if not self.real_size:
+            return clip
+        started = time.perf_counter()
+        tiny, real = self.model_info(request.task, request.model), self.real_model(request.task)
+        frames = stretch(clip.frames, _scaled(len(clip.frames) - 1, real.frames - 1,
+                                              tiny.frames - 1) + 1,
+                         _even(_scaled(clip.size[0], real.width, tiny.width)),
+                         _even(_scaled(clip.size[1], real.height, tiny.height)))
+        return replace(clip, frames=frames,
+                       timings={**clip.timings, "stretch": time.perf_counter() - started})
+
+    def real_model(self, task: str) -> ModelInfo:
+        """The model the tiny one stands in for: the cogvideox engine's default for the task."""
+        return find_model(CogVideoXEngine.default_model(self, task), self.registry)
 
     def default_model(self, task: str) -> str:
         return "tiny-i2v" if task == "i2v" else "tiny"
@@ -111,3 +140,29 @@ class TinyEngine(CogVideoXEngine):
 
     def _source(self, info: ModelInfo) -> Path:
         return tiny_model_dir(self.settings, info)
+
+
+def stretch(frames: np.ndarray, count: int, width: int, height: int) -> np.ndarray:
+    """Frames resized to width×height and resampled to `count` frames in time (each a blend
+    of its two nearest), uint8 count×height×width×3."""
+    import cv2
+
+    sized = np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_LINEAR)
+                      for f in frames])
+    if count == len(sized) or len(sized) == 1:
+        return sized if count == len(sized) else np.repeat(sized, count, axis=0)
+    out = np.empty((count, height, width, 3), np.uint8)
+    positions = np.linspace(0, len(sized) - 1, count)
+    for k, at in enumerate(positions):
+        before = min(int(at), len(sized) - 2)
+        t = float(at - before)
+        out[k] = cv2.addWeighted(sized[before], 1 - t, sized[before + 1], t, 0)
+    return out
+
+
+def _scaled(value: int, real: int, tiny: int) -> int:
+    return int(round(value * real / tiny))
+
+
+def _even(value: int) -> int:
+    return value - value % 2
