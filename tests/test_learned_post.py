@@ -304,3 +304,31 @@ def test_on_without_the_weights_says_where_to_put_them(tmp_path, compact_file):
     message = str(caught.value)
     assert "interpolate: put" in message and str(RIFE.folder_path(tmp_path / "cache")) in message
     assert "upscale" not in message.partition("missing:")[2]  # the compact file is there
+
+
+# --- in post-production ----------------------------------------------------------------------
+
+def test_post_production_uses_the_learned_networks_end_to_end(tmp_path, compact_file,
+                                                              rife_file):
+    """video/post.py's finish() with the networks a GPU host would load (here on the CPU):
+    RIFE makes the in-between frames, the upscaler the 2× picture, the encode only encodes."""
+    from video.ffmpeg import probe
+    from video.post import finish
+    from video.types import Clip
+
+    weights = weights_toml(tmp_path / "w.toml", COMPACT, RIFE)
+    learned = load_learned_post(tmp_path / "cache", "cpu", weights_file=weights,
+                                require_all=True)
+    frames = clip(3, 64, 96)
+    video = finish(Clip(frames=frames, fps=8, engine="tiny", model="tiny"),
+                   tmp_path / "out.mp4", learned=learned)
+    info = probe(video.mp4)
+    assert (video.width, video.height, video.frames, video.fps) == (192, 128, 5, 16)
+    assert info.first("video").width == 192 and info.video_frames == 5
+    assert {"interpolate", "upscale", "encode"} <= set(video.timings)
+    # The middle frame is RIFE's, not DIS's: the two paths differ on the same clip.
+    plain = finish(Clip(frames=frames, fps=8, engine="tiny", model="tiny"),
+                   tmp_path / "plain.mp4")
+    assert "upscale" not in plain.timings
+    assert learned.interpolate(frames, 2)[1].tobytes() != \
+        LearnedPost().interpolate(frames, 2)[1].tobytes()

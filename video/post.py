@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import cv2
 import numpy as np
@@ -25,6 +25,9 @@ from files import atomic_path, write_image
 from video.ffmpeg import AAC_BITRATE, run_ffmpeg
 from video.interpolate import interpolate
 from video.types import Audio, Clip, FinishedVideo
+
+if TYPE_CHECKING:  # torch is imported only where a learned pass is used
+    from video.learned import LearnedPost
 
 # A grade maps a whole clip (uint8 T×H×W×3) to a graded clip of the same shape.
 Grade = Callable[[np.ndarray], np.ndarray]
@@ -47,9 +50,12 @@ ENCODE_TIMEOUT_S = 1800.0
 
 def finish(clip: Clip, out_path: Path, *, grade: Grade | None = None,
            upscale: int = DEFAULT_UPSCALE, target_fps: int = DEFAULT_FPS,
-           audio: AudioFor | None = None) -> FinishedVideo:
+           audio: AudioFor | None = None,
+           learned: LearnedPost | None = None) -> FinishedVideo:
     """Turn an engine's clip into a finished MP4 (H.264, yuv420p, +faststart) and poster;
-    with `audio`, its soundtrack (AAC) is muxed in while the picture is encoded."""
+    with `audio`, its soundtrack (AAC) is muxed in while the picture is encoded. With
+    `learned` (a GPU host with the weights, video/learned/), RIFE interpolates and
+    Real-ESRGAN upscales instead of DIS flow and the encode's Lanczos."""
     out_path = Path(out_path)
     timings: dict[str, float] = {}
     factor = interpolation_factor(clip.fps, target_fps)
@@ -62,7 +68,8 @@ def finish(clip: Clip, out_path: Path, *, grade: Grade | None = None,
 
         # 1. Interpolate to the target frame rate (an integer multiple of the clip's).
         started = time.perf_counter()
-        frames = interpolate(clip.frames, factor)
+        frames = learned.interpolate(clip.frames, factor) if learned is not None else \
+            interpolate(clip.frames, factor)
         timings["interpolate"] = time.perf_counter() - started
 
         # 2. Grade the whole clip at once (the style's look).
@@ -70,6 +77,13 @@ def finish(clip: Clip, out_path: Path, *, grade: Grade | None = None,
         if grade is not None:
             frames = grade(frames)
         timings["grade"] = time.perf_counter() - started
+
+        # 2b. A learned upscale adds detail the encode's Lanczos cannot (GPU hosts only); the
+        # encode then scales only what is left to reach the size (nothing at ×2).
+        if learned is not None and learned.upscaler is not None:
+            started = time.perf_counter()
+            frames = learned.upscale(frames)
+            timings["upscale"] = time.perf_counter() - started
 
         # 3. Upscale while encoding (the soundtrack muxed in), and a poster of the middle frame.
         sound = None
