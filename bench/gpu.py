@@ -75,9 +75,14 @@ class VariantResult:
     ssim: float | None = None
     skipped: str = ""
     dropped: list[str] = field(default_factory=list)  # preset options this machine lacks
+    warmup_steps: int = 0  # steps of the untimed warm-up render
+    timed_compiles: int = 0  # graphs torch.compile built during the timed renders (should be 0)
 
     def note(self) -> str:
-        parts = [f"{self.step_s:.3f} s/step", f"first call {self.first_call_s:.1f} s"]
+        parts = [f"{self.step_s:.3f} s/step",
+                 f"first call {self.first_call_s:.1f} s ({self.warmup_steps} steps)"]
+        if self.timed_compiles:
+            parts.append(f"RECOMPILED {self.timed_compiles}× while timed")
         if self.dropped:
             parts.append(f"ran {self.options} ({'; '.join(self.dropped)})")
         if self.speedup is not None:
@@ -224,7 +229,8 @@ def run_model(spec: PipelineSpec, variants: list[Variant], args,
         result = VariantResult(spec.name, variant.name, options.describe(), dropped=dropped)
         results.append(result)
         # After the baseline, each variant must fit in what is left (a floor if it failed).
-        floor = expected_seconds(results[0], args) if baseline is not None else 0.0
+        floor = (expected_seconds(results[0], args, warmup_steps(options, args.steps))
+                 if baseline is not None else 0.0)
         if len(results) > 1 and out_of_time(args, floor):
             result.skipped = OUT_OF_TIME
             report(result)
@@ -234,11 +240,14 @@ def run_model(spec: PipelineSpec, variants: list[Variant], args,
                 _replace(pipe, transformer=None, vae=None)
                 _replace(pipe, transformer=source.transformer(), vae=source.vae())
             applied = apply_speedups(pipe, options, machine_now)
+            result.warmup_steps = warmup_steps(options, args.steps)
             started = time.perf_counter()
-            render(pipe, spec, applied, args.size, 2, args.device)  # warm-up; compiles
+            render(pipe, spec, applied, args.size, result.warmup_steps, args.device)  # compiles
             result.first_call_s = time.perf_counter() - started
+            compiled_before = compiled_graphs()
             renders = [render(pipe, spec, applied, args.size, args.steps, args.device)
                        for _ in range(args.repeats)]
+            result.timed_compiles = compiled_graphs() - compiled_before
         except SpeedupUnavailable as exc:
             result.skipped = str(exc)
             report(result)
@@ -261,10 +270,33 @@ def run_model(spec: PipelineSpec, variants: list[Variant], args,
     return rows, results
 
 
-def expected_seconds(baseline: VariantResult, args) -> float:
-    """A floor for one more variant: the baseline's warm-up and timed renders (a compiled or
-    quantised variant takes longer the first time, so the deadline is kept loosely)."""
-    return baseline.first_call_s + args.repeats * baseline.total_s
+WARMUP_STEPS = 2  # enough for a variant that does the same work every step
+
+
+def warmup_steps(options, steps: int) -> int:
+    """Steps of the untimed render before a variant is timed. A compiled or cached variant
+    warms up with a full-length render: the first-block cache's reuse decision changes along
+    the schedule, and each change recompiles the compiled blocks (3–4 times in a render), so
+    a 2-step warm-up left those recompiles inside the timed run (the tiny model's fast preset
+    measured 0.205 s/step there, 0.0033 once warm). Same steps and seed: the same decisions."""
+    compiles = options.compile != "off" or options.compile_vae
+    caches = options.cache != "none"
+    return steps if compiles or caches else min(WARMUP_STEPS, steps)
+
+
+def compiled_graphs() -> int:
+    """How many graphs torch.compile has built in this process (dynamo's own counter)."""
+    from torch._dynamo.utils import counters
+
+    return int(counters["stats"]["unique_graphs"])
+
+
+def expected_seconds(baseline: VariantResult, args, warmup: int = WARMUP_STEPS) -> float:
+    """A floor for one more variant: the baseline's warm-up and timed renders, plus a whole
+    render more for a variant that warms up at full length (a compiled or quantised variant
+    takes longer the first time, so the deadline is kept loosely)."""
+    longer = baseline.total_s * max(0, warmup - WARMUP_STEPS) / max(1, args.steps)
+    return baseline.first_call_s + longer + args.repeats * baseline.total_s
 
 
 def component_source(spec: PipelineSpec, args):

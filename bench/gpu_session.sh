@@ -23,10 +23,25 @@ out="${OUT:-/tmp/clipwright-gpu}"
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 
-if compgen -G ".whl/*.whl" >/dev/null; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-      --target /tmp/site .whl/*.whl || { echo "error: the carried wheels did not install"; exit 1; }
-  export PYTHONPATH="/tmp/site:$PWD"
+# The carried wheels (bench/gpu_wheels.sh): diffusers, torchao and what they need that this
+# machine lacks or has too old, decided here against its installed versions; gpu.md lists
+# each wheel installed or skipped, and why.
+wheels="${WHEELS_DIR:-.whl}"
+site="${SITE_DIR:-/tmp/site}"
+if compgen -G "$wheels/*.whl" >/dev/null; then
+  echo "## carried wheels" | tee -a "$out/gpu.md"
+  python3 -m bench.wheel_plan "$wheels" diffusers torchao --install-list "$out/wheels.txt" \
+      2>&1 | tee -a "$out/gpu.md"
+  if [[ -s "$out/wheels.txt" ]]; then
+    mapfile -t install < "$out/wheels.txt"
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target "$site" "${install[@]}" \
+        || { echo "error: the carried wheels did not install" | tee -a "$out/gpu.md"; exit 1; }
+    echo "installed $(wc -l < "$out/wheels.txt") wheel(s) into $site" | tee -a "$out/gpu.md"
+    export PYTHONPATH="$site:$PWD"
+  fi
+else
+  echo "no carried wheels ($wheels): this machine's own packages are used" | tee -a "$out/gpu.md"
 fi
 nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap --format=csv 2>/dev/null \
     | tee -a "$out/gpu.md" || echo "no nvidia-smi here" | tee -a "$out/gpu.md"

@@ -1,5 +1,6 @@
 """The GPU benchmark's code, run on the CPU: specs, random-weight builds, the suite itself."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -171,3 +172,113 @@ def test_a_spec_file_that_is_not_toml_is_named(tmp_path):
     path.write_text("[model.x\n", encoding="utf-8")
     with pytest.raises(DataFileError, match=r"gpu_models.toml: not valid TOML"):
         load_specs(path)
+
+
+# --- the prepared device run: warm-up length and carried wheels ---------------------------
+
+def test_compiled_and_cached_variants_warm_up_with_a_full_render():
+    """A compiled or cached variant recompiles as the cache's reuse decision changes along the
+    schedule: a short warm-up would leave those recompiles inside the timed render."""
+    from bench.gpu import WARMUP_STEPS, warmup_steps
+    from video.engines.speed import preset_options
+
+    _, variants = load_specs()
+    full = {name for name, v in variants.items() if not v.preset
+            and warmup_steps(v.options, 50) == 50}
+    assert {"compile-blocks", "compile-whole", "compile-vae", "first-block-0.05", "pyramid",
+            "faster-cache", "fp8-compiled"} <= full
+    assert not full & {"baseline", "fused-qkv", "attention-flash", "int8", "fp8"}
+    assert warmup_steps(preset_options("fast"), 50) == 50  # the preset that measured 0.205 s/step
+    assert warmup_steps(variants["baseline"].options, 50) == WARMUP_STEPS
+    assert warmup_steps(variants["baseline"].options, 1) == 1
+
+
+def test_the_deadline_counts_a_full_length_warm_up():
+    from bench.gpu import VariantResult, expected_seconds
+
+    baseline = VariantResult("m", "baseline", "", total_s=10.0, first_call_s=1.0)
+    args = SimpleNamespace(steps=50, repeats=1)
+    assert expected_seconds(baseline, args) == pytest.approx(11.0)
+    assert expected_seconds(baseline, args, 50) == pytest.approx(11.0 + 10.0 * 48 / 50)
+
+
+def _wheel(folder: Path, name: str, version: str, *requires: str) -> Path:
+    """A real (empty) wheel file with the metadata pip and the plan read."""
+    import zipfile
+
+    path = folder / f"{name}-{version}-py3-none-any.whl"
+    meta = "".join([f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+                    *(f"Requires-Dist: {r}\n" for r in requires)])
+    info = f"{name}-{version}.dist-info"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"{info}/METADATA", meta)
+        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\n"
+                                          "Root-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(f"{info}/RECORD", f"{info}/METADATA,,\n{info}/WHEEL,,\n"
+                                           f"{info}/RECORD,,\n")
+    return path
+
+
+def _device(**versions):
+    from packaging.version import Version
+
+    return lambda name: Version(versions[name]) if name in versions else None
+
+
+def test_the_wheel_plan_installs_what_the_device_lacks_and_says_what_it_skips(tmp_path):
+    from bench.wheel_plan import plan, read_wheel, torch_note
+
+    _wheel(tmp_path, "diffusers", "0.42.1", "huggingface-hub<3.0,>=1.32.0",
+           "safetensors>=0.8.0", "numpy", 'pytest; extra == "test"')
+    _wheel(tmp_path, "huggingface_hub", "2.4.0", "filelock")
+    _wheel(tmp_path, "safetensors", "0.8.0")
+    _wheel(tmp_path, "numpy", "2.5.5")
+    _wheel(tmp_path, "filelock", "4.3.2")
+    _wheel(tmp_path, "torchao", "0.18.0")
+    wheels = {w.name: w for w in map(read_wheel, sorted(tmp_path.glob("*.whl")))}
+    # An older image: hub and safetensors too old, numpy and filelock fine, torch 2.5.
+    device = _device(**{"huggingface-hub": "0.30.2", "safetensors": "0.4.5", "numpy": "1.26.4",
+                        "filelock": "3.16.1", "torch": "2.5.1+cu124"})
+    chosen, lines = plan(wheels, ["diffusers", "torchao"], device)
+    assert sorted(w.name for w in chosen) == ["diffusers", "huggingface-hub", "safetensors",
+                                              "torchao"]
+    assert "install huggingface-hub 2.4.0: diffusers 0.42.1 needs <3.0,>=1.32.0 " \
+           "(the device has 0.30.2)" in lines
+    assert "skip numpy: the device has 1.26.4, diffusers 0.42.1 needs any" in lines
+    assert any(line.startswith("skip filelock") for line in lines)
+    assert not any("pytest" in line for line in lines)  # an extra's requirement is not needed
+    assert torch_note(chosen, device)[0].startswith("warn torchao C++ kernels will not load: "
+                                                    "torch 2.5.1+cu124 < 2.11")
+    # A device that has it all installs the packages asked for only, and nothing when current.
+    current = _device(**{"huggingface-hub": "2.4.0", "safetensors": "0.8.0", "numpy": "2.4.6",
+                         "filelock": "4.3.2", "torch": "2.13.0", "diffusers": "0.42.1"})
+    chosen, lines = plan(wheels, ["diffusers", "torchao"], current)
+    assert [w.name for w in chosen] == ["torchao"]
+    assert "skip diffusers: the device has 0.42.1 already" in lines
+    assert torch_note(chosen, current)[0].startswith("ok torchao kernels")
+
+
+def test_the_lease_script_says_in_gpu_md_which_wheels_it_installed_or_skipped(
+        tmp_path, shared_cache, monkeypatch):
+    """With no time for a phase, only the wheel step runs: here the device (this machine)
+    already has diffusers 0.42.1, and a wheel nothing needs is not installed."""
+    from importlib.metadata import version
+
+    wheels = tmp_path / "whl"
+    wheels.mkdir()
+    _wheel(wheels, "diffusers", version("diffusers"))
+    _wheel(wheels, "torchao", "0.18.0")
+    _wheel(wheels, "unneeded_package", "1.0")
+    monkeypatch.setenv("WHEELS_DIR", str(wheels))
+    monkeypatch.setenv("SITE_DIR", str(tmp_path / "site"))
+    log = _lease_script(tmp_path / "out", 20, shared_cache)
+    assert "## carried wheels" in log
+    assert f"skip diffusers: the device has {version('diffusers')} already" in log
+    assert "unneeded" not in log
+    listed = [Path(line).name for line in
+              (tmp_path / "out" / "wheels.txt").read_text().splitlines()]
+    has_torchao = importlib.util.find_spec("torchao") is not None
+    assert listed == ([] if has_torchao else ["torchao-0.18.0-py3-none-any.whl"])
+    if not has_torchao:  # installed for real, with pip, where the run said
+        assert (tmp_path / "site" / "torchao-0.18.0.dist-info").is_dir()
+        assert "installed 1 wheel(s) into" in log
