@@ -150,7 +150,8 @@ class Director:
         progress(Stage.POST_PRODUCTION, 0.0, "")
         video = finish(clip, Path(out_path), grade=styling.grade, upscale=options.upscale,
                        target_fps=options.fps,
-                       audio=self.music.fitted(track) if track is not None else None)
+                       audio=self.music.fitted(track) if track is not None else None,
+                       learned=self.engines.post_networks())
         timings.update({f"post.{k}": v for k, v in video.timings.items()})
         progress(Stage.POST_PRODUCTION, 1.0, "")
 

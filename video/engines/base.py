@@ -44,6 +44,7 @@ class EngineSettings:
     cloud_base_url: str | None = None
     speed: str = "quality"  # a --speed preset of video/engines/speed_presets.toml
     preview_every: int = 5  # steps between live previews, when a caller asks for them
+    learned_post: str = "auto"  # RIFE + Real-ESRGAN in post-production: auto | on | off
 
 
 class Engine(Protocol):

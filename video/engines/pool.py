@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from typing import TYPE_CHECKING
 
 from video.engines import choose_engine, create_engine
 from video.engines.base import Engine, EngineSettings
+
+if TYPE_CHECKING:  # torch is imported only when a render asks
+    from video.learned import LearnedPost
 
 
 class EnginePool:
@@ -16,6 +20,7 @@ class EnginePool:
         self.settings = settings
         self.version = 0  # counts setting changes: whoever caches an answer about engines
         self._engines: dict[str, Engine] = {}
+        self._post: list[LearnedPost | None] = []  # made once: [] until asked
         self._lock = threading.Lock()
 
     def get(self, name: str, task: str) -> Engine:
@@ -35,6 +40,17 @@ class EnginePool:
             self.settings = dataclasses.replace(self.settings, cloud_api_key=key)
             self._engines.pop("cloud", None)  # the next cloud render uses the new key
             self.version += 1
+
+    def post_networks(self) -> LearnedPost | None:
+        """The learned post-production networks (video/learned/), loaded once on a GPU host
+        with their weights; None on a CPU or without them ("auto"), or when "off"."""
+        with self._lock:
+            if not self._post:
+                from video.learned import learned_post
+
+                self._post.append(learned_post(self.settings.learned_post,
+                                               self.settings.cache_dir))
+            return self._post[0]
 
     def loaded(self) -> list[str]:
         """The engines made so far in this process (a cluster's web host makes none)."""
