@@ -60,6 +60,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         offload=getattr(args, "offload", "auto"),
         vae_tiling=getattr(args, "vae_tiling", "auto"),
         speed=getattr(args, "speed", None) or "quality",
+        learned_post=getattr(args, "learned_post", None) or "auto",
         cloud_api_key=kept_key(data_dir, os.environ),  # the environment's, or the page's
         cloud_base_url=os.environ.get("CLIPWRIGHT_CLOUD_BASE_URL"),
     )
@@ -88,6 +89,14 @@ def wire(args: argparse.Namespace) -> Parts:
     from studio.parts import build
 
     return build(settings_from(args))
+
+
+def budget_threads(slots: int) -> None:
+    """Share the cores between torch, OpenCV and ffmpeg for `slots` jobs at once
+    (CLIPWRIGHT_THREADS=N or =default overrides; video/threads.py says why)."""
+    from video.threads import configure
+
+    configure(slots=slots)
 
 
 # --- generate ------------------------------------------------------------------------------
@@ -120,6 +129,7 @@ def add_generate(subparsers) -> None:
     p.add_argument("--vae-tiling", default="auto", choices=TILING_MODES)
     p.add_argument("--speed", default=DEFAULT_PRESET, choices=preset_names(),
                    help="fast-path preset of video/engines/speed_presets.toml (GPU engine)")
+    add_learned_post_flag(p)
     p.add_argument("--out", help="the MP4 to write (default: clip-<time>.mp4 here)")
     p.add_argument("--music", default="auto",
                    help="soundtrack: auto (fit the idea), none, a track id (`music list`) "
@@ -144,6 +154,7 @@ def run_generate(args: argparse.Namespace, app: Parts) -> int:
         app.music.check_choice(args.music)
     if args.style is not None:
         app.styles.get(args.style)  # an unknown style fails before rendering
+    app.engines.post_networks()  # --learned-post on without a GPU or weights fails now
     check_shape(args.aspect, args.duration)
     spec = ShotSpec(idea=idea, style=args.style, seed=args.seed, source_image=image,
                     music=args.music, aspect=args.aspect, duration=args.duration)
@@ -214,9 +225,17 @@ def add_serve(subparsers) -> None:
     p.add_argument("--model-dir", help="a folder of <model-id>/ pipelines to load first")
     p.add_argument("--offload", default="auto", choices=OFFLOAD_MODES)
     p.add_argument("--vae-tiling", default="auto", choices=TILING_MODES)
+    add_learned_post_flag(p)
     add_http_flags(p)  # --cors-origin, --trusted-proxy
     add_cluster_flags(p)
     p.set_defaults(func=run_serve)
+
+
+def add_learned_post_flag(p) -> None:
+    p.add_argument("--learned-post", default="auto", choices=("auto", "on", "off"),
+                   help="RIFE interpolation and Real-ESRGAN 2x in post-production: auto uses "
+                        "them on a CUDA GPU with their weights (video/learned/weights.toml), "
+                        "never on a CPU; on insists; off keeps DIS flow and Lanczos")
 
 
 def add_cluster_flags(p) -> None:
@@ -243,6 +262,8 @@ def run_serve(args: argparse.Namespace, app: Parts) -> int:
                            public_url=args.public_url)
     config = ApiConfig(engine=args.engine, public_base_url=args.public_url or None,
                        **flags_of(args))
+    if args.learned_post == "on" and app.settings.cluster is None:
+        app.engines.post_networks()  # without a GPU or the weights: one line, before serving
 
     def mount_api(web, services) -> None:
         mount(web, services.queue, services.keys, config)
@@ -281,7 +302,9 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["serve", *argv]
     try:
         args = parser.parse_args(argv)
-        return args.func(args, wire(args))
+        parts = wire(args)
+        budget_threads(parts.settings.slots)  # before any heavy work: see video/threads.py
+        return args.func(args, parts)
     except (InputError, EngineUnavailable, DataFileError) as exc:
         # A broken data file is whoever edited it's to fix, named in one line like the rest.
         print(f"error: {exc}", file=sys.stderr)

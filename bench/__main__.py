@@ -31,6 +31,8 @@ SUITES = {
     "preview": "bench.preview",
     "load": "bench.load",
     "api": "bench.api",
+    "threads": "bench.threads",
+    "quality": "bench.ground_truth",  # bench/quality.py holds the metrics it uses
 }
 CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter", "styles", "preview")
 # Suites with flags of their own: `python -m bench gpu --help`, `python -m bench agent --help`,

@@ -53,6 +53,10 @@ class OneEngine:
     def get(self, name: str, task: str):
         return self.engine
 
+    def post_networks(self):
+        """No learned post-production networks: the CPU path (DIS flow, Lanczos)."""
+        return None
+
 
 def cpu_seconds() -> float:
     """CPU time of this process and its finished children (ffmpeg): work, not waiting."""

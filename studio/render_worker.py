@@ -79,8 +79,11 @@ class RenderWorker:
 
     def __init__(self, settings: WorkerSettings, node_id: str = "", model: str = ""):
         from studio.parts import Settings, build
+        from video.threads import configure
 
         env = {**settings.env, **os.environ}
+        # One job at a time here; Ray's OMP_NUM_THREADS (the actor's CPUs) is taken as given.
+        configure(slots=1, env=env)
         engines = settings.engines
         if env.get("CLIPWRIGHT_CACHE_DIR"):
             engines = dataclasses.replace(engines, cache_dir=Path(env["CLIPWRIGHT_CACHE_DIR"]))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal, Sequence
 
 from files import out_of_space
+from video.threads import ffmpeg_threads
 
 AAC_BITRATE = "192k"  # every soundtrack we mux, in post-production or afterwards
 DEFAULT_TIMEOUT_S = 300.0  # a decode or a remux of a clip takes seconds; this stops a hung one
@@ -63,14 +64,12 @@ def run_ffmpeg(args: Sequence[str], *, input_bytes: bytes | None = None,
                timeout: float = DEFAULT_TIMEOUT_S, threads: int | None = None,
                doing: str = "process the media") -> FfmpegRun:
     """Run ffmpeg quietly on `args` (inputs, options, and the output last); `input_bytes`
-    feed `pipe:0`, `threads` sets the encoder's thread count (1: bit-exact across machines).
-    Raises FfmpegError "ffmpeg could not <doing>: <why>" on failure or timeout, DiskFull
-    when the output did not fit."""
+    feed `pipe:0`, `threads` sets the encoder's thread count (1: bit-exact across machines;
+    None: the process's thread budget, video/threads.py, or ffmpeg's own choice where
+    none is set). Raises FfmpegError "ffmpeg could not <doing>: <why>" on failure or
+    timeout, DiskFull when the output did not fit."""
+    cmd = ffmpeg_command(args, threads=threads, stdin=input_bytes is not None)
     args = list(args)
-    if threads is not None:  # an output option: it goes before the output, which is last
-        args[-1:-1] = ["-threads", str(threads)]
-    stdin_flag = [] if input_bytes is not None else ["-nostdin"]
-    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *stdin_flag, "-y", *args]
     failed = f"ffmpeg could not {doing}"
     if missing := [name for name in _input_files(args) if not Path(name).exists()]:
         raise FfmpegError(failed, f"no file at '{missing[0]}'")
@@ -84,6 +83,22 @@ def run_ffmpeg(args: Sequence[str], *, input_bytes: bytes | None = None,
     if proc.returncode != 0:
         raise _failure(failed, proc.returncode, log)
     return FfmpegRun(stdout=proc.stdout, log=log)
+
+
+def ffmpeg_command(args: Sequence[str], *, threads: int | None = None,
+                   stdin: bool = False) -> list[str]:
+    """The command line `run_ffmpeg` runs: quiet, overwriting, `-nostdin` unless stdin is
+    fed, and the thread count — the caller's, else the budget's share (the filter graph's
+    too: the Lanczos upscale runs there), else none (ffmpeg takes every core)."""
+    args = list(args)
+    budgeted = []
+    if threads is None and (threads := ffmpeg_threads()) is not None:
+        budgeted = ["-filter_threads", str(threads)]  # a global option: before the inputs
+    if threads is not None:  # an output option: it goes before the output, which is last
+        args[-1:-1] = ["-threads", str(threads)]
+    stdin_flag = [] if stdin else ["-nostdin"]
+    return [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *stdin_flag, *budgeted, "-y",
+            *args]
 
 
 def _failure(failed: str, returncode: int, log: str) -> FfmpegError:
