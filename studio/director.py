@@ -135,11 +135,7 @@ class Director:
         request = self.build_request(engine, spec, styling, options, shape=shape, photo=photo)
         timings["prepare"] = time.perf_counter() - started
 
-        # 4. Generate the frames, cut to the aspect if the model renders one size only. An
-        #    "auto" track's model loads meanwhile on a thread: its load is Python imports that
-        #    hold the GIL, so it starts here, where the engine's native code lets go of it.
-        if self.music is not None:
-            self.music.prefetch(spec.music)
+        # 4. Generate the frames, cut to the aspect if the model renders one size only.
         clip = reframe(self.generate(engine, request, progress, on_preview), shape)
         timings.update({f"engine.{k}": v for k, v in clip.timings.items()})
 
