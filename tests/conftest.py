@@ -75,6 +75,9 @@ def _cli_environment(monkeypatch, shared_cache: Path, tmp_path: Path) -> None:
     monkeypatch.setenv("CLIPWRIGHT_CACHE_DIR", str(shared_cache))
     monkeypatch.setenv("CLIPWRIGHT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # A command run in this process must not re-size the test worker's thread pools for the
+    # tests after it: the budget itself is tested in child processes (tests/test_threads.py).
+    monkeypatch.setenv("CLIPWRIGHT_THREADS", "default")
     monkeypatch.chdir(tmp_path)
 
 

@@ -179,9 +179,10 @@ def test_cc_cedict_gives_meanings_and_a_word_is_never_split_into_characters(form
     assert [(w.text, w.en) for w in words] == [("牛仔", "cowboy")]
 
 
-def test_an_unreadable_idea_exits_2_on_the_command_line(capsys):
+def test_an_unreadable_idea_exits_2_on_the_command_line(capsys, monkeypatch):
     import app
 
+    monkeypatch.setenv("CLIPWRIGHT_THREADS", "default")  # this worker's pools stay as they are
     code = app.main(["rewrite", "a zorblax dancing"])
     err = capsys.readouterr().err
     assert code == 2 and "zorblax" in err

@@ -220,6 +220,8 @@ SHIPPED = {
                                   ("width = 720", "width = 721")),
     "video/engines/speed_presets.toml": (_by_path("video.engines.speed", "load_presets"),
                                          ('compile = "blocks"', 'compile = "all"')),
+    "video/learned/weights.toml": (_by_path("video.learned.weights", "load_weights_list"),
+                                   ('task = "upscale"', 'task = "upscaling"')),
     "video/motion_words.toml": (_by_path("video.motion_plan", "load_vocabulary"),
                                 ("factor = 0.6", "factor = [0.6]")),
 }
