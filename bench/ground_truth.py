@@ -288,7 +288,8 @@ def score_encode(frames: np.ndarray, choice: EncodeChoice, truth: np.ndarray,
 def encode_choices() -> list[EncodeChoice]:
     """Every preset at CRF 18, every CRF at veryfast, and both upscale placements."""
     choices = [EncodeChoice(p, 18, "ffmpeg")
-               for p in ("ultrafast", "veryfast", "faster", "fast", "medium")]
+               for p in ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")]
+    choices += [EncodeChoice("superfast", crf, "ffmpeg") for crf in (20, 22)]
     choices += [EncodeChoice("veryfast", crf, "ffmpeg") for crf in (16, 20, 23)]
     choices += [EncodeChoice(p, crf, "numpy") for p, crf in
                 (("ultrafast", 18), ("veryfast", 18), ("faster", 18), ("veryfast", 20))]

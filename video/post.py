@@ -36,13 +36,15 @@ AudioFor = Callable[[float], Audio]
 
 DEFAULT_FPS = 16
 DEFAULT_UPSCALE = 2
-# Kept after `python -m bench quality` (bench/README.md, 2026-12-06, load 7–10): against the
-# ground truth, veryfast/CRF 18 scores 31.17 dB / SSIM 0.883; faster adds 0.002 SSIM for
-# 1.75× the time, medium and fast score lower, CRF 16 adds 0.03 dB, ultrafast loses 0.02
-# SSIM. Upscaling in numpy before the encode scores the same and costs 1.9× the time, so
-# the upscale stays inside the encode (scale=lanczos).
-X264_PRESET = "veryfast"
-X264_CRF = 18
+# Chosen with `python -m bench quality` (bench/README.md, 2026-12-06): against the ground
+# truth, superfast/CRF 20 scores 31.16 dB / SSIM 0.882 — what veryfast/CRF 18 scored (31.17 /
+# 0.883) — in about half the encode time (0.81 s against 1.55 s for 41 frames, quiet), for
+# 1.26× the bytes; the encode is most of post-production's CPU, so this is what keeps the
+# director's post-production near its 6 s budget under load. ultrafast loses 0.25 dB and
+# 0.017 SSIM; faster, fast and medium score no better. Upscaling in numpy before the encode
+# scores the same and costs 1.9× the time, so the upscale stays inside it (scale=lanczos).
+X264_PRESET = "superfast"
+X264_CRF = 20
 # An encode takes seconds to a minute even for the largest model's clips; this only stops
 # an ffmpeg that hangs.
 ENCODE_TIMEOUT_S = 1800.0
