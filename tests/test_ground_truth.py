@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bench.ground_truth import (EncodeChoice, blend_frames, ceiling, engine_clip,
+from bench.ground_truth import (SEEDS, EncodeChoice, blend_frames, ceiling, engine_clip,
                                 ground_truth, repeat_frames, score_encode, score_interpolator)
 from video.ffmpeg import probe
 from video.interpolate import DEFAULT_FLOW, PREVIOUS_FLOW, FlowSettings, interpolate
@@ -36,15 +36,20 @@ def test_flow_beats_blending_beats_repeating_and_none_passes_the_ceiling(small_t
     assert repeated.psnr_kept == pytest.approx(flowed.psnr_kept)
 
 
-def test_the_chosen_flow_beats_the_previous_one_on_the_sequence(small_truth):
-    clip = engine_clip(small_truth)
-    chosen = score_interpolator("chosen", lambda c: interpolate(c, 2, DEFAULT_FLOW), clip,
-                                small_truth)
-    previous = score_interpolator("previous", lambda c: interpolate(c, 2, PREVIOUS_FLOW),
-                                  clip, small_truth)
+def test_the_chosen_flow_beats_the_previous_one_on_average_and_in_the_worst_case():
+    """What the bench chose it for (bench/README.md): over several sequences its mean is
+    higher and its worst sequence is far better (the previous, quarter-size flow loses a
+    moving object's edges on some). One sequence alone can go either way by about 1 dB."""
+    chosen, previous = [], []
+    for seed in SEEDS:
+        truth = ground_truth(width=720, height=480, frames=13, seed=seed)
+        clip = engine_clip(truth)
+        for flow, scores in ((DEFAULT_FLOW, chosen), (PREVIOUS_FLOW, previous)):
+            scores.append(score_interpolator(str(flow), lambda c, f=flow: interpolate(c, 2, f),
+                                             clip, truth).psnr_between)
     assert DEFAULT_FLOW != PREVIOUS_FLOW
-    # On the full bench the margin is larger (bench/README.md); here, only its sign.
-    assert chosen.psnr_between > previous.psnr_between
+    assert sum(chosen) > sum(previous)
+    assert min(chosen) > min(previous) + 2.0
 
 
 def test_unknown_presets_are_refused():
@@ -52,6 +57,16 @@ def test_unknown_presets_are_refused():
         FlowSettings("ludicrous")
     with pytest.raises(ValueError, match="finest_scale"):
         FlowSettings("fast", finest_scale=9)
+    with pytest.raises(ValueError, match="patch_stride"):
+        FlowSettings("ultrafast", patch_stride=0)
+    with pytest.raises(ValueError, match="iterations"):
+        FlowSettings("ultrafast", iterations=100)
+
+
+def test_the_flow_settings_reach_opencv():
+    dis = FlowSettings("ultrafast", finest_scale=1, patch_stride=8, iterations=8).create()
+    assert (dis.getFinestScale(), dis.getPatchStride(),
+            dis.getGradientDescentIterations()) == (1, 8, 8)
 
 
 @pytest.mark.parametrize("upscale_in", ["ffmpeg", "numpy"])

@@ -20,34 +20,47 @@ PRESETS = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
 @dataclass(frozen=True)
 class FlowSettings:
     """How DIS measures the flow: a preset, and optionally the finest pyramid level it
-    refines down to (0: full size, 1: half, 2: a quarter; None: the preset's own)."""
+    refines down to (0: full size, 1: half, 2: a quarter), the stride between its patches
+    and its gradient-descent iterations per patch (None: the preset's own)."""
 
     preset: str = "ultrafast"
     finest_scale: int | None = None
+    patch_stride: int | None = None
+    iterations: int | None = None
 
     def __post_init__(self):
         if self.preset not in PRESETS:
             raise ValueError(f"unknown DIS preset '{self.preset}'; known: {', '.join(PRESETS)}")
         if self.finest_scale is not None and not 0 <= self.finest_scale <= 4:
             raise ValueError("finest_scale must be 0 to 4")
+        if self.patch_stride is not None and not 1 <= self.patch_stride <= 16:
+            raise ValueError("patch_stride must be 1 to 16")
+        if self.iterations is not None and not 1 <= self.iterations <= 64:
+            raise ValueError("iterations must be 1 to 64")
 
     def create(self) -> cv2.DISOpticalFlow:
         """A DIS flow estimator with these settings."""
         dis = cv2.DISOpticalFlow_create(PRESETS[self.preset])
         if self.finest_scale is not None:
             dis.setFinestScale(self.finest_scale)
+        if self.patch_stride is not None:
+            dis.setPatchStride(self.patch_stride)
+        if self.iterations is not None:
+            dis.setGradientDescentIterations(self.iterations)
         return dis
 
 
 # Before issue #21: DIS ultrafast as it comes (its flow stops at a quarter of the size).
 PREVIOUS_FLOW = FlowSettings("ultrafast")
-# Chosen on `python -m bench quality` (bench/README.md, 2026-12-06, load 7–10): the
-# ultrafast preset refined down to half size instead of a quarter scores 29.20 dB / SSIM
-# 0.838 on the in-between frames against 25.94 / 0.747 (+3.3 dB) for 1.7× the time (2.7 s
-# against 1.5 s for 49 frames under that load). A quarter-size flow (180×120 for 720×480)
-# cannot place a moving object's edges. Full size (finest scale 0, 33.0 dB) and `medium`
-# (29.9 dB) cost 3.5–6× the previous time: past the 6-s post-production budget under load.
-DEFAULT_FLOW = FlowSettings("ultrafast", finest_scale=1)
+# Chosen on `python -m bench quality` (bench/README.md, 2026-12-06), which scores each
+# setting on four ground-truth sequences: ultrafast refined down to half size, its patches
+# 8 px apart (not 4) with 8 gradient-descent iterations (not 12), scores 31.94 dB / SSIM
+# 0.843 on the in-between frames on average against 31.00 / 0.813 for the previous flow
+# (+0.9 dB): +4.7 dB on the sequence whose moving object the quarter-size flow loses, within
+# ±1 dB either way on the others — it is chosen for its worst case (30.7 dB against 25.9) —
+# for about 1.2× its CPU time. Half size at the preset's own spacing
+# scores 31.67 dB for twice the previous time; full size and `medium` cost 3.5–6× it.
+DEFAULT_FLOW = FlowSettings("ultrafast", finest_scale=1, patch_stride=8, iterations=8)
 
 
 def interpolate(frames: np.ndarray, factor: int,
