@@ -16,7 +16,7 @@ from bench.timing import Measurement, measure
 
 def finished_clip(path: Path) -> Path:
     """A 6 s 1440×960 H.264 clip at 16 fps, as post-production writes it (no audio)."""
-    from video.post import encode_mp4
+    from video.encode import encode_mp4
 
     y, x = np.mgrid[0:480, 0:720].astype(np.float32)
     frames = np.empty((96, 480, 720, 3), np.uint8)

@@ -1,8 +1,9 @@
 """Colour grades: a style's named filter chain, compiled into a frame filter for a whole clip.
 
 A grade is data (`GradeStep`s from the presets file). `build_grade` checks every step
-against the filter's signature and returns a `ClipGrade`, which is what `video.post`
-calls: uint8 T×H×W×3 in, the same shape and dtype out.
+against the filter's signature and returns a `ClipGrade`: called on a uint8 T×H×W×3
+clip it returns the graded clip (same shape and dtype); `stream` grades a clip block by
+block as post-production makes it (video/post.py), with the same result.
 
 The clip is graded a few frames at a time in float32 on a small thread pool: numpy and
 OpenCV release the GIL, the working set stays in cache, and every filter still sees a
@@ -16,9 +17,10 @@ import os
 import re
 import threading
 import typing
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import cv2
 import numpy as np
@@ -195,8 +197,8 @@ class ClipGrade:
         self._calls = calls[leading:]
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
-        if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
-            raise ValueError(f"a grade takes uint8 T×H×W×3 frames, got {frames.dtype} {frames.shape}")
+        """The whole clip graded at once (a uint8 T×H×W×3 array of the same shape)."""
+        _check_frames(frames)
         count, height, width, _ = frames.shape
         out = np.empty_like(frames)
         if count == 0 or not self.steps:
@@ -204,31 +206,72 @@ class ClipGrade:
             return out
         context = GradeContext(self.seed, height, width)
 
-        def grade_block(start: int) -> None:
-            block = frames[start:start + CHUNK_FRAMES]
-            ctx = context.for_block(start, len(block))
-            if self._table is None:
-                x = np.multiply(block, np.float32(1 / 255), dtype=np.float32)
-            else:
-                x = cv2.LUT(as_image(block), self._table).reshape(block.shape)
-            for fn, params in self._calls:
-                x = fn(x, ctx, **params)
-            np.clip(x, 0.0, 1.0, out=x)  # convertScaleAbs would fold negatives back up
-            out[start:start + len(block)] = cv2.convertScaleAbs(
-                as_image(x).reshape(len(x) * height, -1), alpha=255.0).reshape(x.shape)
+        def grade_chunk(start: int) -> None:
+            chunk = frames[start:start + CHUNK_FRAMES]
+            out[start:start + len(chunk)] = self._grade(chunk, context.for_block(start,
+                                                                                 len(chunk)))
 
         starts = range(0, count, CHUNK_FRAMES)
         if self.workers == 1 or count <= CHUNK_FRAMES:
             for start in starts:
-                grade_block(start)
+                grade_chunk(start)
         else:
             with ThreadPoolExecutor(self.workers) as pool:
-                list(pool.map(grade_block, starts))  # list() re-raises a filter's error
+                list(pool.map(grade_chunk, starts))  # list() re-raises a filter's error
         return out
+
+    def stream(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        """A clip's frames graded block by block as they arrive (each uint8 n×H×W×3), in
+        order, with the same look as grading the whole clip at once: the blocks are one
+        clip (frame indices run on, grain and textures are shared). Up to `workers` blocks
+        are graded at once while the next ones arrive."""
+        context: GradeContext | None = None
+        made = 0
+        pending: deque[Future] = deque()
+        with ThreadPoolExecutor(self.workers) as pool:
+            for block in blocks:
+                _check_frames(block)
+                if context is None:
+                    context = GradeContext(self.seed, block.shape[1], block.shape[2])
+                pending.append(pool.submit(self._grade_block, block, made, context))
+                made += len(block)
+                while len(pending) > self.workers:  # bounded: a few blocks ahead, not all
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+    def _grade_block(self, block: np.ndarray, start: int, context: GradeContext) -> np.ndarray:
+        """Frames start.. of the clip graded, CHUNK_FRAMES at a time (cache-sized)."""
+        if not self.steps or not len(block):
+            return block.copy()
+        out = np.empty_like(block)
+        for offset in range(0, len(block), CHUNK_FRAMES):
+            chunk = block[offset:offset + CHUNK_FRAMES]
+            out[offset:offset + len(chunk)] = self._grade(
+                chunk, context.for_block(start + offset, len(chunk)))
+        return out
+
+    def _grade(self, chunk: np.ndarray, ctx: GradeContext) -> np.ndarray:
+        """A few frames through the filter chain: uint8 in, uint8 out."""
+        height = chunk.shape[1]
+        if self._table is None:
+            x = np.multiply(chunk, np.float32(1 / 255), dtype=np.float32)
+        else:
+            x = cv2.LUT(as_image(chunk), self._table).reshape(chunk.shape)
+        for fn, params in self._calls:
+            x = fn(x, ctx, **params)
+        np.clip(x, 0.0, 1.0, out=x)  # convertScaleAbs would fold negatives back up
+        return cv2.convertScaleAbs(as_image(x).reshape(len(x) * height, -1),
+                                   alpha=255.0).reshape(x.shape)
 
     def describe(self) -> str:
         """'mono → curve(contrast=0.4) → grain(amount=0.04)'."""
         return " → ".join(step.describe() for step in self.steps)
+
+
+def _check_frames(frames: np.ndarray) -> None:
+    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"a grade takes uint8 T×H×W×3 frames, got {frames.dtype} {frames.shape}")
 
 
 def _lookup_table(calls: list, seed: int) -> np.ndarray:

@@ -19,7 +19,7 @@ from video.engines.base import EngineSettings
 from video.engines.cloud import CloudEngine, CloudTiming, decode_video
 from video.engines.pool import EnginePool
 from video.ffmpeg import probe
-from video.post import encode_mp4
+from video.encode import encode_mp4
 from video.types import GenerationRequest
 
 FAST = CloudTiming(first_poll_s=0.3, max_poll_s=1.0, timeout_s=240, typical_s=10, retries=1)

@@ -134,7 +134,7 @@ def test_an_api_photo_on_a_nearly_full_disk_is_refused_not_truncated():
 
 @needs_tmpfs
 def test_a_poster_on_a_nearly_full_disk_is_refused_not_truncated():
-    from video.post import write_poster
+    from video.encode import write_poster
 
     frame = np.random.default_rng(1).integers(0, 255, (400, 500, 3), dtype=np.uint8)
     with small_disk("1m") as disk:

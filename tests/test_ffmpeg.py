@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from files import out_of_space
-from video.ffmpeg import DiskFull, FfmpegError, probe, run_ffmpeg
-from video.post import encode_mp4
+from video.ffmpeg import DiskFull, FfmpegError, FfmpegFeed, probe, run_ffmpeg
+from video.encode import encode_mp4
 from video.types import Audio
 
 # Read at its own pace (-re): ten minutes of tone take ten minutes, so the timeout hits.
@@ -82,6 +82,90 @@ def test_a_file_size_limit_is_a_full_disk_too(tmp_path):
         resource.setrlimit(resource.RLIMIT_FSIZE, limits)
     assert "the disk is full" in one_line(caught.value) and out_of_space(caught.value)
     assert isinstance(caught.value.__cause__, OSError)
+
+
+def ffmpeg_children() -> list[int]:
+    """Process ids of this process's ffmpeg children still alive (zombies included)."""
+    import os
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and b"ffmpeg" in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def raw_input_args(out: Path) -> list[str]:
+    return ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "48x32", "-i", "pipe:0",
+            "-c:v", "libx264", "-f", "mp4", str(out)]
+
+
+def test_a_feed_written_a_piece_at_a_time_is_the_same_as_one_run(tmp_path):
+    frames = np.random.default_rng(1).integers(0, 255, (6, 32, 48, 3), dtype=np.uint8)
+    bitexact = ["-fflags", "+bitexact", "-flags:v", "+bitexact"]
+    whole, pieces = tmp_path / "whole.mp4", tmp_path / "pieces.mp4"
+    run_ffmpeg([*raw_input_args(whole)[:-1], *bitexact, str(whole)],
+               input_bytes=frames.tobytes(), threads=1)
+    with FfmpegFeed([*raw_input_args(pieces)[:-1], *bitexact, str(pieces)],
+                    threads=1) as feed:
+        for frame in frames:
+            feed.write(frame)
+        feed.write(b"")  # an empty piece is nothing
+    assert whole.read_bytes() == pieces.read_bytes()
+    assert ffmpeg_children() == []
+
+
+def test_a_feed_ffmpeg_refuses_fails_in_one_line_when_the_block_ends(tmp_path):
+    frames = np.zeros((40, 32, 48, 3), np.uint8)
+    with pytest.raises(FfmpegError) as caught:
+        with FfmpegFeed([*raw_input_args(tmp_path / "a.mp4")[:-3], "-c:v", "no-such-codec",
+                         "-f", "mp4", str(tmp_path / "a.mp4")], doing="encode") as feed:
+            for frame in frames:  # ffmpeg has stopped reading: the writes do not raise
+                feed.write(frame)
+    assert one_line(caught.value).startswith("ffmpeg could not encode: ")
+    assert "no-such-codec" in caught.value.log and ffmpeg_children() == []
+
+
+def test_a_feed_stops_ffmpeg_when_the_maker_of_its_input_fails(tmp_path):
+    with pytest.raises(ValueError, match="the picture broke"):
+        with FfmpegFeed(raw_input_args(tmp_path / "a.mp4")) as feed:
+            feed.write(np.zeros((32, 48, 3), np.uint8))
+            raise ValueError("the picture broke")
+    assert ffmpeg_children() == []
+
+
+def test_a_feed_past_its_timeout_is_stopped_with_a_clear_error():
+    with pytest.raises(FfmpegError) as caught:
+        with FfmpegFeed([*LONG_TONE, "-f", "null", "-"], timeout=0.5, doing="hum") as feed:
+            feed.write(b"")
+    assert one_line(caught.value) == "ffmpeg could not hum: it ran past 0.5 s and was stopped"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_feed_onto_a_full_disk_says_so():
+    frames = np.random.default_rng(2).integers(0, 255, (8, 32, 48, 3), dtype=np.uint8)
+    with pytest.raises(DiskFull) as caught:
+        with FfmpegFeed(["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "48x32", "-i",
+                         "pipe:0", "-c:v", "libx264", "-f", "matroska", "/dev/full"]) as feed:
+            for frame in frames:
+                feed.write(frame)
+    assert out_of_space(caught.value)
+
+
+def test_encoding_blocks_of_different_sizes_or_no_frames_is_refused(tmp_path):
+    from video.encode import encode_blocks
+
+    small, large = np.zeros((2, 32, 48, 3), np.uint8), np.zeros((2, 64, 96, 3), np.uint8)
+    with pytest.raises(ValueError, match="all one size"):
+        encode_blocks(iter([small, large]), 16, tmp_path / "mixed.mp4", 96, 64)
+    with pytest.raises(ValueError, match="at least one frame"):
+        encode_blocks(iter([]), 16, tmp_path / "empty.mp4", 96, 64)
+    assert list(tmp_path.iterdir()) == [] and ffmpeg_children() == []
 
 
 def test_threads_is_an_output_option(tmp_path):

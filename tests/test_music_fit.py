@@ -9,7 +9,7 @@ from music import dsp
 from music.fit import (LoopPlan, add_soundtrack, decode, fit_audio, loop_to_length, mux,
                        video_duration)
 from video.ffmpeg import ffmpeg_exe, probe
-from video.post import encode_mp4
+from video.encode import encode_mp4
 
 RATE = 44100
 

@@ -51,6 +51,18 @@ def test_interpolated_frame_lies_between_its_neighbours_in_motion():
     assert motion_error < blend_error / 3, (motion_error, blend_error)
 
 
+@pytest.mark.parametrize("factor, frames", [(2, 9), (3, 5), (1, 9), (2, 1)])
+def test_interpolation_block_by_block_is_the_whole_interpolation(factor, frames):
+    from video.interpolate import interpolate_blocks
+
+    clip = moving_bars(frames=frames)
+    blocks = list(interpolate_blocks(clip, factor))
+    whole = interpolate(clip, factor)
+    assert np.array_equal(np.concatenate(blocks), whole)
+    if factor > 1 and frames > 1:  # each frame with the frames after it, then the last
+        assert [len(b) for b in blocks] == [factor] * (frames - 1) + [1]
+
+
 def test_interpolation_factor_only_for_whole_multiples():
     assert interpolation_factor(8, 16) == 2
     assert interpolation_factor(16, 16) == 1
@@ -58,23 +70,67 @@ def test_interpolation_factor_only_for_whole_multiples():
     assert len(interpolate(moving_bars(frames=5), 3)) == 13
 
 
-def test_grade_hook_is_applied_to_the_whole_clip(tmp_path):
-    clip = Clip(frames=moving_bars(frames=9), fps=8, engine="test", model="bars")
-    seen = []
+class Invert:
+    """A grade that inverts the picture and notes the blocks it was given."""
 
-    def invert(frames):
-        seen.append(frames.shape)
-        return 255 - frames
+    def __init__(self):
+        self.seen: list[int] = []
 
-    finish(clip, tmp_path / "graded.mp4", grade=invert)
-    assert seen == [(17, 64, 96, 3)]
+    def stream(self, blocks):
+        for block in blocks:
+            self.seen.append(len(block))
+            yield 255 - block
+
+
+def decoded(path, width, height) -> np.ndarray:
+    from video.ffmpeg import run_ffmpeg
+
+    raw = run_ffmpeg(["-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
+
+
+def test_the_grade_sees_every_frame_once_in_order_and_its_frames_are_encoded(tmp_path):
+    frames = moving_bars(frames=9)
+    clip = Clip(frames=frames, fps=8, engine="test", model="bars")
+    grade = Invert()
+    video = finish(clip, tmp_path / "graded.mp4", grade=grade, upscale=1)
+    assert sum(grade.seen) == 17 and len(grade.seen) > 1, "block by block, not one clip"
+    # What was encoded is the inverted interpolation, frame for frame (H.264's loss aside).
+    expected = 255 - interpolate(frames, 2).astype(int)
+    error = np.abs(decoded(video.mp4, 96, 64).astype(int) - expected).mean()
+    assert error < 3, error
+    assert set(video.timings) >= {"interpolate", "grade", "encode"}
+
+
+def test_streamed_post_production_encodes_what_the_whole_clip_would(tmp_path):
+    from video.encode import encode_mp4
+
+    frames = moving_bars(frames=13)
+    clip = Clip(frames=frames, fps=8, engine="test", model="bars")
+    streamed = finish(clip, tmp_path / "streamed.mp4", grade=Invert())
+    whole = encode_mp4(255 - interpolate(frames, 2), 16, tmp_path / "whole.mp4", 192, 128)
+    assert np.array_equal(decoded(streamed.mp4, 192, 128), decoded(whole, 192, 128))
+
+
+def test_a_grade_that_fails_half_way_fails_the_video_and_leaves_nothing(tmp_path):
+    class Breaks:
+        def stream(self, blocks):
+            for number, block in enumerate(blocks):
+                if number == 3:
+                    raise ValueError("the grade broke on block 3")
+                yield block
+
+    clip = Clip(frames=moving_bars(frames=21), fps=8, engine="test", model="bars")
+    with pytest.raises(ValueError, match="block 3"):
+        finish(clip, tmp_path / "broken.mp4", grade=Breaks())
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_failed_encode_leaves_no_file(tmp_path, monkeypatch):
-    import video.post as post
+    import video.encode as encode
 
     clip = Clip(frames=moving_bars(frames=5), fps=8, engine="test", model="bars")
-    monkeypatch.setattr(post, "X264_PRESET", "no-such-preset")
+    monkeypatch.setattr(encode, "X264_PRESET", "no-such-preset")
     with pytest.raises(RuntimeError, match="ffmpeg"):
         finish(clip, tmp_path / "broken.mp4")
     assert list(tmp_path.iterdir()) == []

@@ -50,6 +50,26 @@ def test_every_style_is_deterministic_and_threading_does_not_change_it(style_id)
     assert np.array_equal(grade(clip), single(clip))
 
 
+@pytest.mark.parametrize("style_id", LIBRARY.ids())
+def test_every_style_streamed_block_by_block_is_the_whole_clip_graded(style_id):
+    """Post-production grades the clip as it is interpolated, in blocks of any size: the
+    frames must come out exactly as grading the whole clip would make them."""
+    clip = sample_clip(frames=11)
+    grade = LIBRARY.grade_for(style_id)
+    cuts = [0, 1, 3, 4, 8, 11]  # blocks of 1, 2, 1, 4 and 3 frames
+    blocks = (clip[a:b] for a, b in zip(cuts, cuts[1:]))
+    streamed = list(grade.stream(blocks))
+    assert [len(b) for b in streamed] == [1, 2, 1, 4, 3]
+    assert np.array_equal(np.concatenate(streamed), grade(clip))
+    assert list(grade.stream(iter([]))) == []
+
+
+def test_a_streamed_grade_refuses_a_block_that_is_not_frames():
+    grade = LIBRARY.grade_for(LIBRARY.ids()[0])
+    with pytest.raises(ValueError, match="uint8"):
+        list(grade.stream([sample_clip(frames=2), sample_clip(frames=2).astype(np.float32)]))
+
+
 @pytest.mark.parametrize("size", [(9, 96, 64), (3, 37, 53), (1, 480, 720)])
 def test_every_style_works_at_any_frame_size(size):
     frames, height, width = size

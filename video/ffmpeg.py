@@ -1,9 +1,9 @@
 """The one way to run ffmpeg (the binary inside imageio-ffmpeg, never a system one), and a
 probe that reads what a media file holds (PyAV, the same libraries as a library).
 
-Every ffmpeg call in the app goes through `run_ffmpeg`: it always has a timeout, feeds stdin
-bytes when asked, returns what ffmpeg wrote to stdout, and turns every failure into one
-`FfmpegError` line — a `DiskFull` when the disk (a quota, a file-size limit) took no more,
+Every ffmpeg call in the app goes through `run_ffmpeg` (or `FfmpegFeed`, whose input is
+written while it is being made): it always has a timeout, feeds stdin bytes when asked,
+returns what ffmpeg wrote to stdout, and turns every failure into one `FfmpegError` line — a `DiskFull` when the disk (a quota, a file-size limit) took no more,
 so the doors can say that in words. Stream facts come from `probe`, which reads the
 container's own fields instead of parsing ffmpeg's log.
 """
@@ -14,6 +14,7 @@ import errno
 import re
 import signal
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -83,6 +84,86 @@ def run_ffmpeg(args: Sequence[str], *, input_bytes: bytes | None = None,
     if proc.returncode != 0:
         raise _failure(failed, proc.returncode, log)
     return FfmpegRun(stdout=proc.stdout, log=log)
+
+
+class FfmpegFeed:
+    """An ffmpeg run whose input is written a piece at a time while the pieces are still
+    being made (post-production streams its frames into the encoder this way, so the
+    encode runs beside the interpolation and the grade). Its output goes to a file.
+
+        with FfmpegFeed([... "-i", "pipe:0", ..., out], doing="encode the video") as feed:
+            for frames in blocks:
+                feed.write(frames)
+
+    Leaving the block waits for ffmpeg and raises its failure as `run_ffmpeg` does (a
+    `DiskFull` when the disk took no more); an exception inside the block stops ffmpeg.
+    The timeout counts from the start, and stops an ffmpeg that hangs."""
+
+    def __init__(self, args: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT_S,
+                 threads: int | None = None, doing: str = "process the media"):
+        self._args = list(args)
+        self._threads = threads
+        self._timeout = timeout
+        self._failed = f"ffmpeg could not {doing}"
+        self._proc: subprocess.Popen | None = None
+        self._stopped_reading = False  # ffmpeg closed its input: it has failed, or will
+        self._expired = threading.Event()
+        self._log: list[bytes] = []
+        self.log = ""
+
+    def __enter__(self) -> "FfmpegFeed":
+        if missing := [name for name in _input_files(self._args) if not Path(name).exists()]:
+            raise FfmpegError(self._failed, f"no file at '{missing[0]}'")
+        cmd = ffmpeg_command(self._args, threads=self._threads, stdin=True)
+        try:
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except OSError as exc:  # the binary itself is missing or not executable
+            raise FfmpegError(self._failed, f"it did not start ({exc})") from exc
+        # stderr is read on a thread so a chatty ffmpeg never blocks on a full pipe.
+        self._reader = threading.Thread(target=self._read_log, daemon=True,
+                                        name="ffmpeg-log")
+        self._reader.start()
+        self._timer = threading.Timer(self._timeout, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def write(self, data) -> None:
+        """Send the next piece of input (bytes, or a C-contiguous array). Once ffmpeg has
+        stopped reading, pieces are dropped: why it stopped is raised when the block ends."""
+        if self._stopped_reading:
+            return
+        try:
+            self._proc.stdin.write(memoryview(data).cast("B"))
+        except (BrokenPipeError, ValueError):  # ffmpeg exited, or was stopped by the timer
+            self._stopped_reading = True
+
+    def __exit__(self, kind, error, trace) -> None:
+        proc = self._proc
+        if kind is not None:  # the caller failed: no half-fed encode is left running
+            proc.kill()
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        returncode = proc.wait()
+        self._timer.cancel()
+        self._reader.join()
+        self.log = b"".join(self._log).decode("utf-8", "replace").strip()
+        if kind is not None:
+            return
+        if self._expired.is_set():
+            raise FfmpegError(self._failed, f"it ran past {self._timeout:g} s and was stopped")
+        if returncode != 0:
+            raise _failure(self._failed, returncode, self.log)
+
+    def _read_log(self) -> None:
+        self._log.append(self._proc.stderr.read())
+
+    def _expire(self) -> None:
+        self._expired.set()
+        self._proc.kill()
 
 
 def ffmpeg_command(args: Sequence[str], *, threads: int | None = None,

@@ -8,6 +8,7 @@ measured (`FlowSettings`) was chosen on the ground-truth bench, `python -m bench
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import cv2
 import numpy as np
@@ -50,6 +51,8 @@ class FlowSettings:
         return dis
 
 
+UNCHANGED_BLOCK = 4  # frames per block when nothing is interpolated
+
 # Before issue #21: DIS ultrafast as it comes (its flow stops at a quarter of the size).
 PREVIOUS_FLOW = FlowSettings("ultrafast")
 # Chosen on `python -m bench quality` (bench/README.md, 2026-12-06), which scores each
@@ -71,25 +74,45 @@ def interpolate(frames: np.ndarray, factor: int,
     if factor == 1 or len(frames) < 2:
         return frames
     count, height, width, _ = frames.shape
-    grey = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
-    dis = settings.create()
-    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32),
-                                 np.arange(height, dtype=np.float32))
     out = np.empty(((count - 1) * factor + 1, height, width, 3), dtype=np.uint8)
+    made = 0
+    for block in interpolate_blocks(frames, factor, settings):
+        out[made:made + len(block)] = block
+        made += len(block)
+    return out
+
+
+def interpolate_blocks(frames: np.ndarray, factor: int,
+                       settings: FlowSettings = DEFAULT_FLOW) -> Iterator[np.ndarray]:
+    """`interpolate`'s frames in order, a block at a time as they are made: each frame
+    followed by the factor-1 frames between it and the next, then the last frame. Post-
+    production grades and encodes a block while the next is interpolated."""
+    if factor < 1:
+        raise ValueError("factor must be at least 1")
+    if factor == 1 or len(frames) < 2:
+        for start in range(0, len(frames), UNCHANGED_BLOCK):
+            yield frames[start:start + UNCHANGED_BLOCK]
+        return
+    count, height, width, _ = frames.shape
+    grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
+    dis = settings.create()
+    # Each pixel's own (x, y), as one two-channel map: remap reads it in one pass.
+    grid = np.dstack(np.meshgrid(np.arange(width, dtype=np.float32),
+                                 np.arange(height, dtype=np.float32)))
     for i in range(count - 1):
         a, b = frames[i], frames[i + 1]
         forward = dis.calc(grey[i], grey[i + 1], None)
         backward = dis.calc(grey[i + 1], grey[i], None)
-        out[i * factor] = a
+        block = np.empty((factor, height, width, 3), dtype=np.uint8)
+        block[0] = a
         for j in range(1, factor):
             t = j / factor
             # Backward warping: the in-between pixel at y came from a at y - t·F(a→b)
             # and from b at y - (1-t)·F(b→a), taking the flow as locally smooth.
-            from_a = cv2.remap(a, grid_x - t * forward[..., 0], grid_y - t * forward[..., 1],
+            from_a = cv2.remap(a, grid - np.float32(t) * forward, None, cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+            from_b = cv2.remap(b, grid - np.float32(1 - t) * backward, None,
                                cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            from_b = cv2.remap(b, grid_x - (1 - t) * backward[..., 0],
-                               grid_y - (1 - t) * backward[..., 1],
-                               cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            out[i * factor + j] = cv2.addWeighted(from_a, 1 - t, from_b, t, 0)
-    out[-1] = frames[-1]
-    return out
+            block[j] = cv2.addWeighted(from_a, 1 - t, from_b, t, 0)
+        yield block
+    yield frames[-1:]
