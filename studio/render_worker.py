@@ -22,6 +22,7 @@ from errors import GenerationCancelled
 from studio.director import RenderOptions, RenderResult
 from video.engines.base import EngineSettings
 from video.engines.preview import Preview
+from video.threads import running_task
 
 # The web host's environment that a worker takes over (the LLM endpoint for the prompt,
 # the cloud engine's key); a node's own variables win.
@@ -133,9 +134,12 @@ class RenderWorker:
                 local_photo = folder / Path(photo_name).name
                 local_photo.write_bytes(photo)
                 spec = spec.with_changes(source_image=local_photo)
-            result = self._director.render(spec, folder / "clip.mp4", options,
-                                           on_progress=self._on_progress,
-                                           on_preview=self._on_preview)
+            # One task: the thread budget's torch count is per thread, and an actor's
+            # methods may run on a thread other than the one that configured it.
+            with running_task():
+                result = self._director.render(spec, folder / "clip.mp4", options,
+                                               on_progress=self._on_progress,
+                                               on_preview=self._on_preview)
             files = {path.name: path.read_bytes() for path in
                      (result.video.mp4, result.video.poster) if path.is_file()}
             return RemoteRender(result=result, files=files, node=self._placement)

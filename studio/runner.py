@@ -1,7 +1,9 @@
 """Where the job queue's renders run: a runner takes a job's spec and options and returns
 the finished render with its files at `out` (studio/jobs.py calls it).
 
-`LocalRunner` (the default) renders in this process with its director, `slots` at a time.
+`LocalRunner` (the default) renders in this process with its director, `slots` at a time;
+each job counts as a running task of the thread budget (video/threads.py) for its whole
+run, so the libraries' thread counts follow the jobs running now.
 `studio.ray_runner.RayRunner` renders on the actors of a Ray cluster (`serve --cluster`).
 """
 
@@ -13,6 +15,7 @@ from typing import Protocol
 
 from agent.shot import ShotSpec
 from studio.director import Director, OnPreview, Progress, RenderOptions, RenderResult
+from video.threads import follow_running_tasks, running_task
 
 
 class Runner(Protocol):
@@ -69,8 +72,16 @@ class LocalRunner:
 
     def render(self, job_id: str, spec: ShotSpec, out: Path, options: RenderOptions,
                on_progress: Progress, on_preview: OnPreview) -> RenderResult:
-        return self.director.render(spec, out, options, on_progress=on_progress,
-                                    on_preview=on_preview)
+        """Render on the calling (queue worker) thread as one running task: its thread
+        counts are set for the jobs running now, and re-set at each progress report when
+        other jobs started or finished meanwhile."""
+        def progress(stage: str, fraction: float, detail: str) -> None:
+            follow_running_tasks()  # between steps, on this job's thread: torch's is per thread
+            on_progress(stage, fraction, detail)
+
+        with running_task():
+            return self.director.render(spec, out, options, on_progress=progress,
+                                        on_preview=on_preview)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import numpy as np
 
 from styles import filters_look, filters_tone
 from styles.params import COLOR, Choice, Range, as_image
+from video.threads import pool_threads
 
 CHUNK_FRAMES = 2  # frames graded together: large enough to vectorise, small enough for cache
 REFERENCE_SIDE = 720  # filter sizes in pixels are for a frame this wide (CogVideoX 1.0)
@@ -186,7 +187,7 @@ class ClipGrade:
                 raise ValueError(problem)
         self.steps = steps
         self.seed = seed
-        self.workers = workers or min(4, os.cpu_count() or 1)
+        self.workers = workers  # None: the thread budget's share when it grades
         calls = [(FILTERS[s.filter], dict(s.params)) for s in steps]
         # Filters at the head of the chain that see each channel alone (curves, tints) act
         # on 8-bit input: they become one lookup table that also does the float conversion.
@@ -212,11 +213,12 @@ class ClipGrade:
                                                                                  len(chunk)))
 
         starts = range(0, count, CHUNK_FRAMES)
-        if self.workers == 1 or count <= CHUNK_FRAMES:
+        workers = self._workers()
+        if workers == 1 or count <= CHUNK_FRAMES:
             for start in starts:
                 grade_chunk(start)
         else:
-            with ThreadPoolExecutor(self.workers) as pool:
+            with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(grade_chunk, starts))  # list() re-raises a filter's error
         return out
 
@@ -228,17 +230,23 @@ class ClipGrade:
         context: GradeContext | None = None
         made = 0
         pending: deque[Future] = deque()
-        with ThreadPoolExecutor(self.workers) as pool:
+        workers = self._workers()
+        with ThreadPoolExecutor(workers) as pool:
             for block in blocks:
                 _check_frames(block)
                 if context is None:
                     context = GradeContext(self.seed, block.shape[1], block.shape[2])
                 pending.append(pool.submit(self._grade_block, block, made, context))
                 made += len(block)
-                while len(pending) > self.workers:  # bounded: a few blocks ahead, not all
+                while len(pending) > workers:  # bounded: a few blocks ahead, not all
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+
+    def _workers(self) -> int:
+        """Blocks graded at once: as asked, else the thread budget's share for the tasks
+        running now (video/threads.py), at most 4 (more gain nothing at these sizes)."""
+        return self.workers or min(4, pool_threads(os.cpu_count() or 1))
 
     def _grade_block(self, block: np.ndarray, start: int, context: GradeContext) -> np.ndarray:
         """Frames start.. of the clip graded, CHUNK_FRAMES at a time (cache-sized)."""

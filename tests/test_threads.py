@@ -1,10 +1,13 @@
 """The thread budget: the pure share of cores between slots, the operator's overrides, that
-`apply` really sets torch and OpenCV (in a child process, so this one is untouched), and
-that ffmpeg gets its share per call."""
+`apply` really sets torch and OpenCV (in a child process, so this one is untouched), that
+ffmpeg gets its share per call, and that the share follows the tasks running now (real
+threads; torch's count per thread)."""
 
 import json
+import queue
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -175,3 +178,204 @@ def test_a_real_encode_with_the_budgets_threads_succeeds(budget_of_two, tmp_path
                 "-pix_fmt", "yuv420p", "-f", "mp4", str(out)], input_bytes=frames.tobytes())
     info = probe(out)
     assert info.video_frames == 9 and info.first("video").width == 192
+
+
+# --- the share follows the tasks running now -----------------------------------------------
+
+@pytest.mark.parametrize("cores, running, torch_share, pools", [
+    (2, 1, 1, 2), (2, 2, 1, 1), (2, 3, 1, 1),
+    (16, 1, 14, 16), (16, 2, 7, 8), (16, 3, 4, 5)])
+def test_a_tasks_share_splits_the_cores_between_the_tasks_running(cores, running, torch_share,
+                                                                   pools):
+    started_with = compute_budget(cores, slots=3)  # the queue's slots: the start-up figure
+    share = threads.task_share(started_with, running)
+    assert (share.torch, share.torch_interop, share.opencv, share.ffmpeg, share.slots) == (
+        torch_share, 1, pools, pools, running)
+
+
+def test_an_operators_figure_and_library_defaults_ignore_the_count():
+    fixed = budget_from_env({"CLIPWRIGHT_THREADS": "3"}, 16, 4)
+    by_omp = budget_from_env({"OMP_NUM_THREADS": "2"}, 16, 4)
+    for running in (1, 2, 5):
+        share = threads.task_share(fixed, running)
+        assert (share.torch, share.opencv, share.ffmpeg, share.source) == (
+            3, 3, 3, "CLIPWRIGHT_THREADS")
+        assert threads.task_share(by_omp, running).opencv == 2
+        assert threads.task_share(None, running) is None
+
+
+@pytest.fixture
+def process_budget(monkeypatch):
+    """Set this process's budget for a test (as `apply` keeps it) without touching torch's
+    main-thread count; OpenCV's and torch's counts are put back after."""
+    import cv2
+    import torch
+
+    cv2_before, torch_before = cv2.getNumThreads(), torch.get_num_threads()
+
+    def use(budget: ThreadBudget | None) -> None:
+        monkeypatch.setattr(threads, "_applied", budget)
+
+    yield use
+    assert threads.running_tasks() == 0  # every task a test entered has ended
+    cv2.setNumThreads(cv2_before)
+    torch.set_num_threads(torch_before)  # also the figure threads started later take
+
+
+class JobThread:
+    """A job on a real thread of its own, entering and leaving its task when the test says;
+    each step is awaited (on a queue, never on time), then its torch counts read there
+    (`read` alone only reads them)."""
+
+    def __init__(self):
+        self._orders: queue.Queue[str] = queue.Queue()
+        self._done: queue.Queue[BaseException | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run)
+        self.share: ThreadBudget | None = None
+        self.torch = 0  # torch.get_num_threads() after the last step
+        self.parallel_info = ""  # torch's OpenMP and MKL figures after it
+
+    def __enter__(self) -> "JobThread":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._orders.put("stop")
+        self._thread.join()
+
+    def read(self) -> int:
+        self._do("read")
+        return self.torch
+
+    def enter(self, *, then_read: bool = True) -> None:
+        self._do("enter" if then_read else "enter, no read")
+
+    def follow(self) -> None:
+        self._do("follow")
+
+    def leave(self) -> None:
+        self._do("leave")
+
+    def _do(self, order: str) -> None:
+        self._orders.put(order)
+        if (failure := self._done.get(timeout=60)) is not None:
+            raise failure
+
+    def _run(self) -> None:
+        import torch
+
+        task = threads.running_task()
+        while (order := self._orders.get()) != "stop":
+            try:
+                if order.startswith("enter"):
+                    self.share = task.__enter__()
+                    if order == "enter, no read":  # its first torch op comes later
+                        self._done.put(None)
+                        continue
+                elif order == "follow":
+                    threads.follow_running_tasks()
+                elif order == "leave":
+                    task.__exit__(None, None, None)
+                self.torch = torch.get_num_threads()
+                self.parallel_info = torch.__config__.parallel_info()
+                self._done.put(None)
+            except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+                self._done.put(exc)
+
+
+def test_the_count_goes_up_and_down_and_opencv_and_ffmpeg_follow_it(process_budget):
+    import cv2
+
+    process_budget(compute_budget(16, slots=3))
+    assert threads.running_tasks() == 0
+    assert threads.ffmpeg_threads() == 16  # no task yet: counted as one
+    seen = []
+    with threads.running_task() as first, JobThread() as other:
+        seen.append((threads.running_tasks(), cv2.getNumThreads(), threads.ffmpeg_threads()))
+        other.enter()  # a second job, on its own thread
+        seen.append((threads.running_tasks(), cv2.getNumThreads(), threads.ffmpeg_threads()))
+        other.leave()  # it ended: this one gets the whole machine back
+        seen.append((threads.running_tasks(), cv2.getNumThreads(), threads.ffmpeg_threads()))
+    assert (first.opencv, other.share.opencv) == (16, 8)
+    assert seen == [(1, 16, 16), (2, 8, 8), (1, 16, 16)]
+    # none running: OpenCV back to the start-up figure (3 slots)
+    assert (threads.running_tasks(), cv2.getNumThreads()) == (0, 5)
+
+
+def test_the_grade_grades_as_many_blocks_at_once_as_the_share_allows(process_budget):
+    """The grade's own pool (styles/grades.py) takes OpenCV's share for the jobs running
+    now, at most 4; asked for a figure, it keeps it; with library defaults, the cores."""
+    import os
+
+    from styles.grades import ClipGrade, GradeStep
+
+    grade = ClipGrade((GradeStep("saturation", {"amount": 0.5}),), seed=1)
+    process_budget(compute_budget(2, slots=1))
+    assert grade._workers() == 2
+    with threads.running_task(), JobThread() as other:
+        other.enter()
+        assert grade._workers() == 1  # two jobs on two cores
+        other.leave()
+    process_budget(compute_budget(16, slots=1))
+    assert grade._workers() == 4
+    assert ClipGrade(grade.steps, seed=1, workers=3)._workers() == 3
+    process_budget(None)
+    assert grade._workers() == min(4, os.cpu_count() or 1)
+
+
+def test_a_job_that_raises_still_ends_its_task(process_budget):
+    import cv2
+
+    process_budget(compute_budget(16, slots=1))
+    with pytest.raises(RuntimeError, match="the render failed"):
+        with threads.running_task():
+            with threads.running_task() as inner:  # entered again on its thread: counted once
+                assert threads.running_tasks() == 1 and inner.opencv == 16
+            assert threads.running_tasks() == 1
+            raise RuntimeError("the render failed")
+    assert threads.running_tasks() == 0 and cv2.getNumThreads() == 16
+
+
+def test_library_defaults_and_a_fixed_figure_set_nothing_new(process_budget):
+    import cv2
+    import torch
+
+    process_budget(None)
+    cv2_before, torch_before = cv2.getNumThreads(), torch.get_num_threads()
+    with threads.running_task() as share:
+        assert share is None and threads.ffmpeg_threads() is None
+        assert threads.follow_running_tasks() is None
+        assert (cv2.getNumThreads(), torch.get_num_threads()) == (cv2_before, torch_before)
+        assert threads.running_tasks() == 1  # counted all the same
+    process_budget(compute_budget(16, 4, per_task=3, source="CLIPWRIGHT_THREADS"))
+    with threads.running_task(), JobThread() as other:
+        other.enter()  # two tasks: each keeps the operator's 3
+        assert (cv2.getNumThreads(), threads.ffmpeg_threads(), torch.get_num_threads(),
+                other.torch) == (3, 3, 3, 3)
+        other.leave()
+
+
+def test_each_tasks_thread_runs_torch_with_its_own_count(process_budget):
+    import torch
+
+    main_thread = torch.get_num_threads()
+    process_budget(compute_budget(16, slots=3))
+    with JobThread() as alone, JobThread() as beside:
+        # A fresh thread, one task: 16 cores − 2 kept back = 14; its first torch op comes
+        # after another thread set 7, and must not take that figure.
+        alone.enter(then_read=False)
+        beside_before = beside.read()  # a thread that ran torch before its task
+        beside.enter()  # two tasks: 7 for the new one...
+        assert (alone.read(), beside.torch) == (14, 7)  # ...while the first keeps its 14
+        for job, count in ((alone, 14), (beside, 7)):  # torch's own kernels and MKL's
+            assert f"omp_get_max_threads() : {count}" in job.parallel_info
+            if "mkl_get_max_threads" in job.parallel_info:
+                assert f"mkl_get_max_threads() : {count}" in job.parallel_info
+        alone.follow()  # the first takes its share for two once it follows, between steps
+        assert alone.torch == 7
+        beside.leave()  # its thread's count as it was before the task
+        assert beside.torch == beside_before
+        alone.follow()  # the job left alone gets its 14 back
+        assert alone.torch == 14
+        alone.leave()
+    assert torch.get_num_threads() == main_thread  # no other thread's count was touched

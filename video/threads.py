@@ -10,7 +10,8 @@ OpenMP teams wait at every barrier for the one thread that was descheduled: on t
 machine at load ≈ 6, `generate --engine tiny` took 6–19 s with torch's default two
 threads and 1.4 s with one (issue #21).
 
-The budget (`compute_budget`, a pure function of cores and job slots):
+The budget (`compute_budget`, a pure function of cores and of the tasks sharing them —
+`slots`):
 
 - `cores` are the CPUs this process may run on: its affinity mask, and a cgroup v2/v1
   CPU quota where a container sets one (`usable_cores`).
@@ -32,18 +33,45 @@ The budget (`compute_budget`, a pure function of cores and job slots):
 - Within a task the steps run one after another (render, interpolate, grade, encode), so
   each library gets the task's whole share.
 
-The operator decides over it: `CLIPWRIGHT_THREADS=N` gives every task N threads,
-`CLIPWRIGHT_THREADS=default` leaves every library its own default (today's behaviour
-before the budget), and an `OMP_NUM_THREADS` set in the environment is taken as N
-(torch would read it anyway; OpenCV and ffmpeg follow it).
+The share follows the tasks running now. A job's worker thread enters `running_task()` for
+the whole job (render, then post-production; studio/runner.py, studio/render_worker.py), and
+the process counts them. `slots` (the job queue's setting, given to `configure`) is only the
+start-up figure, used before any task runs; once tasks run, the live count (at least 1)
+decides, so a post-production left alone when the renders beside it finish gets the whole
+machine back. Measured (bench/README.md): with 3 slots on 2 cores the static split gave
+everything 1 thread, and a post-production that ran alone most of the time (the two renders
+beside it finished in 0.5 s) took 6.4 s instead of 4.3 s with library defaults. How each
+library follows the count:
+
+- OpenCV's pool is process-wide: `cv2.setNumThreads` is set to the pool share whenever a
+  task starts or ends (to the start-up figure when the last one ends).
+- ffmpeg gets its share per call: `ffmpeg_threads()` reads the count at the call, so a
+  job's encode after the other jobs finished gets more threads.
+- torch keeps its intra-op team size per thread: `torch.set_num_threads` sets the calling
+  thread's OpenMP (and MKL) team size; a thread takes the last figure set by any thread,
+  once, on its first parallel op or read — which would undo a set made before that, so a
+  task reads the count before it sets it. So a task sets its own thread's count when it starts,
+  and `follow_running_tasks()`, called from the task's thread between steps (the local
+  runner does it at every progress report), re-sets it when the count changed; the
+  thread's earlier count is put back when the task ends.
+
+The count is process state by nature — the pools it sizes are process-wide — so it lives in
+one small class with a lock (`RunningTasks`), not in loose globals. A task entered again on
+the same thread (a runner inside a bench that already counts the job) counts once.
+
+The operator decides over it: `CLIPWRIGHT_THREADS=N` gives every task N threads whatever
+the count, `CLIPWRIGHT_THREADS=default` leaves every library its own default (today's
+behaviour before the budget; tasks are still counted, nothing is set), and an
+`OMP_NUM_THREADS` set in the environment is taken as N (torch would read it anyway; OpenCV
+and ffmpeg follow it).
 
 `apply` sets the libraries once, at process start (app.py): torch's pool size must be set
 before heavy work, its inter-op size at most once and before any parallel work (later
 calls are refused, so it is guarded). A torch not yet imported reads `OMP_NUM_THREADS`
 when it loads (capped at the machine's cores), so `apply` sets that variable instead of
 importing torch for commands that never use it; its inter-op pool is then left to start
-at its default size, which eager PyTorch never does. ffmpeg gets its share per call: `video.ffmpeg.run_ffmpeg` passes
-`ffmpeg_threads()` when its caller names no count.
+at its default size, which eager PyTorch never does. ffmpeg gets its share per call:
+`video.ffmpeg.run_ffmpeg` passes `ffmpeg_threads()` when its caller names no count.
 """
 
 from __future__ import annotations
@@ -52,9 +80,11 @@ import logging
 import math
 import os
 import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from errors import InputError
 
@@ -71,12 +101,13 @@ class ThreadBudget:
     of this process, and where the figure came from."""
 
     cores: int  # CPUs this process may use
-    slots: int  # tasks that may run at once (the job queue's slots)
+    slots: int  # tasks sharing the cores: the queue's slots at start, then the tasks running
     torch: int  # torch intra-op threads
     torch_interop: int  # torch inter-op threads
     opencv: int  # cv2.setNumThreads
     ffmpeg: int  # ffmpeg's -threads and -filter_threads
     source: str  # "cores" (computed), "CLIPWRIGHT_THREADS" or "OMP_NUM_THREADS"
+    per_task: int | None = None  # an operator's fixed figure, kept whatever runs; None: computed
 
     def describe(self) -> str:
         """'torch 1 (+1 inter-op), OpenCV 1, ffmpeg 1 per task; 2 cores, 1 slot (cores)'."""
@@ -101,7 +132,8 @@ def compute_budget(cores: int, slots: int = 1, *, per_task: int | None = None,
         share = max(1, (cores - reserved_cores(cores)) // slots)
         pool_share = max(1, cores // slots)  # pools that do not spin: no core kept back
     return ThreadBudget(cores=cores, slots=slots, torch=share, torch_interop=1,
-                        opencv=pool_share, ffmpeg=pool_share, source=source)
+                        opencv=pool_share, ffmpeg=pool_share, source=source,
+                        per_task=None if per_task is None else share)
 
 
 def budget_from_env(env: Mapping[str, str], cores: int, slots: int = 1) -> ThreadBudget | None:
@@ -202,5 +234,143 @@ def applied() -> ThreadBudget | None:
 
 
 def ffmpeg_threads() -> int | None:
-    """ffmpeg's share of the budget for one call, or None to let ffmpeg decide."""
-    return _applied.ffmpeg if _applied is not None else None
+    """ffmpeg's share for one call, for the tasks running now (at least one counted), or None
+    to let ffmpeg decide (library defaults)."""
+    share = task_share(_applied, max(1, TASKS.count))
+    return share.ffmpeg if share is not None else None
+
+
+def pool_threads(default: int) -> int:
+    """Threads for a worker pool of our own (the grade's blocks) for the tasks running now:
+    OpenCV's share, since the work in it is OpenCV and numpy; `default` with library
+    defaults."""
+    share = task_share(_applied, max(1, TASKS.count))
+    return share.opencv if share is not None else default
+
+
+# --- the tasks running now -----------------------------------------------------------------
+
+def task_share(budget: ThreadBudget | None, running: int) -> ThreadBudget | None:
+    """One task's share of `budget` while `running` tasks run at once: the computed budget
+    split between them, an operator's fixed N kept whatever the count, None (library
+    defaults) left None."""
+    if budget is None:
+        return None
+    return compute_budget(budget.cores, running, per_task=budget.per_task, source=budget.source)
+
+
+class RunningTasks:
+    """The tasks (jobs) running in this process, counted under a lock, and the OpenCV pool
+    sized to their share whenever the count changes (under the same lock, so two tasks
+    starting and ending at once cannot leave the pool at a stale figure)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        """Tasks running now."""
+        return self._count
+
+    def enter(self, budget: ThreadBudget | None) -> ThreadBudget | None:
+        """Count one more task; its share (None: library defaults, nothing set)."""
+        with self._lock:
+            self._count += 1
+            share = task_share(budget, self._count)
+            _set_opencv(share)
+            return share
+
+    def leave(self, budget: ThreadBudget | None) -> None:
+        """Count one task less; OpenCV back to the share of those still running (the
+        start-up budget when none is)."""
+        with self._lock:
+            self._count = max(0, self._count - 1)
+            _set_opencv(task_share(budget, self._count) if self._count else budget)
+
+
+TASKS = RunningTasks()
+
+
+@dataclass
+class _ThreadTask:
+    """The task the calling thread runs (kept per thread: torch's count is per thread)."""
+
+    share: ThreadBudget | None
+    torch: int | None = None  # the count this task set on its thread
+    torch_before: int | None = None  # the thread's count before it, put back at the end
+
+
+_this_thread = threading.local()  # .task: a _ThreadTask while the thread runs a task
+
+
+@contextmanager
+def running_task() -> Iterator[ThreadBudget | None]:
+    """Count the calling thread's job as running for the `with` block (enter it for the whole
+    job: render, then post-production) and give it its share: torch's count for this thread
+    (torch keeps it per thread) and OpenCV's pool for the process. Yields the share set, None
+    with library defaults. On exit, also when the job raises, the count drops, OpenCV follows
+    the tasks still running and this thread's torch count is what it was before. Entered
+    again on the same thread, it counts once."""
+    task: _ThreadTask | None = getattr(_this_thread, "task", None)
+    if task is not None:  # already counted: e.g. a runner inside a job a bench counts
+        yield task.share
+        return
+    budget = _applied
+    task = _this_thread.task = _ThreadTask(share=TASKS.enter(budget))
+    try:
+        _set_torch(task, task.share)
+        yield task.share
+    finally:
+        _this_thread.task = None
+        TASKS.leave(budget)
+        if task.torch_before is not None:
+            _torch().set_num_threads(task.torch_before)
+
+
+def follow_running_tasks() -> ThreadBudget | None:
+    """Re-set the calling thread's torch count to its share for the tasks running now, when
+    that changed since it was set (call it from a task's thread between steps: a render
+    that started beside others gets their cores once they finish). The share; None outside
+    a task or with library defaults. OpenCV and ffmpeg follow the count on their own."""
+    task: _ThreadTask | None = getattr(_this_thread, "task", None)
+    if task is None or task.share is None:
+        return None
+    share = task_share(_applied, max(1, TASKS.count))
+    _set_torch(task, share)
+    return share
+
+
+def running_tasks() -> int:
+    """How many tasks run in this process now."""
+    return TASKS.count
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _set_torch(task: _ThreadTask, share: ThreadBudget | None) -> None:
+    """Set the calling thread's torch count to the share, when torch is loaded and the count
+    differs from what this task set (a torch not loaded yet reads OMP_NUM_THREADS, which
+    `apply` set, when it loads); the first time, keep the thread's count to put back."""
+    if share is None or "torch" not in sys.modules or share.torch == task.torch:
+        return
+    torch = _torch()
+    if task.torch_before is None:
+        # Reading it first also starts torch's per-thread state: a thread's first parallel
+        # op (or read) sets its count from the last figure set by ANY thread, which would
+        # undo a set made before it.
+        task.torch_before = torch.get_num_threads()
+    torch.set_num_threads(share.torch)
+    task.torch = share.torch
+
+
+def _set_opencv(share: ThreadBudget | None) -> None:
+    """OpenCV's process-wide pool to the share (nothing with library defaults)."""
+    if share is not None:
+        import cv2
+
+        cv2.setNumThreads(share.opencv)
