@@ -194,7 +194,8 @@ def test_compiled_and_cached_variants_warm_up_with_a_full_render():
 
 
 def test_the_deadline_counts_a_full_length_warm_up():
-    from bench.gpu import VariantResult, expected_seconds
+    from bench.gpu import expected_seconds
+    from bench.gpu_results import VariantResult
 
     baseline = VariantResult("m", "baseline", "", total_s=10.0, first_call_s=1.0)
     args = SimpleNamespace(steps=50, repeats=1)
