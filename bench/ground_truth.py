@@ -7,7 +7,9 @@ engine hands post-production. Every way of making the 16-fps, 1440×960 video fr
 scored against the truth: PSNR/SSIM of the in-between frames (made up) and of the kept
 frames (upscaled only), with the seconds it took. Then the H.264 encode: x264 preset, CRF,
 and whether the 2× upscale happens before the encode (cv2 Lanczos) or inside it (ffmpeg
-scale=lanczos), scored on the decoded MP4, with seconds and bytes.
+scale=lanczos), and x264 options beyond the preset (CABAC, the 8×8 transform), scored on
+the decoded MP4 with seconds, ffmpeg's CPU seconds and bytes; every table is the mean over
+four sequences (`SEEDS`).
 
 Nothing is downloaded; the sequence is made from a seed. The quality tables are printed;
 the seconds are returned as Measurements like every suite's.
@@ -15,6 +17,7 @@ the seconds are returned as Measurements like every suite's.
 
 from __future__ import annotations
 
+import resource
 import statistics
 import tempfile
 import time
@@ -247,10 +250,12 @@ class EncodeChoice:
     preset: str
     crf: int
     upscale_in: str  # "ffmpeg" (scale=lanczos in the encode) or "numpy" (cv2 before it)
+    params: str = ""  # x264's own options on top of the preset ("cabac=0:8x8dct=0")
 
     @property
     def name(self) -> str:
-        return f"x264 {self.preset} crf {self.crf}, upscale in {self.upscale_in}"
+        extra = f" {self.params}" if self.params else ""
+        return f"x264 {self.preset}{extra} crf {self.crf}, upscale in {self.upscale_in}"
 
 
 @dataclass
@@ -260,13 +265,21 @@ class EncodeScore:
     ssim: float
     seconds: float
     bytes: int
+    cpu: float = 0.0  # ffmpeg's CPU seconds (all its threads): what a loaded machine pays
+
+
+def child_cpu_seconds() -> float:
+    """CPU time of this process's finished children (the ffmpeg runs)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def encode_and_decode(frames: np.ndarray, choice: EncodeChoice, width: int, height: int,
-                      folder: Path) -> tuple[np.ndarray, float, int]:
-    """Encode 16-fps frames as post-production would, then decode them; (frames, s, bytes)."""
+                      folder: Path) -> tuple[np.ndarray, float, int, float]:
+    """Encode 16-fps frames as post-production would, then decode them; (frames, seconds,
+    bytes, ffmpeg's CPU seconds)."""
     out = folder / "choice.mp4"
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), child_cpu_seconds()
     if choice.upscale_in == "numpy":
         frames = upscale(frames, width, height)
     _, src_h, src_w, _ = frames.shape
@@ -274,21 +287,22 @@ def encode_and_decode(frames: np.ndarray, choice: EncodeChoice, width: int, heig
         "-vf", f"scale={width}:{height}:flags=lanczos"]
     run_ffmpeg(["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{src_w}x{src_h}",
                 "-framerate", "16", "-i", "pipe:0", *scale, "-c:v", "libx264",
-                "-preset", choice.preset, "-crf", str(choice.crf), "-pix_fmt", "yuv420p",
+                "-preset", choice.preset, "-crf", str(choice.crf),
+                *(["-x264-params", choice.params] if choice.params else []), "-pix_fmt", "yuv420p",
                 "-movflags", "+faststart", "-f", "mp4", str(out)],
                input_bytes=np.ascontiguousarray(frames).tobytes(), doing="encode a choice")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, child_cpu_seconds() - cpu
     decoded = run_ffmpeg(["-i", str(out), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
                          doing="decode a choice").stdout
     return (np.frombuffer(decoded, np.uint8).reshape(-1, height, width, 3), seconds,
-            out.stat().st_size)
+            out.stat().st_size, cpu)
 
 
 def score_encode(frames: np.ndarray, choice: EncodeChoice, truth: np.ndarray,
                  folder: Path) -> EncodeScore:
     _, height, width, _ = truth.shape
-    decoded, seconds, size = encode_and_decode(frames, choice, width, height, folder)
-    return EncodeScore(choice, psnr(truth, decoded), ssim(truth, decoded), seconds, size)
+    decoded, seconds, size, cpu = encode_and_decode(frames, choice, width, height, folder)
+    return EncodeScore(choice, psnr(truth, decoded), ssim(truth, decoded), seconds, size, cpu)
 
 
 def encode_choices() -> list[EncodeChoice]:
@@ -300,6 +314,11 @@ def encode_choices() -> list[EncodeChoice]:
     choices += [EncodeChoice(p, crf, "numpy") for p, crf in
                 (("ultrafast", 18), ("veryfast", 18), ("faster", 18), ("veryfast", 20))]
     choices += [EncodeChoice("faster", crf, "ffmpeg") for crf in (16, 20)]
+    # CAVLC instead of CABAC and 4×4 transforms only: cheaper entropy coding and analysis
+    # for more bytes (the decision in bench/README.md, issue #21).
+    choices += [EncodeChoice("superfast", crf, "ffmpeg", params) for crf, params in
+                ((20, "cabac=0"), (20, "cabac=0:8x8dct=0"), (21, "cabac=0:8x8dct=0"),
+                 (20, "8x8dct=0"), (20, "aq-mode=0"))]
     return choices
 
 
@@ -317,12 +336,23 @@ def interpolation_table(scores: list[Score]) -> str:
 
 def encode_table(scores: list[EncodeScore], frames: int) -> str:
     scale = CLIP_FRAMES * 2 - 1
-    lines = ["| encode | PSNR | SSIM | seconds (this clip) | seconds (97 frames) | bytes "
-             "(97 frames) |", "|---|---|---|---|---|---|"]
+    lines = ["| encode | PSNR | SSIM | seconds (this clip) | seconds (97 frames) | CPU (97 "
+             "frames) | bytes (97 frames) |", "|---|---|---|---|---|---|---|"]
     for s in scores:
         lines.append(f"| {s.choice.name} | {s.psnr:.2f} dB | {s.ssim:.4f} | {s.seconds:.2f} s | "
-                     f"{s.seconds * scale / frames:.2f} s | {s.bytes * scale // frames:,} |")
+                     f"{s.seconds * scale / frames:.2f} s | {s.cpu * scale / frames:.2f} s | "
+                     f"{s.bytes * scale // frames:,} |")
     return "\n".join(lines)
+
+
+def mean_encode(scores: list[EncodeScore]) -> EncodeScore:
+    """One encode choice's scores on several sequences, averaged."""
+    def mean(values) -> float:
+        return float(statistics.fmean(values))
+
+    return EncodeScore(scores[0].choice, mean(s.psnr for s in scores),
+                       mean(s.ssim for s in scores), mean(s.seconds for s in scores),
+                       int(mean(s.bytes for s in scores)), mean(s.cpu for s in scores))
 
 
 def mean_score(scores: list[Score]) -> Score:
@@ -355,12 +385,17 @@ def run(repeats: int) -> list[Measurement]:
 
     from video.interpolate import DEFAULT_FLOW
 
-    truth = ground_truth(seed=SEEDS[0])
-    clip = engine_clip(truth)
-    made = interpolate(clip, 2, DEFAULT_FLOW)
+    by_choice: dict[EncodeChoice, list[EncodeScore]] = {}
     with tempfile.TemporaryDirectory() as folder:
-        encodes = [score_encode(made, choice, truth, Path(folder)) for choice in encode_choices()]
-    print(f"Encode of the DEFAULT_FLOW video ({DEFAULT_FLOW}) vs the truth, all frames\n")
+        for seed in SEEDS:
+            truth = ground_truth(seed=seed)
+            made = interpolate(engine_clip(truth), 2, DEFAULT_FLOW)
+            for choice in encode_choices():
+                by_choice.setdefault(choice, []).append(
+                    score_encode(made, choice, truth, Path(folder)))
+    encodes = [mean_encode(group) for group in by_choice.values()]
+    print(f"Encode of the DEFAULT_FLOW video ({DEFAULT_FLOW}) vs the truth, all frames; "
+          f"mean of {len(SEEDS)} sequences\n")
     print(encode_table(encodes, len(truth)) + "\n")
 
     measurements = [Measurement(f"interpolate: {s.name}", s.seconds_for_clip, runs,
@@ -369,6 +404,8 @@ def run(repeats: int) -> list[Measurement]:
                     for s in scores if s.seconds]
     measurements += [Measurement(f"encode: {e.choice.name}", e.seconds * (CLIP_FRAMES * 2 - 1)
                                  / len(truth), 1,
-                                 note=f"{e.psnr:.2f} dB / SSIM {e.ssim:.4f}; scaled to 97 frames")
+                                 note=f"{e.psnr:.2f} dB / SSIM {e.ssim:.4f}, CPU "
+                                      f"{e.cpu * (CLIP_FRAMES * 2 - 1) / len(truth):.2f} s; "
+                                      "scaled to 97 frames")
                      for e in encodes]
     return measurements

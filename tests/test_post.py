@@ -33,6 +33,10 @@ def test_49_frames_at_8fps_come_out_6_seconds_at_16fps_doubled(tmp_path):
     assert data.index(b"moov") < data.index(b"mdat"), "+faststart puts the index first"
     assert video.poster.read_bytes()[:3] == b"\xff\xd8\xff"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    import av
+
+    with av.open(str(video.mp4)) as container:  # CAVLC, 4×4 transforms: Main, not High
+        assert container.streams.video[0].codec_context.profile == "Main"
 
 
 def test_interpolated_frame_lies_between_its_neighbours_in_motion():

@@ -22,15 +22,18 @@ from files import atomic_path, write_image
 from video.ffmpeg import AAC_BITRATE, FfmpegFeed
 from video.types import Audio
 
-# Chosen with `python -m bench quality` (bench/README.md, 2026-12-06): against the ground
-# truth, superfast/CRF 20 scores 31.16 dB / SSIM 0.882 — what veryfast/CRF 18 scored (31.17 /
-# 0.883) — in about half the encode time (0.81 s against 1.55 s for 41 frames, quiet), for
-# 1.26× the bytes; the encode is most of post-production's CPU, so this is what keeps the
-# director's post-production near its 6 s budget under load. ultrafast loses 0.25 dB and
-# 0.017 SSIM; faster, fast and medium score no better. Upscaling in numpy before the encode
-# scores the same and costs 1.9× the time, so the upscale stays inside it (scale=lanczos).
+# Chosen with `python -m bench quality` (bench/README.md, 2026-12-06), the mean of four
+# ground-truth sequences scored on the decoded MP4: x264 `superfast` with CAVLC instead of
+# CABAC and 4×4 transforms only (cabac=0:8x8dct=0) at CRF 21 scores 33.19 dB / SSIM 0.8810
+# against 33.18 / 0.8798 for plain superfast at CRF 20, for 0.86× its CPU (1.91 against 2.21
+# s per 97 frames) and 0.90× its bytes — and plays on Main-profile decoders. The encode is
+# most of post-production's CPU, which is what a loaded machine pays. ultrafast loses 0.4 dB
+# and 0.018 SSIM; veryfast and slower presets score no better for 1.6–4× the CPU. Upscaling
+# in numpy before the encode scores the same for twice the time, so the upscale stays
+# inside it (scale=lanczos).
 X264_PRESET = "superfast"
-X264_CRF = 20
+X264_PARAMS = "cabac=0:8x8dct=0"
+X264_CRF = 21
 # An encode takes seconds to a minute even for the largest model's clips; this only stops
 # an ffmpeg that hangs.
 ENCODE_TIMEOUT_S = 1800.0
@@ -62,8 +65,8 @@ def encode_blocks(blocks: Iterable[np.ndarray], fps: float, out_path: Path, widt
     with atomic_path(out_path) as tmp, _audio_input(audio) as sound, FfmpegFeed(
             ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{src_w}x{src_h}",
              "-framerate", f"{fps:g}", "-i", "pipe:0", *sound, *scale, "-map", "0:v:0",
-             "-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF),
-             "-pix_fmt", "yuv420p",
+             "-c:v", "libx264", "-preset", X264_PRESET, "-x264-params", X264_PARAMS,
+             "-crf", str(X264_CRF), "-pix_fmt", "yuv420p",
              *(["-map", "1:a:0", "-c:a", "aac", "-b:a", AAC_BITRATE] if sound else []),
              "-movflags", "+faststart", "-f", "mp4", str(tmp)],
             timeout=ENCODE_TIMEOUT_S, doing="encode the video") as encoder:
