@@ -173,3 +173,40 @@ def test_a_soundtrack_that_fails_fails_the_video_and_leaves_nothing(tmp_path):
     with pytest.raises(RuntimeError, match="song.mp3"):
         finish(clip, tmp_path / "silent.mp4", audio=broken)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ahead_gives_the_items_in_order_and_the_makers_error_to_the_reader():
+    from video.post import Ahead
+
+    with Ahead(iter(range(100)), limit=3) as items:
+        assert list(items) == list(range(100))
+
+    def breaks():
+        yield 1
+        raise OSError("the maker broke")
+
+    with Ahead(breaks(), limit=3) as items:
+        assert next(items) == 1
+        with pytest.raises(OSError, match="the maker broke"):
+            next(items)
+
+
+def test_a_reader_that_leaves_early_stops_the_maker_and_closes_it():
+    import threading
+
+    from video.post import Ahead
+
+    made, closed = [], threading.Event()
+
+    def maker():
+        try:
+            for number in range(10_000):
+                made.append(number)
+                yield number
+        finally:
+            closed.set()
+
+    with Ahead(maker(), limit=4) as items:
+        assert next(items) == 0
+    assert closed.is_set()  # the with block waited for the maker to stop
+    assert len(made) < 10  # it stopped with the queue full, not at the end

@@ -163,14 +163,18 @@ class Ahead(Generic[T]):
         self._thread.join()
 
     def _make(self) -> None:
+        items = iter(self._items)
         try:
-            for item in self._items:
+            for item in items:
                 if not self._put(item):
                     return
         except BaseException as exc:  # handed to the reader, raised there
             self._put(_Failed(exc))
         else:
             self._put(_DONE)
+        finally:
+            if hasattr(items, "close"):  # a generator stopped early frees its pools now
+                items.close()
 
     def _put(self, item) -> bool:
         """Queue an item, waiting for room; False once the reader has gone."""
