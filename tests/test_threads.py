@@ -29,7 +29,7 @@ def test_every_library_gets_at_least_one_thread_and_the_slots_never_take_more_th
     budget = compute_budget(cores, slots)
     counts = (budget.torch, budget.torch_interop, budget.opencv, budget.ffmpeg)
     assert min(counts) >= 1
-    assert budget.opencv == budget.ffmpeg  # a task's steps run one after another
+    assert budget.ffmpeg == cores  # its threads wait, never spin: every core
     if budget.torch > 1:  # more than one each only where the cores really allow it
         assert budget.torch * slots + reserved_cores(cores) <= cores
     if budget.opencv > 1:
@@ -42,7 +42,7 @@ def test_every_library_gets_at_least_one_thread_and_the_slots_never_take_more_th
 def test_torch_leaves_a_core_for_the_rest_of_the_process_and_the_pools_split_the_cores(
         cores, slots, share, pools):
     budget = compute_budget(cores, slots)
-    assert (budget.torch, budget.opencv, budget.ffmpeg) == (share, pools, pools)
+    assert (budget.torch, budget.opencv, budget.ffmpeg) == (share, pools, cores)
 
 
 def test_the_measured_case_two_cores_one_render_is_one_torch_thread():
@@ -190,7 +190,7 @@ def test_a_tasks_share_splits_the_cores_between_the_tasks_running(cores, running
     started_with = compute_budget(cores, slots=3)  # the queue's slots: the start-up figure
     share = threads.task_share(started_with, running)
     assert (share.torch, share.torch_interop, share.opencv, share.ffmpeg, share.slots) == (
-        torch_share, 1, pools, pools, running)
+        torch_share, 1, pools, cores, running)
 
 
 def test_an_operators_figure_and_library_defaults_ignore_the_count():
@@ -283,12 +283,12 @@ class JobThread:
                 self._done.put(exc)
 
 
-def test_the_count_goes_up_and_down_and_opencv_and_ffmpeg_follow_it(process_budget):
+def test_the_count_goes_up_and_down_and_opencv_follows_it_ffmpeg_keeps_every_core(
+        process_budget):
     import cv2
 
     process_budget(compute_budget(16, slots=3))
     assert threads.running_tasks() == 0
-    assert threads.ffmpeg_threads() == 16  # no task yet: counted as one
     seen = []
     with threads.running_task() as first, JobThread() as other:
         seen.append((threads.running_tasks(), cv2.getNumThreads(), threads.ffmpeg_threads()))
@@ -297,14 +297,17 @@ def test_the_count_goes_up_and_down_and_opencv_and_ffmpeg_follow_it(process_budg
         other.leave()  # it ended: this one gets the whole machine back
         seen.append((threads.running_tasks(), cv2.getNumThreads(), threads.ffmpeg_threads()))
     assert (first.opencv, other.share.opencv) == (16, 8)
-    assert seen == [(1, 16, 16), (2, 8, 8), (1, 16, 16)]
+    # ffmpeg's threads wait rather than spin, and an encode outlives the jobs beside it
+    # when it starts: it keeps every core whatever the count.
+    assert seen == [(1, 16, 16), (2, 8, 16), (1, 16, 16)]
     # none running: OpenCV back to the start-up figure (3 slots)
     assert (threads.running_tasks(), cv2.getNumThreads()) == (0, 5)
 
 
-def test_the_grade_grades_as_many_blocks_at_once_as_the_share_allows(process_budget):
-    """The grade's own pool (styles/grades.py) takes OpenCV's share for the jobs running
-    now, at most 4; asked for a figure, it keeps it; with library defaults, the cores."""
+def test_the_grade_grades_as_many_blocks_at_once_as_the_cores_allow(process_budget):
+    """The grade's own pool (styles/grades.py) waits rather than spins: it takes ffmpeg's
+    figure (every core, at most 4), whatever runs beside it; an operator's fixed figure;
+    a figure asked for; with library defaults, the cores."""
     import os
 
     from styles.grades import ClipGrade, GradeStep
@@ -314,10 +317,12 @@ def test_the_grade_grades_as_many_blocks_at_once_as_the_share_allows(process_bud
     assert grade._workers() == 2
     with threads.running_task(), JobThread() as other:
         other.enter()
-        assert grade._workers() == 1  # two jobs on two cores
+        assert grade._workers() == 2  # two jobs on two cores: still both
         other.leave()
     process_budget(compute_budget(16, slots=1))
     assert grade._workers() == 4
+    process_budget(budget_from_env({"CLIPWRIGHT_THREADS": "1"}, 16, 1))
+    assert grade._workers() == 1
     assert ClipGrade(grade.steps, seed=1, workers=3)._workers() == 3
     process_budget(None)
     assert grade._workers() == min(4, os.cpu_count() or 1)

@@ -20,7 +20,8 @@ from video.threads import compute_budget
 @pytest.fixture
 def four_core_budget(monkeypatch):
     """This process's budget as if it had 4 cores and 3 slots (torch 3 for a task alone,
-    1 beside another; OpenCV and ffmpeg 4, then 2); OpenCV's count is put back after."""
+    1 beside another; OpenCV 4, then 2; ffmpeg 4 throughout); OpenCV's count is put back
+    after."""
     import cv2
 
     cv2_before = cv2.getNumThreads()
@@ -93,8 +94,8 @@ def test_a_local_render_is_a_running_task_that_follows_the_jobs_beside_it(
 
     assert render_on_a_worker_thread(runner, tmp_path / "clip.mp4", on_progress) is None
     assert (tmp_path / "clip.mp4").is_file()
-    # two jobs at first: half the pools each, torch one thread
-    assert seen[0] == (Stage.REWRITING, 2, 2, 2, 1)
+    # two jobs at first: half OpenCV's pool each, torch one thread; ffmpeg every core
+    assert seen[0] == (Stage.REWRITING, 2, 2, 4, 1)
     # alone once the other ended: the whole machine, and torch re-set at the next report
     assert seen[-1] == (Stage.POST_PRODUCTION, 1, 4, 4, 3)
     # none running: OpenCV at the start-up figure again (4 cores // 3 slots)

@@ -26,10 +26,16 @@ The budget (`compute_budget`, a pure function of cores and of the tasks sharing 
   pool only serves `torch.jit.fork`/TorchScript, and each inter-op thread would open an
   intra-op team of its own.
 - The reserve is for torch alone: its OpenMP teams spin and wait at barriers, which is
-  what collapses under oversubscription. OpenCV's pool and ffmpeg's threads do not spin;
-  they get `max(1, cores // slots)`. Measured (bench/README.md, `python -m bench threads`):
-  with them at one thread as well, post-production of a 49×720×480 clip took 6.4 s
+  what collapses under oversubscription. OpenCV's pool spins only briefly; it gets
+  `max(1, cores // slots)`. Measured (bench/README.md, `python -m bench threads`): with it
+  and ffmpeg at one thread as well, post-production of a 49×720×480 clip took 6.4 s
   instead of 4.3 s (load 1.3) and 13.5 s instead of 9.4 s (load 4).
+- ffmpeg's threads and the grade's pool wait rather than spin, and an encode runs for the
+  whole post-production beside the picture it is fed (video/post.py): they get every core
+  (`ffmpeg`, `pool_threads`). Divided by the tasks running when the encode started (two
+  short renders beside it), a streamed encode kept one thread for its whole length and
+  post-production took 5.6 s against 4.1 s with library defaults at load 5; with every
+  core, 4.3 s against 4.3 s.
 - Within a task the steps run one after another (render, interpolate, grade, encode), so
   each library gets the task's whole share.
 
@@ -45,8 +51,8 @@ library follows the count:
 
 - OpenCV's pool is process-wide: `cv2.setNumThreads` is set to the pool share whenever a
   task starts or ends (to the start-up figure when the last one ends).
-- ffmpeg gets its share per call: `ffmpeg_threads()` reads the count at the call, so a
-  job's encode after the other jobs finished gets more threads.
+- ffmpeg and the grade's pool do not follow it (see above): `ffmpeg_threads()` is the
+  budget's figure for every call.
 - torch keeps its intra-op team size per thread: `torch.set_num_threads` sets the calling
   thread's OpenMP (and MKL) team size; a thread takes the last figure set by any thread,
   once, on its first parallel op or read — which would undo a set made before that, so a
@@ -105,7 +111,7 @@ class ThreadBudget:
     torch: int  # torch intra-op threads
     torch_interop: int  # torch inter-op threads
     opencv: int  # cv2.setNumThreads
-    ffmpeg: int  # ffmpeg's -threads and -filter_threads
+    ffmpeg: int  # ffmpeg's -threads and -filter_threads, and the grade's pool: threads that wait
     source: str  # "cores" (computed), "CLIPWRIGHT_THREADS" or "OMP_NUM_THREADS"
     per_task: int | None = None  # an operator's fixed figure, kept whatever runs; None: computed
 
@@ -127,12 +133,13 @@ def compute_budget(cores: int, slots: int = 1, *, per_task: int | None = None,
     figure) replaces the computed share. Every count is at least 1."""
     cores, slots = max(1, int(cores)), max(1, int(slots))
     if per_task is not None:
-        share = pool_share = max(1, int(per_task))
+        share = pool_share = waiting = max(1, int(per_task))
     else:
         share = max(1, (cores - reserved_cores(cores)) // slots)
-        pool_share = max(1, cores // slots)  # pools that do not spin: no core kept back
+        pool_share = max(1, cores // slots)  # a pool that spins briefly: no core kept back
+        waiting = cores  # threads that wait, never spin: not divided (see above)
     return ThreadBudget(cores=cores, slots=slots, torch=share, torch_interop=1,
-                        opencv=pool_share, ffmpeg=pool_share, source=source,
+                        opencv=pool_share, ffmpeg=waiting, source=source,
                         per_task=None if per_task is None else share)
 
 
@@ -234,18 +241,14 @@ def applied() -> ThreadBudget | None:
 
 
 def ffmpeg_threads() -> int | None:
-    """ffmpeg's share for one call, for the tasks running now (at least one counted), or None
-    to let ffmpeg decide (library defaults)."""
-    share = task_share(_applied, max(1, TASKS.count))
-    return share.ffmpeg if share is not None else None
+    """ffmpeg's threads for one call, or None to let ffmpeg decide (library defaults)."""
+    return _applied.ffmpeg if _applied is not None else None
 
 
 def pool_threads(default: int) -> int:
-    """Threads for a worker pool of our own (the grade's blocks) for the tasks running now:
-    OpenCV's share, since the work in it is OpenCV and numpy; `default` with library
-    defaults."""
-    share = task_share(_applied, max(1, TASKS.count))
-    return share.opencv if share is not None else default
+    """Threads for a worker pool of our own whose threads wait for work rather than spin
+    (the grade's blocks): ffmpeg's figure; `default` with library defaults."""
+    return _applied.ffmpeg if _applied is not None else default
 
 
 # --- the tasks running now -----------------------------------------------------------------
@@ -332,7 +335,7 @@ def follow_running_tasks() -> ThreadBudget | None:
     """Re-set the calling thread's torch count to its share for the tasks running now, when
     that changed since it was set (call it from a task's thread between steps: a render
     that started beside others gets their cores once they finish). The share; None outside
-    a task or with library defaults. OpenCV and ffmpeg follow the count on their own."""
+    a task or with library defaults. OpenCV follows the count on its own."""
     task: _ThreadTask | None = getattr(_this_thread, "task", None)
     if task is None or task.share is None:
         return None
