@@ -36,8 +36,10 @@ SUITES = {
 }
 CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter", "styles", "preview")
 # Suites with flags of their own: `python -m bench gpu --help`, `python -m bench agent --help`,
-# `python -m bench cluster --help` (a local Ray cluster; needs requirements-cluster.txt).
-OWN_FLAGS = {"gpu": "bench.gpu", "agent": "bench.agent", "cluster": "bench.cluster"}
+# `python -m bench cluster --help` (a local Ray cluster; needs requirements-cluster.txt),
+# `python -m bench learned --help` (RIFE and Real-ESRGAN timed; CUDA where there is one).
+OWN_FLAGS = {"gpu": "bench.gpu", "agent": "bench.agent", "cluster": "bench.cluster",
+             "learned": "bench.learned"}
 
 
 def main(argv: list[str] | None = None) -> int:

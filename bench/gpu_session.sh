@@ -14,7 +14,7 @@
 # 2B then 5B, the diffusers defaults against the balanced and fast presets, 50 steps, and the
 # 6 s 1440×960 clip against 30 s. Phase 2 spends what is left on each fast-path option alone
 # (20 steps: the same seconds per step for options that do the same work every step), then
-# the caches at 50 steps.
+# the caches at 50 steps, then learned post-production (`python -m bench learned`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,4 +74,17 @@ phase options --models cogvideox-2b --steps 20 --headline none \
 # The caches skip by timestep, so their ratios need the full 50 steps.
 phase caches --models cogvideox-2b --headline none \
     --variants baseline,pyramid,faster-cache,first-block-0.05,first-block-0.08 "$@"
+# Learned post-production (RIFE, Real-ESRGAN; random weights of the real architectures: the
+# time does not depend on them): CogVideoX's clip on the GPU, a small crop on a CPU.
+# LEARNED_ARGS go to `python -m bench learned` (its own flags, not the gpu suite's).
+seconds="$(left)"
+if (( seconds < 30 )); then
+  echo "phase learned: not started, ${seconds} s left of ${budget}" | tee -a "$out/gpu.md"
+else
+  echo "== phase learned: $(date -u +%H:%M:%S), ${seconds} s left" | tee -a "$out/gpu.md"
+  # shellcheck disable=SC2086  # LEARNED_ARGS is a list of flags
+  timeout --signal=INT --kill-after=10 "$((seconds - 5))" \
+      python3 -m bench learned ${LEARNED_ARGS:-} 2>&1 | tee -a "$out/gpu.md"
+  echo "== phase learned ended with $?" | tee -a "$out/gpu.md"
+fi
 echo "done in ${SECONDS} s of ${budget}; results: $out/gpu.jsonl" | tee -a "$out/gpu.md"

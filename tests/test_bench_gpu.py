@@ -153,7 +153,9 @@ def test_the_lease_script_runs_its_phases_and_keeps_each_result(tmp_path, shared
     log = _lease_script(tmp_path, 300, shared_cache, "--variants", "baseline")
     assert [line.split(":")[0] for line in log.splitlines() if line.startswith("== phase")] == [
         "== phase headline", "== phase headline ended with 0", "== phase options",
-        "== phase options ended with 0", "== phase caches", "== phase caches ended with 0"]
+        "== phase options ended with 0", "== phase caches", "== phase caches ended with 0",
+        "== phase learned", "== phase learned ended with 0"]
+    assert "RIFE v4.25: one in-between frame at 180×120 (cpu)" in log
     assert "1 s clip at 192×128, end to end (tiny, baseline)" in log  # only the headline's
     rows = [json.loads(line) for line in (tmp_path / "gpu.jsonl").read_text().splitlines()]
     assert [(r["model"], r["variant"], r["steps"]) for r in rows] == [
@@ -163,7 +165,7 @@ def test_the_lease_script_runs_its_phases_and_keeps_each_result(tmp_path, shared
 
 def test_the_lease_script_starts_no_phase_it_has_no_time_for(tmp_path, shared_cache):
     log = _lease_script(tmp_path, 20, shared_cache)
-    assert log.count("not started") == 3 and "done in" in log
+    assert log.count("not started") == 4 and "done in" in log
     assert not (tmp_path / "gpu.jsonl").exists()
 
 
