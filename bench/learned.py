@@ -114,22 +114,29 @@ def timed(fn, repeats: int, synchronize) -> float:
     return float(np.median(spent))
 
 
+def moving_clip(frames: int, width: int, height: int) -> np.ndarray:
+    """A smooth drifting pattern, uint8 T×H×W×3 (numpy only: a bare GPU image may lack
+    OpenCV)."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    return np.stack([np.clip(np.stack([128 + 100 * np.sin((x + 6 * t) / 23 + c) *
+                                       np.cos((y - 2 * t) / 17) for c in range(3)], -1), 0, 255)
+                     for t in range(frames)]).astype(np.uint8)
+
+
 def run_suite(args: argparse.Namespace) -> list[Measurement]:
     import torch
 
-    from bench.post import sample_clip
     from video.learned.choose import LearnedPost
     from video.learned.interpolate import Interpolator
     from video.learned.upscale import Upscaler
     from video.learned.weights import load_weights_list
-    from video.post import finish
 
     def synchronize() -> None:
         if args.device == "cuda":
             torch.cuda.synchronize()
 
     width, height = args.size
-    clip = sample_clip(args.frames, width, height)
+    frames = moving_clip(args.frames, width, height)
     where = f"{args.frames}×{width}×{height}, {args.device}"
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -143,25 +150,30 @@ def run_suite(args: argparse.Namespace) -> list[Measurement]:
         for name, label in (("bench-compact-x2", "Real-ESRGAN compact ×2 (64 features, "
                                                  "16 convs)"),
                             ("bench-x2plus", "Real-ESRGAN x2plus ×2 (RRDBNet, 23 blocks)")):
-            seconds = timed(lambda n=name: loaded[n].upscale(clip.frames[:1]), args.repeats,
+            seconds = timed(lambda n=name: loaded[n].upscale(frames[:1]), args.repeats,
                             synchronize)
             rows.append(Measurement(f"{label}: one {width}×{height} frame ({args.device})",
                                     seconds, args.repeats, note=f"{loaded[name].dtype}"))
-        pair = clip.frames[:2]
+        pair = frames[:2]
         seconds = timed(lambda: rife.interpolate(pair, 2), args.repeats, synchronize)
         rows.append(Measurement(f"RIFE v4.25: one in-between frame at {width}×{height} "
                                 f"({args.device})", seconds, args.repeats,
                                 note=f"{rife.dtype}"))
         learned = LearnedPost(loaded["bench-compact-x2"], rife)
-        seconds = timed(lambda: learned.upscale(learned.interpolate(clip.frames, 2)),
+        seconds = timed(lambda: learned.upscale(learned.interpolate(frames, 2)),
                         args.repeats, synchronize)
         rows.append(Measurement(f"RIFE ×2 then compact ×2, the networks alone: {where}",
                                 seconds, args.repeats, note="no grade, no encode"))
-        if importlib.util.find_spec("imageio_ffmpeg") is None:  # a bare GPU image
-            print("note: no post-production rows: imageio-ffmpeg is not installed here, so "
-                  "nothing can be encoded; the networks' rows above stand alone",
+        lacking = [name for name in ("imageio_ffmpeg", "cv2")
+                   if importlib.util.find_spec(name) is None]
+        if lacking:  # a bare GPU image: the networks' rows above stand alone
+            print(f"note: no post-production rows: {', '.join(lacking)} not installed here",
                   file=sys.stderr)
             return rows
+        from video.post import finish
+        from video.types import Clip
+
+        clip = Clip(frames=frames, fps=8, engine="bench", model="moving pattern")
         out = cache / "post.mp4"
         for label, post in (("learned (RIFE, compact ×2)", learned), ("DIS + Lanczos", None)):
             seconds = timed(lambda p=post: finish(clip, out, learned=p), args.repeats,
@@ -176,7 +188,11 @@ def run_suite(args: argparse.Namespace) -> list[Measurement]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    rows = run_suite(args)
+    try:
+        rows = run_suite(args)
+    except ImportError as exc:  # a device image without a package the loader needs
+        print(f"error: the learned suite cannot run here: {exc}", file=sys.stderr)
+        return 1
     device = machine()
     if args.device == "cuda":
         import torch
