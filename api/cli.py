@@ -22,6 +22,7 @@ EXIT_OK, EXIT_INPUT = 0, 2
 def add_commands(subparsers) -> None:
     from api.http_policy import add_flags
     from video.engines import ENGINE_NAMES
+    from video.learned import OPTIONS as LEARNED_POST_OPTIONS
 
     keys = subparsers.add_parser("keys", help="create, list or revoke API keys")
     actions = keys.add_subparsers(dest="keys_action", parser_class=type(keys))
@@ -50,6 +51,9 @@ def add_commands(subparsers) -> None:
     api.add_argument("--allow-private-image-hosts", action="store_true",
                      help="let image_url point at loopback or private-network addresses")
     api.add_argument("--data-dir", help="the data folder (default ~/.clipwright)")
+    api.add_argument("--learned-post", default="auto", choices=LEARNED_POST_OPTIONS,
+                     help="RIFE and Real-ESRGAN in post-production, as for serve: auto on a "
+                          "CUDA GPU with their weights, on insists, off never")
     add_flags(api)
     api.set_defaults(func=run_api)
 
@@ -134,6 +138,8 @@ def run_api(args: argparse.Namespace, app) -> int:
             choose_engine(args.engine, "t2v", app.settings.engines)
         except EngineUnavailable as exc:
             print(f"note: {exc} Tasks will fail until that is set up.", flush=True)
+    if args.learned_post == "on":
+        app.engines.post_networks()  # without a GPU or the weights: one line, before serving
     config = ApiConfig(engine=args.engine, model=args.model, public_base_url=args.public_url,
                        allow_private_image_hosts=args.allow_private_image_hosts,
                        **flags_of(args))  # checked before the data folder is opened

@@ -338,7 +338,8 @@ def test_post_production_uses_the_learned_networks_end_to_end(tmp_path, compact_
 def test_the_command_line_refuses_learned_post_on_before_it_renders(run_cli, tmp_path):
     for command in (["generate", "a boat on a calm sea", "--engine", "tiny",
                      "--out", str(tmp_path / "boat.mp4")],
-                    ["serve", "--port", "0", "--data-dir", str(tmp_path / "data")]):
+                    ["serve", "--port", "0", "--data-dir", str(tmp_path / "data")],
+                    ["api", "--port", "0", "--data-dir", str(tmp_path / "data")]):
         done = run_cli(*command, "--learned-post", "on")
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1 and "needs a CUDA GPU" in done.stderr
