@@ -206,7 +206,8 @@ def test_loopback_names():
 
 def test_the_settings_events_ask_the_rule_themselves(keyed):
     """A hidden tab is no lock: a save sent by someone else is refused, nothing kept."""
-    from ui.page import Catalog, build_page
+    from ui.choices import Catalog
+    from ui.page import build_page
     from ui.events import Handlers
 
     layout, pool, key = keyed

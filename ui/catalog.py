@@ -6,17 +6,13 @@ Names, descriptions and preview files are the studio's `Choices` (studio/catalog
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from studio.catalog import Choices
-
-if TYPE_CHECKING:  # ui.page imports Gradio; the share pages use the choices without it
-    from ui.page import Catalog
+from ui.choices import Catalog
 
 
 def load_catalog(choices: Choices, default_engine: str) -> Catalog:
     """The page's catalogue: the studio's styles and tracks, the engines and models."""
-    from ui.page import Catalog
     from video.engines import ENGINE_NAMES
     from video.engines.registry import load_registry
 

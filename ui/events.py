@@ -24,8 +24,9 @@ from ui.live_preview import PreviewImages
 from ui.operator import OperatorRule
 from ui.session_cookie import SessionCookies, proven_session
 from ui.settings_events import SettingsEvents
-from ui.page import (Catalog, Page, aspect_choices, duration_choices, model_choices,
-                     music_choices, style_choices, style_gallery)
+from ui.choices import (Catalog, aspect_choices, duration_choices, model_choices,
+                        music_choices, style_choices, style_gallery)
+from ui.page import Page
 from studio.session import SessionInfo, ShotEdits, Studio
 from ui.views import (EngineState, chat_messages, creation_caption, download_name,
                       header_html, notice_html, progress_html)

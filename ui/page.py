@@ -11,37 +11,25 @@ re-words the whole page when the language changes.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import gradio as gr
 
 from studio.i18n import DEFAULT_LANGUAGE, Strings
-from studio.messages import Choice
+from ui.choices import (Catalog, aspect_choices, duration_choices, model_choices,
+                        music_choices, style_choices, style_gallery)
 from ui.named_download import NamedDownload
 from ui.settings_tab import SettingsTab, settings_tab
-from video.shape import ASPECTS, AUTO
+from video.shape import AUTO
 
 CSS_FILE = Path(__file__).with_name("theme.css")
-DURATIONS_S = (2, 4, 6, 10)
 # (label, value) pairs the language radio offers; labels are each language's own name.
 LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh")]
 EXAMPLES = ["a cheetah lying in the grass", "猎豹卧在草地上，身体微微起伏",
             "a paper boat drifting down a rainy street", "水墨山水间一只白鹤飞过"]
 BlockT = TypeVar("BlockT", bound=gr.blocks.Block)  # a component or layout block
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """What the page offers: styles, tracks, engines and models."""
-
-    styles: list[Choice] = field(default_factory=list)
-    tracks: list[Choice] = field(default_factory=list)
-    engines: tuple[str, ...] = ("auto",)
-    models: tuple[str, ...] = ()
-    default_engine: str = "auto"
-    style_note: dict[str, str] = field(default_factory=dict)  # language → gallery note
 
 
 class Labels:
@@ -79,39 +67,6 @@ def _empty() -> None:
     seed 0 every time, steps below their minimum); a value made by a function stays empty.
     https://github.com/gradio-app/gradio/issues/6728"""
     return None
-
-
-def style_choices(strings: Strings, language: str, styles: list[Choice]) -> list[tuple]:
-    return [(strings.text(language, "style_none"), "")] + \
-        [(style.name(language), style.id) for style in styles]
-
-
-def music_choices(strings: Strings, language: str, tracks: list[Choice]) -> list[tuple]:
-    return [(strings.text(language, "music_auto"), "auto"),
-            (strings.text(language, "music_none"), "none")] + \
-        [(track.name(language), track.id) for track in tracks]
-
-
-def model_choices(strings: Strings, language: str, models: tuple[str, ...]) -> list[tuple]:
-    return [(strings.text(language, "model_default"), "")] + [(m, m) for m in models]
-
-
-def aspect_choices(strings: Strings, language: str) -> list[tuple]:
-    """"Auto" then every aspect video/shape.py offers, each with a word on its use."""
-    return [(strings.text(language, "aspect_auto"), AUTO)] + \
-        [(f"{aspect} · {strings.text(language, 'aspect_' + aspect.replace(':', 'x'))}", aspect)
-         for aspect in ASPECTS]
-
-
-def duration_choices(strings: Strings, language: str) -> list[tuple]:
-    unit = "秒" if language == "zh" else "s"
-    return [(strings.text(language, "duration_default"), 0)] + \
-        [(f"{seconds} {unit}", seconds) for seconds in DURATIONS_S]
-
-
-def style_gallery(catalog: Catalog, language: str) -> list[tuple[str, str]]:
-    """(thumbnail, name) of every style with a thumbnail, in the catalogue's order."""
-    return [(str(s.thumbnail), s.name(language)) for s in catalog.styles if s.thumbnail]
 
 
 def shot_heading(strings: Strings, language: str) -> str:

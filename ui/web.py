@@ -15,7 +15,8 @@ import gradio as gr
 
 from ui.events import Handlers
 from ui.operator import OperatorRule
-from ui.page import CSS_FILE, Catalog, build_page
+from ui.choices import Catalog
+from ui.page import CSS_FILE, build_page
 from ui.session_cookie import SessionCookies
 from studio.session import Studio
 from ui.views import EngineState
