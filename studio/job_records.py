@@ -23,6 +23,8 @@ MAX_ATTEMPTS = 2
 INTERRUPTED_TWICE = ("the server stopped twice while rendering this job, so it was given up; "
                      "submit it again")
 CANCELLED = "cancelled by its owner"
+DAMAGED_RECORD = ("this job's saved record no longer reads, so it cannot be rendered or shown "
+                  "in full; send the idea again")
 DISK_FULL = ("the server's disk is full, so the video could not be saved and nothing was "
              "kept; free some space (or ask whoever runs the server to) and try again")
 # What a stage was doing, for failure messages.
@@ -119,6 +121,24 @@ def job_from_row(row: JobRow, layout: DataLayout) -> Job:
                file_token=row.file_token, attempts=row.attempts, api_model=row.api_model)
 
 
+
+
+def owner_view(row: JobRow, layout: DataLayout) -> Job:
+    """`job_from_row` for its owner's reads (get, list, a repeated request, a result URL): a
+    row whose idea or options no longer read (a hand edit, a bad migration) is shown with
+    that as its error — its idea left empty, never made up — instead of failing the read;
+    the worker fails it when its turn comes, and a done one keeps its video."""
+    try:
+        return job_from_row(row, layout)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        why = " ".join(str(exc).split())[:200] or type(exc).__name__
+        return Job(id=row.id, owner=row.owner, request_id=row.request_id, status=row.status,
+                   error=row.error or f"{DAMAGED_RECORD} ({why})", created_at=row.created_at,
+                   started_at=row.started_at, finished_at=row.finished_at,
+                   spec=ShotSpec(idea=""), options=RenderOptions(), video=_video_of(row, layout),
+                   track=row.track, prompt=row.prompt, engine=row.engine, model=row.model,
+                   seed=row.seed, test_pattern=row.test_pattern, warnings=row.warnings,
+                   file_token=row.file_token, attempts=row.attempts, api_model=row.api_model)
 
 
 def _video_of(row: JobRow, layout: DataLayout) -> FinishedVideo | None:

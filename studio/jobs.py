@@ -51,7 +51,7 @@ from studio.runner import LocalRunner, Runner
 from studio.job_files import release_upload, remove_job_folder, remove_partial_files
 from studio.job_records import (CANCELLED, INTERRUPTED_TWICE, MAX_ATTEMPTS, STAGE_WEIGHTS, Job,
                                 JobProgress, RunningJob, decode_options, encode_options,
-                                encode_spec, failure_reason, job_from_row)
+                                encode_spec, failure_reason, job_from_row, owner_view)
 from video.engines.preview import Preview
 
 log = logging.getLogger(__name__)
@@ -173,17 +173,17 @@ class JobQueue:
         if created:
             with self._wake:
                 self._wake.notify()
-        return job_from_row(row, self.layout)
+        return owner_view(row, self.layout)
 
     def get(self, job_id: str, owner: str) -> Job | None:
         """The job if `owner` owns it, else None (another owner's job looks unknown)."""
         row = self.store.get_for(job_id, owner)
-        return job_from_row(row, self.layout) if row else None
+        return owner_view(row, self.layout) if row else None
 
     def find(self, owner: str, request_id: str) -> Job | None:
         """The owner's job sent with this request_id, if any (to answer repeats)."""
         row = self.store.get_by_request(owner, request_id)
-        return job_from_row(row, self.layout) if row else None
+        return owner_view(row, self.layout) if row else None
 
     def shared_result(self, job_id: str, file_token: str) -> Job | None:
         """A done job whose file token matches (result URLs carry it instead of a key)."""
@@ -192,11 +192,11 @@ class JobQueue:
             return None
         if not hmac.compare_digest(row.file_token.encode(), file_token.encode()):
             return None
-        return job_from_row(row, self.layout)
+        return owner_view(row, self.layout)
 
     def list(self, owner: str, limit: int = 50) -> list[Job]:
         """The owner's latest jobs, newest first."""
-        return [job_from_row(r, self.layout) for r in self.store.list_for(owner, limit)]
+        return [owner_view(r, self.layout) for r in self.store.list_for(owner, limit)]
 
     def in_flight(self, owner: str) -> int:
         """How many of the owner's jobs are queued or running."""

@@ -89,6 +89,24 @@ def test_text_to_video_submit_poll_and_download(live):
     assert httpx.head(video["url"], timeout=30).status_code == 200
 
 
+def test_a_done_task_whose_record_was_damaged_still_answers_with_its_video(live):
+    """A hand edit or a bad migration that breaks a row's saved idea must not turn the
+    owner's GET into a server error: the task answers, its video still downloads."""
+    url, key, _, services = live
+    task = submit(url, key, {"model": "cogvideox-3", "prompt": "a kite over the dunes",
+                             "seed": 3}).json()
+    assert wait_result(url, key, task["id"])["task_status"] == "SUCCESS"
+    with services.queue.store.db.transaction() as conn:
+        conn.execute("UPDATE jobs SET spec = '{broken', options = '[]' WHERE id = ?",
+                     (task["id"],))
+    answer = result(url, key, task["id"])
+    assert answer.status_code == 200, answer.text
+    done = answer.json()
+    assert done["task_status"] == "SUCCESS"
+    [video] = done["video_result"]
+    assert httpx.get(video["url"], timeout=30).status_code == 200
+
+
 def test_style_and_soundtrack_apply(live, tmp_path):
     url, key, _, _ = live
     task = submit(url, key, {"model": "cogvideox-3", "prompt": "waves on a beach at sunset",

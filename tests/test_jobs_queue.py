@@ -124,6 +124,24 @@ def test_a_damaged_row_fails_with_a_reason_instead_of_blocking_the_line(queue):
     assert failed.status == "failed" and failed.error
 
 
+@pytest.mark.parametrize("column, value", [("options", "{not json"), ("spec", "[]"),
+                                           ("spec", '"just words"'),
+                                           ("spec", '{"no idea": true}')])
+def test_its_owner_still_reads_a_damaged_row_with_the_reason_and_no_made_up_idea(
+        queue, column, value):
+    """Reading a job (the API's GET, the list, a repeated request) must not fail on a row
+    that no longer reads: the owner gets the job with why, its idea empty, never a guess."""
+    damaged = queue.submit("key:a", spec(), TINY, request_id="req-1")
+    with queue.store.db.transaction() as conn:
+        conn.execute(f"UPDATE jobs SET {column} = ? WHERE id = ?", (value, damaged.id))
+    for job in (queue.get(damaged.id, "key:a"), queue.list("key:a")[0],
+                queue.find("key:a", "req-1"),
+                queue.submit("key:a", spec(), TINY, request_id="req-1")):
+        assert job.id == damaged.id and job.status == "queued"
+        assert "no longer reads" in job.error and job.spec.idea == ""
+    assert queue.get(damaged.id, "key:b") is None  # still nobody else's
+
+
 def _interrupted_job(data_dir, attempts: int) -> str:
     """A job a dead process left running, with a half-written file beside it."""
     db = Database(data_dir / "clipwright.db")
