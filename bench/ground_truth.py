@@ -324,32 +324,38 @@ def encode_choices() -> list[EncodeChoice]:
 
 # ------------------------------------------------------------------------------ the report
 
+def markdown_table(columns: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table: a header of `columns`, then one line per row of cells."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
 def interpolation_table(scores: list[Score]) -> str:
-    lines = ["| method | PSNR in-between | SSIM in-between | PSNR kept | SSIM kept | seconds "
-             "(this clip) | seconds (49 frames) |", "|---|---|---|---|---|---|---|"]
-    for s in scores:
-        lines.append(f"| {s.name} | {s.psnr_between:.2f} dB | {s.ssim_between:.3f} | "
-                     f"{s.psnr_kept:.2f} dB | {s.ssim_kept:.3f} | {s.seconds:.2f} s | "
-                     f"{s.seconds_for_clip:.2f} s |")
-    return "\n".join(lines)
+    return markdown_table(
+        ["method", "PSNR in-between", "SSIM in-between", "PSNR kept", "SSIM kept",
+         "seconds (this clip)", "seconds (49 frames)"],
+        [[s.name, f"{s.psnr_between:.2f} dB", f"{s.ssim_between:.3f}", f"{s.psnr_kept:.2f} dB",
+          f"{s.ssim_kept:.3f}", f"{s.seconds:.2f} s", f"{s.seconds_for_clip:.2f} s"]
+         for s in scores])
 
 
 def encode_table(scores: list[EncodeScore], frames: int) -> str:
     scale = CLIP_FRAMES * 2 - 1
-    lines = ["| encode | PSNR | SSIM | seconds (this clip) | seconds (97 frames) | CPU (97 "
-             "frames) | bytes (97 frames) |", "|---|---|---|---|---|---|---|"]
-    for s in scores:
-        lines.append(f"| {s.choice.name} | {s.psnr:.2f} dB | {s.ssim:.4f} | {s.seconds:.2f} s | "
-                     f"{s.seconds * scale / frames:.2f} s | {s.cpu * scale / frames:.2f} s | "
-                     f"{s.bytes * scale // frames:,} |")
-    return "\n".join(lines)
+    return markdown_table(
+        ["encode", "PSNR", "SSIM", "seconds (this clip)", "seconds (97 frames)",
+         "CPU (97 frames)", "bytes (97 frames)"],
+        [[s.choice.name, f"{s.psnr:.2f} dB", f"{s.ssim:.4f}", f"{s.seconds:.2f} s",
+          f"{s.seconds * scale / frames:.2f} s", f"{s.cpu * scale / frames:.2f} s",
+          f"{s.bytes * scale // frames:,}"] for s in scores])
+
+
+def mean(values) -> float:
+    """The mean of some figures (one per sequence)."""
+    return float(statistics.fmean(values))
 
 
 def mean_encode(scores: list[EncodeScore]) -> EncodeScore:
     """One encode choice's scores on several sequences, averaged."""
-    def mean(values) -> float:
-        return float(statistics.fmean(values))
-
     return EncodeScore(scores[0].choice, mean(s.psnr for s in scores),
                        mean(s.ssim for s in scores), mean(s.seconds for s in scores),
                        int(mean(s.bytes for s in scores)), mean(s.cpu for s in scores))
@@ -357,8 +363,6 @@ def mean_encode(scores: list[EncodeScore]) -> EncodeScore:
 
 def mean_score(scores: list[Score]) -> Score:
     """One method's scores on several sequences, averaged (seconds too)."""
-    def mean(values) -> float:
-        return float(statistics.fmean(values))
     return Score(scores[0].name, mean(s.psnr_between for s in scores),
                  mean(s.ssim_between for s in scores), mean(s.psnr_kept for s in scores),
                  mean(s.ssim_kept for s in scores), mean(s.seconds for s in scores),
