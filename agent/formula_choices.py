@@ -334,6 +334,13 @@ class Details:
         return [*self.user_motions, *self.kind_motions][:max(count, len(self.user_motions))]
 
 
+def _acting(subject: str, vocabulary) -> bool:
+    """Whether the subject's own words already say what it does ("a boy riding a bicycle",
+    from 骑自行车的男孩): then no idle action is added ("… standing still")."""
+    return any(word.endswith("ing") and len(word) > 5 and word not in vocabulary.nouns
+               for word in subject.lower().split()[1:])
+
+
 def choose_details(p: Picker, subject: Subject, scene: Scene, photo: bool) -> Details:
     """Details: the action (an idle one when the user named none), and the movements of
     the user's details and of the subject's kind that repeat nothing already said."""
@@ -341,7 +348,7 @@ def choose_details(p: Picker, subject: Subject, scene: Scene, photo: bool) -> De
     action = brief.action
     idle = [i for i in subject.kind.idle
             if scene.suits(i.format(pos=subject.pos, obj="", texture=""))]
-    if not action and idle and not photo:
+    if not action and idle and not photo and not _acting(brief.subject, p.vocabulary):
         action = p.rng("action").choice(idle).format(pos=subject.pos, obj="", texture="")
     user_motions = [d.format(pos=subject.pos, obj=subject.obj, texture="")
                     for d in brief.details]
