@@ -36,6 +36,7 @@ class Brief:
     mood: str = ""  # a soundtrack mood the idea itself names (an occasion's, a feeling's)
     look_words: str = ""  # the user's own style words when the look's name lacks them
     place_known: bool = False  # the place is in the gazetteer: its setting pictures it
+    camera_target: str = ""  # what the user aimed the camera's move at ("on her face"), "" if none
 
     def pinned(self, slot: str) -> tuple[str, ...]:
         """The ids the user allowed for a slot; empty when they named none."""
@@ -59,7 +60,7 @@ class Brief:
                 "untranslated": list(self.untranslated), "place": self.place,
                 "place_setting": self.place_setting, "avoid": list(self.avoid),
                 "assumed": self.assumed, "mood": self.mood, "look_words": self.look_words,
-                "place_known": self.place_known}
+                "place_known": self.place_known, "camera_target": self.camera_target}
 
     @classmethod
     def from_state(cls, state: dict) -> "Brief":
@@ -78,4 +79,5 @@ class Brief:
                    avoid=tuple(str(w) for w in state.get("avoid", ())),
                    assumed=str(state.get("assumed", "")), mood=str(state.get("mood", "")),
                    look_words=str(state.get("look_words", "")),
-                   place_known=bool(state.get("place_known")))
+                   place_known=bool(state.get("place_known")),
+                   camera_target=str(state.get("camera_target", "")))

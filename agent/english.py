@@ -42,3 +42,42 @@ _DOUBLE_FINAL = {"run", "swim", "sit", "spin", "flap", "wag", "nod", "hop", "dri
                  "drop", "chop", "mop", "scrub", "slip", "snap", "swap", "tip", "wrap", "rob",
                  "stir", "skip", "step", "trot", "bob", "dip", "grin", "pat",
                  "rub", "shop", "stop", "tap", "trim", "win", "dig", "hug", "beg", "plan"}
+
+
+# Past tenses that do not add -ed (the verbs camera sentences use, and common ones).
+_IRREGULAR_PAST = {"rise": "rose", "fly": "flew", "swing": "swung", "spin": "spun",
+                   "sink": "sank", "go": "went", "come": "came", "draw": "drew", "creep": "crept",
+                   "get": "got", "hold": "held", "keep": "kept", "run": "ran", "ride": "rode",
+                   "sweep": "swept", "do": "did", "shake": "shook", "dive": "dove",
+                   "slide": "slid", "stand": "stood", "take": "took", "see": "saw",
+                   "lie": "lay", "fall": "fell", "make": "made", "bring": "brought"}
+
+
+def s_form(verb: str) -> str:
+    """The third-person form: "pan" → "pans", "dolly" → "dollies", "push" → "pushes"."""
+    if verb in ("do", "go"):
+        return verb + "es"
+    if verb.endswith("y") and len(verb) > 1 and verb[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    if verb.endswith(("s", "x", "z", "ch", "sh")):
+        return verb + "es"
+    return verb + "s"
+
+
+def verb_forms(verb: str) -> tuple[str, ...]:
+    """Every tense of a base verb a sentence may use: "pan" → pan, pans, panning, panned."""
+    ing = ing_form(verb)
+    if verb in _IRREGULAR_PAST:
+        past = _IRREGULAR_PAST[verb]
+    elif verb.endswith("e"):
+        past = verb + "d"
+    elif verb.endswith("y") and len(verb) > 1 and verb[-2] not in "aeiou":
+        past = verb[:-1] + "ied"
+    elif ing.endswith(verb[-1] * 2 + "ing") and not verb.endswith(verb[-1] * 2):
+        past = verb + verb[-1] + "ed"  # "pan" → "panned", as "panning"
+    else:
+        past = verb + "ed"
+    forms = [verb, s_form(verb), ing, past]
+    if verb.endswith("l") and not verb.endswith("ll"):
+        forms += [verb + "ling", verb + "led"]  # British "travelling", "travelled"
+    return tuple(dict.fromkeys(forms))

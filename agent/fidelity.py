@@ -90,10 +90,11 @@ def facts_of(brief, vocabulary, rules=None) -> Facts:
     """The Facts of a reading (agent.brief.Brief): its subject noun, counts, colours, the
     place words, every camera, time, weather and look choice the user named, and what they
     excluded."""
-    said = f" {' '.join([brief.subject, brief.action, *brief.details]).lower()} "
+    target = brief.camera_target
+    said = f" {' '.join([brief.subject, brief.action, *brief.details, target]).lower()} "
     required = [*_subject_facts(brief, vocabulary), *_count_facts(said),
                 *_colour_facts(said), *_place_facts(brief.place),
-                *_choice_facts(brief.pins, vocabulary)]
+                *_choice_facts(brief.pins, vocabulary), *_target_facts(target)]
     seen: set[tuple[str, ...]] = set()
     unique = [f for f in required if not (f.alternatives in seen or seen.add(f.alternatives))]
     forbidden = rules.excluded(brief.avoid) if rules is not None else brief.avoid
@@ -139,6 +140,17 @@ def _place_facts(place: str) -> list[Fact]:
             key = capitalised[-1] if capitalised else words[-1]
             facts.append(Fact(f"the place '{chunk.strip()}'", (key,)))
     return facts
+
+
+def _target_facts(target: str) -> list[Fact]:
+    """What the user aimed the camera at ("on her face"): its last word that names a thing."""
+    words = [w for w in _WORDS.findall(target) if w.lower() not in _SMALL | _AIM_VERBS
+             and not _PLACE_SPLIT.fullmatch(w)]
+    return [Fact(f"where the camera moves '{target}'", (words[-1],))] if words else []
+
+
+_AIM_VERBS = {"to", "reveal", "reveals", "revealing", "follow", "following", "show", "showing",
+              "him", "them", "it", "us", "me", "you", "side", "left", "right", "closer"}
 
 
 def _choice_facts(pins, vocabulary) -> list[Fact]:

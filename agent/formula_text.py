@@ -47,8 +47,12 @@ def camera_part(draft: Draft, with_extra: bool) -> str:
     shot_np = " ".join(filter(None, [camera.look.adjective if camera.look else "",
                                      camera.shot.en]))
     extra = camera.extra if camera.extra and (with_extra or brief.look_words) else ""
-    return _fill(draft, "camera", shot=f"{article(shot_np)} {shot_np}", angle=camera.angle.en,
-                 movement=camera.movement_words(), prep=camera.movement.prep,
+    # a move the user aimed ("zoom in on her face") says its aim in their words
+    aimed = {"target": brief.camera_target} if brief.camera_target else \
+        {"prep": camera.movement.prep}
+    return _fill(draft, "camera_aimed" if brief.camera_target else "camera",
+                 shot=f"{article(shot_np)} {shot_np}", angle=camera.angle.en,
+                 movement=_before_aim(camera.movement_words(), brief.camera_target), **aimed,
                  subject=" ".join(filter(None, [brief.subject, draft.details.action])),
                  lens=camera.lens.en, speed=f", {camera.speed.en}" if camera.speed else "",
                  extra=f", {extra}" if extra else "")
@@ -98,12 +102,24 @@ def photo_parts(draft: Draft, motions: list[str]) -> tuple[str, str, str]:
     else:
         ambient = draft.picker.rng("ambient").choice(draft.picker.vocabulary.photo_ambient)
     action = draft.details.action
-    camera = _fill(draft, "photo_camera", movement=draft.camera.movement_words(),
-                   subject_ref=subject_ref, speed=f", {speed.en}" if speed else "")
+    target = draft.subject.brief.camera_target
+    camera = _fill(draft, "photo_camera_aimed" if target else "photo_camera",
+                   movement=_before_aim(draft.camera.movement_words(), target),
+                   **({"target": target} if target else {"subject_ref": subject_ref}),
+                   speed=f", {speed.en}" if speed else "")
     scene_text = _fill(draft, "photo_scene", ambient=ambient)
     details = _fill(draft, "photo_details", subject_ref=subject_ref,
                     action=f" {action}" if action else "", motions=join_list(motions))
     return camera, scene_text, details
+
+
+def _before_aim(movement: str, target: str) -> str:
+    """The movement's words before the user's aim: "a slow zoom" + "into its eye", not
+    "a slow zoom in into its eye"."""
+    particle = re.search(r"\s(in|out|up|down)$", movement)
+    if particle and re.match(rf"{particle.group(1)}(?:to|\s+of)?\b", target, re.IGNORECASE):
+        return movement[:particle.start()]
+    return movement
 
 
 def _photo_subject(subject: Subject) -> str:

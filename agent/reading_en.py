@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from agent.brief import CLAUSE_SPLIT, MAX_IDEA_WORDS, Brief
+from agent.camera_clause import read_camera_sentences
 from agent.english import DETERMINERS, WORDS, article, ing_form
 from agent.vocabulary import Noun, Vocabulary, pluralize
 from errors import InputError
@@ -55,8 +56,10 @@ def read_english(text: str, vocabulary: Vocabulary) -> Brief:
     and look phrases (they become pins and are written by the formula)."""
     words = text.split()
     truncated = len(words) > MAX_IDEA_WORDS
-    text = _as_the_vocabulary_reads(" ".join(words[:MAX_IDEA_WORDS]))
-    terms = _take_out_terms(text, vocabulary)
+    camera = read_camera_sentences(_as_the_vocabulary_reads(" ".join(words[:MAX_IDEA_WORDS])),
+                                   vocabulary)
+    text = camera.text
+    terms = _take_out_terms(text, vocabulary, camera.pins)
     texts, setting_in_action = _clauses_left(text, terms, vocabulary)
     main_index = next((i for i, t in enumerate(texts) if vocabulary.find_nouns(t)), 0)
     subject, noun, plural, action = _split_subject(texts[main_index], vocabulary)
@@ -67,7 +70,7 @@ def read_english(text: str, vocabulary: Vocabulary) -> Brief:
     return Brief(subject=subject, noun=noun.word if noun else "", kind=kind, plural=plural,
                  action=action, details=details, pins=tuple(sorted(terms.pins.items())),
                  setting_in_action=setting_in_action, language="en", truncated=truncated,
-                 look_words=terms.look_words)
+                 look_words=terms.look_words, camera_target=camera.target)
 
 
 def _as_the_vocabulary_reads(text: str) -> str:
@@ -122,9 +125,11 @@ class _Terms:
         self.removed[start:end] = [True] * (end - start)
 
 
-def _take_out_terms(text: str, vocabulary: Vocabulary) -> _Terms:
-    """The idea's vocabulary phrases, pinned, and taken out where they are removable."""
-    terms = _Terms(pins={}, removed=[False] * len(text))
+def _take_out_terms(text: str, vocabulary: Vocabulary,
+                    pins: dict[str, tuple[str, ...]]) -> _Terms:
+    """The idea's vocabulary phrases, pinned (after `pins`, those its camera sentence named),
+    and taken out where they are removable."""
+    terms = _Terms(pins=dict(pins), removed=[False] * len(text))
     for term in vocabulary.find_terms(text):
         if not _is_a_choice(text, term):
             continue

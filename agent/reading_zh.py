@@ -5,9 +5,10 @@ details ("身体微微起伏" → "its body gently rising and falling")."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from agent.brief import CLAUSE_SPLIT, MAX_IDEA_WORDS, Brief
+from agent.camera_clause_zh import ZhCameraReading, read_camera_sentences_zh
 from agent.clause_zh import Clause, read_clause
 from agent.english import article
 from agent.glossary import Glossary, Word
@@ -22,17 +23,42 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
     English by role: subject phrase, action, place; body-part clauses become details. With
     a photo, the photo is the subject, so camera and scene words alone are a whole idea.
     NotUnderstood when a word that would name the subject or the place cannot be read."""
-    reading = _Reading()
-    clauses = reading.read_clauses(text, vocabulary, glossary)
+    camera = read_camera_sentences_zh(text, vocabulary)
+    reading = _Reading()  # the camera sentence's pins join once the clauses are read
+    clauses = reading.read_clauses(camera.text, vocabulary, glossary)
     chosen = _main_clause(clauses, "movement" in reading.pins)
     for index, clause in enumerate(clauses):
         reading.take(clause, index, chosen)
+    for slot, ids in camera.pins.items():
+        reading.pins.setdefault(slot, ids)
     unread = reading.check_understood()
     if not reading.main:
         scene_only = reading.find_subject(vocabulary, photo, unread)
         if scene_only is not None:
-            return scene_only
-    return reading.brief(unread)
+            return _aimed(scene_only, camera, vocabulary, glossary)
+    return _aimed(reading.brief(unread), camera, vocabulary, glossary)
+
+
+def _aimed(brief: Brief, camera: ZhCameraReading, vocabulary: Vocabulary,
+           glossary: Glossary) -> Brief:
+    """The reading with what its camera sentence aimed at, in English ("from the sky",
+    "to reveal a whole city"); words that cannot be read are noted, never guessed."""
+    parts, unread = [], list(brief.untranslated)
+    for words, lead in ((camera.source, "from"), (camera.target, "to reveal" if camera.reveals
+                                                  else None)):
+        if not words:
+            continue
+        try:
+            said = read_chinese(words, vocabulary, glossary)
+        except NotUnderstood:
+            unread.append(words)
+            continue
+        english = " ".join(filter(None, [said.subject, said.action]))
+        if lead is None:
+            lead = vocabulary.get("movement", brief.pinned("movement")[0]).prep \
+                if brief.pinned("movement") else "toward"
+        parts.append(f"{lead} {english}")
+    return replace(brief, camera_target=" ".join(parts), untranslated=tuple(unread))
 
 
 @dataclass

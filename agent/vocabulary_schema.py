@@ -19,10 +19,12 @@ MOTION_PHRASES = ("push in", "pull out", "zoom in", "zoom out", "pan left", "pan
                   "orbit", "handheld", "static")
 TEMPLATE_FIELDS = {
     "camera": {"shot", "angle", "movement", "prep", "subject", "lens", "speed", "extra"},
+    "camera_aimed": {"shot", "angle", "movement", "target", "subject", "lens", "speed", "extra"},
     "scene_place": {"place", "time", "time_noun", "weather", "backdrop", "lighting", "atmosphere"},
     "scene_noplace": {"time", "time_noun", "weather", "backdrop", "lighting", "atmosphere"},
     "details": {"texture", "motions", "motion_list"},
     "photo_camera": {"movement", "subject_ref", "speed"},
+    "photo_camera_aimed": {"movement", "target", "speed"},
     "photo_scene": {"ambient"},
     "photo_details": {"subject_ref", "action", "motions"},
 }
@@ -158,10 +160,51 @@ def _templates(name: str) -> type:
 
 class TemplatesFile(Schema):
     camera: _templates("camera")
+    camera_aimed: _templates("camera_aimed")
     scene_place: _templates("scene_place")
     scene_noplace: _templates("scene_noplace")
     details: _templates("details")
     photo_camera: _templates("photo_camera")
+    photo_camera_aimed: _templates("photo_camera_aimed")
     photo_scene: _templates("photo_scene")
     photo_details: _templates("photo_details")
     photo_ambient: Annotated[Texts, Field(min_length=1)]
+
+
+_PLAIN_WORDS = r"[a-z0-9' ]+"  # lower case words, as the reader compares them
+
+
+class CameraMove(Schema):
+    """A [[move]] of camera_verbs.toml: how a sentence says one camera movement."""
+
+    said: Annotated[tuple[Annotated[Text, Field(pattern=_PLAIN_WORDS)], ...], Field(min_length=1)]
+    means: Annotated[Texts, Field(min_length=1)]  # movement ids of camera.toml
+    alone: Flag
+
+
+class ZhCameraMove(Schema):
+    """A [[zh.move]] of camera_verbs.toml."""
+
+    said: Annotated[Texts, Field(min_length=1)]
+    means: Annotated[Texts, Field(min_length=1)]
+    alone: Flag
+
+
+class ZhCameraVerbs(Schema):
+    """The [zh] table of camera_verbs.toml."""
+
+    cameras: Annotated[Texts, Field(min_length=1)]
+    drones: Texts = ()
+    reveals: Texts = ()
+    paces: dict[str, Text] = {}
+    move: Annotated[tuple[ZhCameraMove, ...], Field(min_length=1)]
+
+
+class CameraVerbsFile(Schema):
+    cameras: Annotated[tuple[Annotated[Text, Field(pattern=_PLAIN_WORDS)], ...],
+                       Field(min_length=1)]
+    drones: tuple[Annotated[Text, Field(pattern=_PLAIN_WORDS)], ...] = ()
+    drone_angle: Text
+    joins: tuple[Annotated[Text, Field(pattern=_PLAIN_WORDS)], ...] = ()
+    move: Annotated[tuple[CameraMove, ...], Field(min_length=1)]
+    zh: ZhCameraVerbs

@@ -23,7 +23,8 @@ from datafiles import AnyText, Flag, Invalid, Schema, Text, fail, one_of, some
 IDEAS_FILE = Path(__file__).with_name("agent_ideas.toml")
 LANGS = ("en", "zh")
 CLASSES = ("zh-compound", "place", "landmark", "count", "colour", "action", "action-energy",
-           "subject-kind", "relation", "camera", "time-light", "weather", "style", "occasion",
+           "subject-kind", "relation", "camera", "camera-target", "camera-pace", "time-light",
+           "weather", "style", "occasion",
            "feeling", "negation", "unknown", "long", "refine-free")
 
 # Chinese text in a prompt: CJK ideographs (and their extensions and compatibility forms),

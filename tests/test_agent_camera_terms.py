@@ -338,10 +338,6 @@ def test_ordinary_chinese_words_are_not_camera_language(formula, idea, slot):
     assert not brief.pinned(slot), brief.pins
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reading: what a move is aimed at ('zoom in on her face', 'pull back to reveal the "
-    "city', 'the camera pans left') is left behind as a detail; it belongs to the camera "
-    "sentence"))
 @pytest.mark.parametrize("idea,camera_words", [
     ("a woman smiling, zoom in on her face", "her face"),
     ("a lighthouse on a cliff, pull back to reveal the city", "reveal"),
@@ -351,8 +347,6 @@ def test_the_target_of_a_move_stays_with_the_camera(formula, idea, camera_words)
     assert camera_words in result.spec.camera
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reading: 'the camera' before a pace adverb and a move stays behind as a detail"))
 def test_the_camera_itself_is_not_a_detail(formula):
     assert formula.read("a woman in a cafe, the camera slowly pans left").details == ()
 

@@ -185,6 +185,7 @@ def _tracks(path: Path):
 SHIPPED = {
     "agent/data/camera.toml": (_vocabulary, ("order = 2", 'order = "2"')),
     "agent/data/scene.toml": (_vocabulary, ("[[setting]]", "[[settings]]")),
+    "agent/data/camera_verbs.toml": (_vocabulary, ('means = ["zoom-in"]', 'means = ["zoom-inn"]')),
     "agent/data/subjects.toml": (_vocabulary, ("[kinds.generic]", "[kinds.gneric]")),
     "agent/data/templates.toml": (_vocabulary, ('"{shot} {angle}', '"{shots} {angle}')),
     "agent/data/glossary_zh.toml": (_glossary, ('"猎豹" = "cheetah"', '"猎豹" = 1')),
@@ -209,6 +210,8 @@ SHIPPED = {
                                        ('lang = "en"', 'lang = "fr"')),
     "bench/agent_ideas_unseen.toml": (_by_path("bench.agent", "load_cases"),
                                       ("classes = [", "classes = 3 #[")),
+    "bench/agent_ideas_camera_unseen.toml": (_by_path("bench.agent", "load_cases"),
+                                             ("classes = [", "classes = 3 #[")),
     "bench/gpu_models.toml": (_by_path("bench.pipelines", "load_specs"),
                               ("use_dynamic_cfg = false", 'use_dynamic_cfg = "no"')),
     "music/library/tracks.toml": (_tracks, ("bpm = ", "bpm = -")),
