@@ -40,6 +40,7 @@ _HELPERS = re.compile(r"^(?:\s+(?:is|are|will|should|then|also|now|starts?\s+to|
 _LEAD = re.compile(r"^\s*(?:(?:and|then|now|finally|next|also|first|after\s+that)\s+)*",
                    re.IGNORECASE)
 _ARTICLE = re.compile(r"^\s*(?:a|an)\s+", re.IGNORECASE)
+_PHOTO = re.compile(r"\b(?:photo|picture|image|pic)\b", re.IGNORECASE)
 _FRAMING_NOUN = re.compile(r"^\s+(?:shot|shots|view|angle|lens|perspective|footage)\b",
                            re.IGNORECASE)
 _GLUE = re.compile(r"^\s*(?:with|and|in|on|a|an|the|-|,)?\s*", re.IGNORECASE)
@@ -82,10 +83,15 @@ def read_camera_sentences(text: str, vocabulary: Vocabulary) -> CameraReading:
         before = text[:start + move.start]
         move, tail = _without_choices(move, vocabulary)
         after = (" " + tail if tail else "") + text[end:]
-        opens = not vocabulary.find_nouns(before)  # nothing shown yet: the aim is the subject
+        # nothing shown yet: the aim is the subject (with a photo, read as "make the photo
+        # move, …" by agent/reading.py, the photo is)
+        opens = not vocabulary.find_nouns(before) and not _PHOTO.search(before)
         if opens and (move.object or _shown_thing(move.aim)):
             shown = move.object or _without_preposition(move.aim)
-            return CameraReading(text=before + shown + after, pins=pins)
+            # "zoom in on her face": she is the subject, and the move stays aimed at her face
+            owned = shown.split()[0].lower() in ("her", "his", "its", "their")
+            return CameraReading(text=before + shown + after, pins=pins,
+                                 target=_aim(move, vocabulary) if owned else "")
         if opens and move.aim and not vocabulary.find_nouns(after):
             # "camera follows him as he runs through a market": the rest is the idea
             return CameraReading(text=before + _without_preposition(move.aim) + after,

@@ -65,7 +65,8 @@ def read_english(text: str, vocabulary: Vocabulary) -> Brief:
     subject, noun, plural, action = _split_subject(texts[main_index], vocabulary)
     owner_detail = _OWNER_PART.match(texts[main_index]) is not None and not action and \
         not vocabulary.find_nouns(texts[main_index])
-    details = tuple(t for i, t in enumerate(texts) if i != main_index or owner_detail)
+    details = tuple(t for i, t in enumerate(texts) if (i != main_index or owner_detail)
+                    and not (camera.target and camera.target.endswith(t)))  # said once
     kind = noun.kind if noun else "generic"
     return Brief(subject=subject, noun=noun.word if noun else "", kind=kind, plural=plural,
                  action=action, details=details, pins=tuple(sorted(terms.pins.items())),
