@@ -119,57 +119,87 @@ def _read_clause(clause: str, vocabulary: Vocabulary) -> _Move | None:
     """The camera move a clause says, or None when it says none (or not as its sentence)."""
     verbs = vocabulary.camera_verbs
     framed = _framing_end(clause, vocabulary)
-    rest = clause[framed:]
-    lead = _LEAD.match(rest)
-    # "and then the camera slowly pans left": a joining word, a pace, the camera, helpers
-    # ("is", "starts to"), a pace, then the move
-    m = re.match(r"^\s*(?:(?:as|while|and|then|before|after|when|until|so)\s+)*", rest[lead.end():],
-                 re.IGNORECASE)
-    pos = lead.end() + m.end()
+    opening = _opening(clause[framed:], vocabulary)
+    rest, pace_inside = _pace_out_of_the_move(clause[framed:], opening.pos, vocabulary)
+    said = verbs.pattern.match(rest, _skip_spaces(rest, opening.pos))
+    if not said or not _the_cameras(said.group(0), opening, bool(framed), verbs):
+        return None
+    aimed = _after_the_move(rest, said, vocabulary)
+    if aimed is None:
+        return None
+    pace_after, obj, aim = aimed
+    return _Move(start=framed, movement=verbs.meaning(said.group(0))[0],
+                 pace=opening.pace or pace_inside or pace_after, object=obj, aim=aim,
+                 drone=opening.drone(verbs))
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """What a clause says before its move: where the move may start, a pace, who moves
+    ("the camera", "we", "the drone"), and whether an article came first ("a slow pan")."""
+
+    pos: int
+    pace: str | None
+    who: str
+    article: bool
+
+    def drone(self, verbs) -> bool:
+        return " ".join(self.who.lower().split()) in verbs.drones
+
+
+def _opening(rest: str, vocabulary: Vocabulary) -> _Opening:
+    """"and then the camera slowly pans left": a joining word, a pace, the camera, helpers
+    ("is", "starts to"), a pace — then the move."""
+    pos = _LEAD.match(rest).end()
+    pos += re.match(r"^\s*(?:(?:as|while|and|then|before|after|when|until|so)\s+)*",
+                    rest[pos:], re.IGNORECASE).end()
     pace, pos = _pace_at(rest, pos, vocabulary)
-    who = verbs.cameras.match(rest, _skip_spaces(rest, pos))
+    who = vocabulary.camera_verbs.cameras.match(rest, _skip_spaces(rest, pos))
+    article = None
     if who:
         pos = who.end()
         helpers = _HELPERS.match(rest[pos:])
         pos += helpers.end() if helpers else 0
-    article = None if who else _ARTICLE.match(rest[pos:])
-    if article:
+    elif article := _ARTICLE.match(rest[pos:]):
         pos += article.end()
-    pace2, pos = _pace_at(rest, pos, vocabulary)
-    pace = pace or pace2
-    rest, pace3 = _pace_out_of_the_move(rest, pos, vocabulary)
-    said = verbs.pattern.match(rest, _skip_spaces(rest, pos))
-    if not said:
-        return None
-    movement, alone = verbs.meaning(said.group(0))
-    if not (alone or who or framed):
-        return None  # "smoke rising above the trees" is the smoke's
-    drone = bool(who) and " ".join(who.group(0).lower().split()) in verbs.drones
-    if drone and "camera" not in who.group(0).lower() and \
-            said.group(0).split()[0].lower().endswith("ing"):
-        return None  # "the drone flying over a field" is a video of the drone
-    if article and not pace and len(said.group(0).split()) == 1:
-        return None  # "a pan of noodles": a bare noun after "a" is a thing, not a move
+    later, pos = _pace_at(rest, pos, vocabulary)
+    return _Opening(pos=pos, pace=pace or later, who=who.group(0) if who else "",
+                    article=bool(article))
+
+
+def _the_cameras(said: str, opening: _Opening, framed: bool, verbs) -> bool:
+    """Whether the move's words are the camera's here, not the subject's or a thing's."""
+    _, alone = verbs.meaning(said)
+    if not (alone or opening.who or framed):
+        return False  # "smoke rising above the trees" is the smoke's
+    if opening.drone(verbs) and "camera" not in opening.who.lower() and \
+            said.split()[0].lower().endswith("ing"):
+        return False  # "the drone flying over a field" is a video of the drone
+    # "a pan of noodles": a bare noun after "a" is a thing, not a move
+    return not (opening.article and not opening.pace and len(said.split()) == 1)
+
+
+def _after_the_move(rest: str, said: re.Match, vocabulary: Vocabulary
+                    ) -> tuple[str | None, str, str] | None:
+    """(a pace said after the move, its object, its aim) — None when what follows the
+    move shows the words were not one ("pan fried noodles")."""
     after = said.end()
     shot = _SHOT_WORDS.match(rest[after:])  # "tracking shot", "a slow push-in move"
     after += shot.end() if shot else 0
-    pace4, after = _pace_at(rest, after, vocabulary)
-    pace3 = pace3 or pace4
+    pace, after = _pace_at(rest, after, vocabulary)
     aim = rest[after:].strip(" ,.;:-")
     trailing = re.search(r"\s+((?:very\s+)?\w+)$", " " + aim)
     if trailing and (found := vocabulary.pace_before(trailing.group(1))):
-        pace3 = pace3 or found[0]  # "the camera circles them slowly"
+        pace = pace or found[0]  # "the camera circles them slowly"
         aim = aim[:len(aim) - len(trailing.group(1))].strip(" ,")
-    first = aim.split()[0].lower() if aim else ""
     last_word = said.group(0).split()[-1].lower()
     if last_word in _PREPOSITIONS and aim:
-        aim, first = f"{last_word} {aim}", last_word  # "move toward" + "her"
+        aim = f"{last_word} {aim}"  # "move toward" + "her"
+    first = aim.split()[0].lower() if aim else ""
     if aim and first not in _AIM_WORDS | _DETERMINERS | _PRONOUNS and \
             not first.endswith("'s") and not aim[0].isupper():
-        return None  # "pan fried noodles"
-    obj, aim = _object_and_aim(aim)
-    return _Move(start=framed, movement=movement, pace=pace or pace3, object=obj, aim=aim,
-                 drone=drone)
+        return None
+    return (pace, *_object_and_aim(aim))
 
 
 def _framing_end(clause: str, vocabulary: Vocabulary) -> int:
