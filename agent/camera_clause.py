@@ -69,8 +69,11 @@ class _Move:
     drone: bool = False  # a drone moves: seen from the air
 
 
-def read_camera_sentences(text: str, vocabulary: Vocabulary) -> CameraReading:
-    """The idea's first sentence about the camera, read and taken out of its text."""
+def read_camera_sentences(text: str, vocabulary: Vocabulary, *,
+                          subject_known: bool = False) -> CameraReading:
+    """The idea's first sentence about the camera, read and taken out of its text.
+    subject_known: the text refines a shot whose subject is known ("zoom in on her face"
+    in a chat), so what the move is aimed at is never read as the subject."""
     for start, end in _clauses(text, vocabulary):
         move = _read_clause(text[start:end], vocabulary)
         if move is None:
@@ -85,7 +88,8 @@ def read_camera_sentences(text: str, vocabulary: Vocabulary) -> CameraReading:
         after = (" " + tail if tail else "") + text[end:]
         # nothing shown yet: the aim is the subject (with a photo, read as "make the photo
         # move, …" by agent/reading.py, the photo is)
-        opens = not vocabulary.find_nouns(before) and not _PHOTO.search(before)
+        opens = not subject_known and not vocabulary.find_nouns(before) and \
+            not _PHOTO.search(before)
         if opens and (move.object or _shown_thing(move.aim)):
             shown = move.object or _without_preposition(move.aim)
             # "zoom in on her face": she is the subject, and the move stays aimed at her face

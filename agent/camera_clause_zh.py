@@ -26,8 +26,10 @@ class ZhCameraReading:
     reveals: bool = False
 
 
-def read_camera_sentences_zh(text: str, vocabulary: Vocabulary) -> ZhCameraReading:
-    """The idea's first sentence about the camera, read and taken out of its text."""
+def read_camera_sentences_zh(text: str, vocabulary: Vocabulary, *,
+                             subject_known: bool = False) -> ZhCameraReading:
+    """The idea's first sentence about the camera, read and taken out of its text.
+    subject_known: a refinement of a known shot — the aim is never the subject."""
     verbs = vocabulary.camera_verbs
     zh = verbs.zh
     spans = _clauses(text)
@@ -52,7 +54,7 @@ def read_camera_sentences_zh(text: str, vocabulary: Vocabulary) -> ZhCameraReadi
         source = (m.group("source") or "").strip()
         before, rest = text[:start], text[end:]
         framing = m.group("framing") or ""
-        if index == 0 and target:  # the idea opens with the move: its aim is the subject
+        if index == 0 and target and not subject_known:  # it opens: the aim is the subject
             return ZhCameraReading(text=before + framing + target + rest, pins=pins,
                                    source=source)
         return ZhCameraReading(text=before + framing + rest, pins=pins, source=source,

@@ -11,9 +11,12 @@ from typing import Any
 
 import datafiles
 from agent.brief import Brief
+from agent.camera_clause import read_camera_sentences
+from agent.camera_clause_zh import read_camera_sentences_zh
 from agent.english import article
 from agent.glossary import Word, has_cjk
 from agent.reading import read_idea
+from agent.reading_zh import camera_aim_in_english
 from agent.replies import Replies, label
 from agent.vocabulary import DATA_DIR, Noun, Vocabulary
 from datafiles import AnyText, Schema, Texts
@@ -152,10 +155,13 @@ class Refinement:
     cues: frozenset[str] = frozenset()
     untranslated: tuple[str, ...] = ()
     idea: Brief | None = None  # the message read as a whole idea, when it is one
+    # what a sentence about the camera aimed its move at ("on her face"); "" for a move
+    # aimed at nothing (it replaces the old aim), None when the message moved no camera
+    camera_target: str | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.pins or self.relative or self.nouns)
+        return not (self.pins or self.relative or self.nouns or self.camera_target)
 
     def is_new_idea(self, brief: Brief) -> bool:
         """A message that names another subject without asking to change the current one."""
@@ -184,6 +190,7 @@ class Refinement:
                 style = vocabulary.get("look", ids[0]).preset or None
             slots.add(slot)
             items.append(label(vocabulary, slot, ids[0], language))
+        brief = self._aim_the_camera(brief, slots, items, vocabulary, language)
         for move in self.relative:
             step = -1 if move in ("closer", "slower") else 1
             slot = "shot" if move in ("closer", "wider") else "pace"
@@ -213,6 +220,20 @@ class Refinement:
         return brief, slots, items, style
 
 
+    def _aim_the_camera(self, brief: Brief, slots: set[str], items: list[str],
+                        vocabulary: Vocabulary, language: str) -> Brief:
+        """The message's camera aim on the brief (a new move aimed at nothing clears the
+        old aim), said with the move in one phrase."""
+        if self.camera_target is not None and self.camera_target != brief.camera_target:
+            brief = replace(brief, camera_target=self.camera_target)
+            slots.add("movement")
+            if self.camera_target and language == "en":
+                items.append(self.camera_target)
+        items[:] = _one_camera_item(items, dict(self.pins), vocabulary, language,
+                                    self.camera_target)
+        return brief
+
+
 def _swap_noun(brief: Brief, new: Noun, vocabulary: Vocabulary, fallback: str) -> str:
     """The subject with its noun swapped and everything around it kept: "two white cats" →
     "two white dogs" (the count, the colour and the rest of the phrase stay)."""
@@ -230,10 +251,14 @@ def _swap_noun(brief: Brief, new: Noun, vocabulary: Vocabulary, fallback: str) -
 def scan_refinement(text: str, formula, intents: Intents) -> Refinement:
     """The vocabulary choices, relative moves, nouns and cue words in a message."""
     named = _Named({}, [], [], {c for c in intents.cues if _has(text.lower(), c)})
+    # "zoom in on her face", "镜头慢慢推近她的脸": a sentence about the camera, read whole
+    rest, target = _camera_sentence(text, formula)
+    if target is not None:
+        named.pins.update(target[1])
     if has_cjk(text):
-        _scan_chinese(text, formula, named)
+        _scan_chinese(rest, formula, named)
     else:
-        _scan_english(text, formula.vocabulary, named)
+        _scan_english(rest, formula.vocabulary, named)
     relative = intents.relatives(text)
     pins = named.pins
     # A relative word ("closer") is also often a vocabulary phrase ("move closer"): the
@@ -244,7 +269,45 @@ def scan_refinement(text: str, formula, intents: Intents) -> Refinement:
                       nouns=tuple(named.nouns), subject=_subject_phrase(named.nouns),
                       cues=frozenset(c.lower() for c in named.cues),
                       untranslated=tuple(dict.fromkeys(named.untranslated)),
-                      idea=None if relative else _as_idea(text, formula))
+                      idea=None if relative or (target and not rest.strip(" ,，。"))
+                      else _as_idea(text, formula),
+                      camera_target=target[0] if target is not None else None)
+
+
+def _one_camera_item(items: list[str], pins: dict, vocabulary: Vocabulary, language: str,
+                     target: str | None) -> list[str]:
+    """"a slow orbit around the dancers", not "a slow orbit, slow and around the dancers":
+    a move, its pace and its aim said in one English phrase."""
+    if language != "en" or "movement" not in pins:
+        return items
+    move = vocabulary.get("movement", pins["movement"][0])
+    named = label(vocabulary, "movement", move.id, language)
+    if named not in items:
+        return items
+    parts = [named]
+    if "pace" in pins and move.paced:
+        pace = vocabulary.get("pace", pins["pace"][0]).en
+        parts = [f"{article(pace)} {pace} {move.noun}"]
+        items = [i for i in items if i != label(vocabulary, "pace", pins["pace"][0], language)]
+    if target and target in items:
+        parts.append(target)
+        items = [i for i in items if i != target]
+    return [" ".join(parts) if i == named else i for i in items]
+
+
+def _camera_sentence(text: str, formula) -> tuple[str, tuple[str, dict] | None]:
+    """(the message without its sentence about the camera, (that sentence's aim in English,
+    its pins)), or (the message, None) when it has none. The shot's subject is known, so
+    the aim is never read as a new subject."""
+    vocabulary = formula.vocabulary
+    if has_cjk(text):
+        zh = read_camera_sentences_zh(text, vocabulary, subject_known=True)
+        if "movement" not in zh.pins:
+            return text, None
+        aim, _ = camera_aim_in_english(zh, vocabulary, formula.glossary)
+        return zh.text, (aim, zh.pins)
+    en = read_camera_sentences(text, vocabulary, subject_known=True)
+    return (en.text, (en.target, en.pins)) if "movement" in en.pins else (text, None)
 
 
 @dataclass

@@ -41,9 +41,18 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
 
 def _aimed(brief: Brief, camera: ZhCameraReading, vocabulary: Vocabulary,
            glossary: Glossary) -> Brief:
-    """The reading with what its camera sentence aimed at, in English ("from the sky",
-    "to reveal a whole city"); words that cannot be read are noted, never guessed."""
-    parts, unread = [], list(brief.untranslated)
+    """The reading with what its camera sentence aimed at, in English."""
+    target, unread = camera_aim_in_english(camera, vocabulary, glossary)
+    return replace(brief, camera_target=target,
+                   untranslated=tuple(dict.fromkeys((*brief.untranslated, *unread))))
+
+
+def camera_aim_in_english(camera: ZhCameraReading, vocabulary: Vocabulary,
+                          glossary: Glossary) -> tuple[str, list[str]]:
+    """What a Chinese camera sentence aimed at, in English ("from the sky", "to reveal a
+    whole city"), and the words that could not be read (noted, never guessed)."""
+    parts, unread = [], []
+    moves = camera.pins.get("movement", ())
     for words, lead in ((camera.source, "from"), (camera.target, "to reveal" if camera.reveals
                                                   else None)):
         if not words:
@@ -55,10 +64,9 @@ def _aimed(brief: Brief, camera: ZhCameraReading, vocabulary: Vocabulary,
             continue
         english = " ".join(filter(None, [said.subject, said.action]))
         if lead is None:
-            lead = vocabulary.get("movement", brief.pinned("movement")[0]).prep \
-                if brief.pinned("movement") else "toward"
+            lead = vocabulary.get("movement", moves[0]).prep if moves else "toward"
         parts.append(f"{lead} {english}")
-    return replace(brief, camera_target=" ".join(parts), untranslated=tuple(unread))
+    return " ".join(parts), unread
 
 
 @dataclass

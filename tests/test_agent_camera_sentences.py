@@ -227,3 +227,54 @@ def test_a_broken_camera_verbs_file_is_reported(data, old, new, message):
     with pytest.raises(DataFileError) as info:
         load_vocabulary(data)
     assert message in str(info.value) and "camera_verbs.toml" in str(info.value)
+
+
+# --- in a chat: a sentence about the camera refines the shot, its subject stays ------------
+
+@pytest.fixture(scope="module")
+def chat():
+    from agent.conversation import Conversation
+
+    return Conversation()
+
+
+def _refined(chat, message: str, first: str = "a woman smiling at a street market"):
+    from agent.conversation import Session
+
+    session = Session()
+    chat.turn(session, first)
+    setting = session.brief.pinned("setting")
+    reply = chat.turn(session, message)
+    assert session.brief.pinned("setting") == setting  # "reveal the city" is no new place
+    return session, reply
+
+
+@pytest.mark.parametrize("message, moves, pace, aim", [
+    ("zoom in on her face", {"zoom-in"}, None, "on her face"),
+    ("the camera slowly circles her", {"orbit"}, "slow", ""),
+    ("pull back to reveal the city", {"pull-out"}, None, "to reveal the city"),
+    ("now slowly push in on her hands", {"push-in"}, "slow", "on her hands"),
+    ("镜头慢慢推近她的脸", {"push-in"}, "slow", "face"),
+])
+def test_a_camera_sentence_in_a_chat_refines_the_camera(chat, message, moves, pace, aim):
+    session, reply = _refined(chat, message)
+    brief = session.brief
+    assert reply.intent == "refine" and brief.subject == "a woman"  # the same shot
+    assert set(brief.pinned("movement")) <= moves and brief.pinned("movement")
+    assert (pace is None) or brief.pinned("pace") == (pace,)
+    assert aim in brief.camera_target and bool(aim) == bool(brief.camera_target)
+    assert "market" in session.spec.camera
+    if aim and message.isascii():
+        assert aim in session.spec.camera and aim in reply.text
+
+
+def test_a_new_move_replaces_the_old_aim_and_a_new_idea_is_still_one(chat):
+    from agent.conversation import Session
+
+    session = Session()
+    chat.turn(session, "a woman smiling at a street market")
+    chat.turn(session, "zoom in on her face")
+    chat.turn(session, "pan left")
+    assert session.brief.camera_target == "" and session.brief.pinned("movement") == ("pan-left",)
+    reply = chat.turn(session, "a dog running on a beach")
+    assert reply.intent == "new_idea" and session.brief.subject == "a dog"
