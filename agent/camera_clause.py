@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from agent.brief import CLAUSE_SPLIT
+from agent.english import article
 from agent.vocabulary import CAMERA_SLOTS, Vocabulary
 
 # What may follow a move: its aim, or nothing. Anything else ("pan fried noodles", "a zoom
@@ -71,9 +72,38 @@ class _Move:
 
 def read_camera_sentences(text: str, vocabulary: Vocabulary, *,
                           subject_known: bool = False) -> CameraReading:
-    """The idea's first sentence about the camera, read and taken out of its text.
+    """The idea's sentences about the camera, read and taken out of its text: the first
+    names the movement; a later one follows it ("…, then the camera rises to show a huge
+    wave": "… and then a rising crane shot to show a huge wave").
     subject_known: the text refines a shot whose subject is known ("zoom in on her face"
     in a chat), so what the move is aimed at is never read as the subject."""
+    reading = _first_sentence(text, vocabulary, subject_known)
+    for _ in range(_MOST_MOVES - 1):
+        if "movement" not in reading.pins:
+            break
+        later = _first_sentence(reading.text, vocabulary, subject_known=True)
+        if "movement" not in later.pins:
+            break
+        pins = {**later.pins, **reading.pins}  # the first move is the shot's movement
+        reading = CameraReading(text=later.text, pins=pins,
+                                target=_then(reading.target, later, vocabulary))
+    return reading
+
+
+_MOST_MOVES = 3  # a 6-second clip has room for a move and two more at most
+
+
+def _then(target: str, later: CameraReading, vocabulary: Vocabulary) -> str:
+    """The aim of the first move followed by a later move and its aim."""
+    move = vocabulary.get("movement", later.pins["movement"][0])
+    pace = vocabulary.get("pace", later.pins["pace"][0]).en if "pace" in later.pins else ""
+    words = f"{article(pace)} {pace} {move.noun}" if pace and move.paced else move.en
+    phrase = " ".join(filter(None, [words, later.target]))
+    return f"{target}, then {phrase}" if target else f"and then {phrase}"
+
+
+def _first_sentence(text: str, vocabulary: Vocabulary, subject_known: bool) -> CameraReading:
+    """The text's first sentence about the camera, read and taken out of it."""
     for start, end in _clauses(text, vocabulary):
         move = _read_clause(text[start:end], vocabulary)
         if move is None:
@@ -314,6 +344,7 @@ def _shown_thing(aim: str) -> bool:
 
 def _without_preposition(aim: str) -> str:
     """"on a sleeping cat" → "a sleeping cat"; "to reveal a city" → "a city"."""
-    return re.sub(r"^(?:(?:to\s+reveal|revealing|and\s+reveals?|to|as|while|until|when)\s+|"
-                  r"(?:on|onto|into|in|toward|towards|across|over|above|around|through|"
-                  r"along|past|from|at|to|down|up)\s+)", "", aim, flags=re.IGNORECASE)
+    leads = "|".join(sorted(_PREPOSITIONS | {"in", "down", "up", "in front of"}, key=len,
+                            reverse=True))
+    return re.sub(rf"^(?:(?:to\s+reveal|revealing|and\s+reveals?|to|as|while|until|when)\s+|"
+                  rf"(?:{leads})\s+)", "", aim, flags=re.IGNORECASE)

@@ -278,3 +278,18 @@ def test_a_new_move_replaces_the_old_aim_and_a_new_idea_is_still_one(chat):
     assert session.brief.camera_target == "" and session.brief.pinned("movement") == ("pan-left",)
     reply = chat.turn(session, "a dog running on a beach")
     assert reply.intent == "new_idea" and session.brief.subject == "a dog"
+
+
+@pytest.mark.parametrize("idea, first, then", [
+    ("follow cam behind a surfer paddling out, then the camera rises to show a huge wave",
+     "tracking", "and then a rising crane shot to show a huge wave"),
+    ("a woman smiling, zoom in on her face, then pull back to reveal the city", "zoom-in",
+     "on her face, then a slow pull out to reveal the city"),
+    ("a dog on a beach, the camera slowly zooms in, then quickly pans left", "zoom-in",
+     "and then a brisk pan left"),
+])
+def test_a_later_move_follows_the_first(formula, idea, first, then):
+    brief = formula.read(idea)
+    assert brief.pinned("movement") == (first,) and brief.camera_target == then
+    assert brief.details == ()
+    assert then in formula.rewrite(ShotSpec(idea=idea, seed=1)).spec.camera
