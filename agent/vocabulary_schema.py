@@ -190,7 +190,7 @@ class ZhCameraMove(Schema):
     alone: Flag
 
 
-class ZhCameraVerbs(Schema):
+class ZhCameraVerbsTable(Schema):
     """The [zh] table of camera_verbs.toml."""
 
     cameras: Annotated[Texts, Field(min_length=1)]
@@ -207,4 +207,4 @@ class CameraVerbsFile(Schema):
     drone_angle: Text
     joins: tuple[Annotated[Text, Field(pattern=_PLAIN_WORDS)], ...] = ()
     move: Annotated[tuple[CameraMove, ...], Field(min_length=1)]
-    zh: ZhCameraVerbs
+    zh: ZhCameraVerbsTable
