@@ -42,8 +42,8 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
         raise InputError(f"I cannot read {', '.join(unreadable)}: the offline rewriter reads "
                          f"English and Chinese words; write the idea in one of them")
     scene = None if photo or occasions is None else read_occasion(text, occasions)
-    if scene is not None:
-        return occasion_brief(scene, text, vocabulary)
+    if scene is not None:  # "希望": the scene pictured for it (words it cannot read noted)
+        return _noting_unreadable(occasion_brief(scene, text, vocabulary), unreadable)
     if has_cjk(text):
         brief = read_chinese(text, vocabulary, glossary, photo=photo)
     else:
@@ -63,10 +63,16 @@ def read_idea(idea: str, vocabulary: Vocabulary, glossary: Glossary, *,
     if rules is not None and brief.avoid:
         brief = _apply_exclusions(brief, rules, vocabulary)
     check_understood(brief, glossary, vocabulary)
-    if unreadable:  # left out and reported, as the glossary does with Chinese it lacks
-        brief = replace(brief, untranslated=tuple(dict.fromkeys((*brief.untranslated,
-                                                                 *unreadable))))
-    return brief
+    return _noting_unreadable(brief, unreadable)
+
+
+def _noting_unreadable(brief: Brief, unreadable) -> Brief:
+    """Words no reader can read are left out and reported, as the glossary does with
+    Chinese it lacks."""
+    if not unreadable:
+        return brief
+    return replace(brief, untranslated=tuple(dict.fromkeys((*brief.untranslated,
+                                                            *unreadable))))
 
 
 # Subjects that say nothing about the picture: the idea names no subject at all.
