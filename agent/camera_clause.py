@@ -78,27 +78,31 @@ def read_camera_sentences(text: str, vocabulary: Vocabulary, *,
     subject_known: the text refines a shot whose subject is known ("zoom in on her face"
     in a chat), so what the move is aimed at is never read as the subject."""
     reading = _first_sentence(text, vocabulary, subject_known)
-    for _ in range(_MOST_MOVES - 1):
+    for _ in range(MOST_MOVES - 1):
         if "movement" not in reading.pins:
             break
         later = _first_sentence(reading.text, vocabulary, subject_known=True)
-        if "movement" not in later.pins:
-            break
+        if "movement" not in later.pins or (not subject_known and
+                                            not vocabulary.find_nouns(later.text)):
+            break  # no later move, or one that would take the subject away
         pins = {**later.pins, **reading.pins}  # the first move is the shot's movement
         reading = CameraReading(text=later.text, pins=pins,
-                                target=_then(reading.target, later, vocabulary))
+                                target=then_move(reading.target, later.pins, later.target,
+                                                 vocabulary))
     return reading
 
 
-_MOST_MOVES = 3  # a 6-second clip has room for a move and two more at most
+MOST_MOVES = 3  # a 6-second clip has room for a move and two more at most
 
 
-def _then(target: str, later: CameraReading, vocabulary: Vocabulary) -> str:
-    """The aim of the first move followed by a later move and its aim."""
-    move = vocabulary.get("movement", later.pins["movement"][0])
-    pace = vocabulary.get("pace", later.pins["pace"][0]).en if "pace" in later.pins else ""
+def then_move(target: str, pins: dict[str, tuple[str, ...]], aim: str,
+              vocabulary: Vocabulary) -> str:
+    """The aim of the first move followed by a later move (its pins) and that move's aim:
+    "on her face, then a slow pull out to reveal the city"."""
+    move = vocabulary.get("movement", pins["movement"][0])
+    pace = vocabulary.get("pace", pins["pace"][0]).en if "pace" in pins else ""
     words = f"{article(pace)} {pace} {move.noun}" if pace and move.paced else move.en
-    phrase = " ".join(filter(None, [words, later.target]))
+    phrase = " ".join(filter(None, [words, aim]))
     return f"{target}, then {phrase}" if target else f"and then {phrase}"
 
 

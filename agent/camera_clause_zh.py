@@ -8,10 +8,15 @@ agent/data/camera_verbs.toml's [zh] table."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from agent.brief import CLAUSE_SPLIT
+from agent.camera_clause import MOST_MOVES
 from agent.vocabulary import Vocabulary
+
+
+_HANZI = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -24,12 +29,30 @@ class ZhCameraReading:
     source: str = ""
     target: str = ""
     reveals: bool = False
+    later: tuple["ZhCameraReading", ...] = ()  # moves after the first ("然后拉远"), in order
 
 
 def read_camera_sentences_zh(text: str, vocabulary: Vocabulary, *,
                              subject_known: bool = False) -> ZhCameraReading:
-    """The idea's first sentence about the camera, read and taken out of its text.
+    """The idea's sentences about the camera, read and taken out of its text: the first
+    names the movement, later ones follow it ("镜头先推近她的脸，然后拉远").
     subject_known: a refinement of a known shot — the aim is never the subject."""
+    reading = _first_sentence(text, vocabulary, subject_known)
+    later: list[ZhCameraReading] = []
+    while "movement" in reading.pins and len(later) < MOST_MOVES - 1:
+        found = _first_sentence(reading.text if not later else later[-1].text, vocabulary,
+                                subject_known=True)
+        if "movement" not in found.pins or not _HANZI.search(found.text):
+            break  # no later move, or one that would take the subject away ("摇镜头扫过马群")
+        later.append(found)
+    if not later:
+        return reading
+    return replace(reading, text=later[-1].text, later=tuple(later))
+
+
+def _first_sentence(text: str, vocabulary: Vocabulary,
+                    subject_known: bool) -> ZhCameraReading:
+    """The text's first sentence about the camera, read and taken out of it."""
     verbs = vocabulary.camera_verbs
     zh = verbs.zh
     spans = _clauses(text)

@@ -94,7 +94,8 @@ def _zh_camera_verbs(file: str, zh, by_id) -> ZhCameraVerbs:
     who = alternation((*zh.cameras, *zh.drones))
     sentence = re.compile(
         rf"^\s*(?:然后|接着|最后|再|并且|并|同时)?(?P<framing>[^\s，,]{{0,4}}?)"
-        rf"(?P<who>{who})?(?:从(?P<source>[^\s，,]+?))?(?P<pace>{alternation(zh.paces)})?地?"
+        rf"(?P<who>{who})?(?:先|首先|再|又|就|会|将|开始|逐渐|渐渐)?"
+        rf"(?:从(?P<source>[^\s，,]+?))?(?P<pace>{alternation(zh.paces)})?地?"
         rf"(?P<move>{alternation(moves)})(?:到|向|至|进|过)?(?P<rest>.*)$")
     reveal = re.compile(rf"^\s*(?:并|然后|渐渐|逐渐)?(?:{alternation(zh.reveals)})(?P<rest>.+)$")
     return ZhCameraVerbs(sentence=sentence, moves=moves, paces=dict(zh.paces),

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from agent.brief import CLAUSE_SPLIT, MAX_IDEA_WORDS, Brief
+from agent.camera_clause import then_move
 from agent.camera_clause_zh import ZhCameraReading, read_camera_sentences_zh
 from agent.clause_zh import Clause, read_clause
 from agent.english import article
@@ -66,7 +67,11 @@ def camera_aim_in_english(camera: ZhCameraReading, vocabulary: Vocabulary,
         if lead is None:
             lead = vocabulary.get("movement", moves[0]).prep if moves else "toward"
         parts.append(f"{lead} {english}")
-    return " ".join(parts), unread
+    aim = " ".join(parts)
+    for later in camera.later:  # "然后拉远，露出整座城市": "…, then a pull out to reveal …"
+        later_aim, later_unread = camera_aim_in_english(later, vocabulary, glossary)
+        aim, unread = then_move(aim, later.pins, later_aim, vocabulary), unread + later_unread
+    return aim, unread
 
 
 @dataclass

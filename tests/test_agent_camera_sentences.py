@@ -293,3 +293,12 @@ def test_a_later_move_follows_the_first(formula, idea, first, then):
     assert brief.pinned("movement") == (first,) and brief.camera_target == then
     assert brief.details == ()
     assert then in formula.rewrite(ShotSpec(idea=idea, seed=1)).spec.camera
+
+
+def test_a_later_chinese_move_follows_the_first(formula):
+    idea = "一个女孩在咖啡馆看书，镜头先慢慢推近她的脸，然后快速拉远，露出整个咖啡馆"
+    brief = formula.read(idea)
+    assert brief.pinned("movement") == ("push-in",) and brief.pinned("pace") == ("slow",)
+    assert brief.camera_target.startswith("toward") and "face" in brief.camera_target
+    assert ", then a fast pull out to reveal" in brief.camera_target
+    assert "café" in brief.camera_target and brief.details == ()
