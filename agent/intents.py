@@ -219,7 +219,6 @@ class Refinement:
             items.append(replies.say(language, "subject_changed", subject=brief.subject))
         return brief, slots, items, style
 
-
     def _aim_the_camera(self, brief: Brief, slots: set[str], items: list[str],
                         vocabulary: Vocabulary, language: str) -> Brief:
         """The message's camera aim on the brief (a new move aimed at nothing clears the
