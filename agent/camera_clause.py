@@ -24,7 +24,7 @@ _AIM_WORDS = {"on", "onto", "into", "in", "to", "toward", "towards", "across", "
               "around", "round", "through", "along", "alongside", "past", "from", "behind",
               "beside", "after", "under", "below", "beneath", "between", "down", "up", "out",
               "off", "inside", "within", "until", "till", "as", "revealing", "and", "then",
-              "closer", "away", "back", "at", "with", "by", "near", "of", "toward", "so"}
+              "closer", "away", "back", "at", "with", "by", "near", "of", "so"}
 # A move's last word that takes what follows as its object ("move toward" + "her"), unlike
 # a particle of the move itself ("pull away", "zoom in").
 _PREPOSITIONS = {"on", "onto", "into", "to", "toward", "towards", "across", "over", "above",
