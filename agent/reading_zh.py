@@ -48,6 +48,18 @@ def _aimed(brief: Brief, camera: ZhCameraReading, vocabulary: Vocabulary,
                    untranslated=tuple(dict.fromkeys((*brief.untranslated, *unread))))
 
 
+_OWNERS = {"她的": "her", "他的": "his", "它的": "its", "他们的": "their", "她们的": "their",
+           "它们的": "their"}
+
+
+def _owned(words: str, english: str) -> str:
+    """"她的脸" aimed at in a shot of her: "her face", not "a young woman's face"."""
+    owner = next((o for o in _OWNERS if words.startswith(o)), None)
+    if owner is None or "'s " not in english:
+        return english
+    return f"{_OWNERS[owner]} {english.split(chr(39) + 's ', 1)[1]}"
+
+
 def camera_aim_in_english(camera: ZhCameraReading, vocabulary: Vocabulary,
                           glossary: Glossary) -> tuple[str, list[str]]:
     """What a Chinese camera sentence aimed at, in English ("from the sky", "to reveal a
@@ -63,7 +75,7 @@ def camera_aim_in_english(camera: ZhCameraReading, vocabulary: Vocabulary,
         except NotUnderstood:
             unread.append(words)
             continue
-        english = " ".join(filter(None, [said.subject, said.action]))
+        english = _owned(words, " ".join(filter(None, [said.subject, said.action])))
         if lead is None:
             lead = vocabulary.get("movement", moves[0]).prep if moves else "toward"
         parts.append(f"{lead} {english}")

@@ -169,7 +169,8 @@ def test_the_aim_survives_a_saved_session():
 # (idea, movement ids, pace, aim words in English or "", subject words)
 CHINESE = [
     ("镜头缓缓推近她的脸", {"push-in"}, "slow", "", "face"),
-    ("一个女孩在咖啡馆看书，镜头慢慢推近她的脸", {"push-in"}, "slow", "face", "girl"),
+    ("一个女孩在咖啡馆看书，镜头慢慢推近她的脸", {"push-in"}, "slow", "toward her face", "girl"),
+    ("一位老人在钓鱼，镜头缓缓推向他的手", {"push-in"}, "slow", "his hands", "old man"),
     ("镜头跟随骑自行车的男孩", {"tracking"}, None, "", "boy riding a bicycle"),
     ("镜头环绕跳舞的女孩", {"orbit"}, None, "", "girl dancing"),
     ("跟拍一个在雪地里奔跑的小女孩", {"tracking"}, None, "", "girl running"),
