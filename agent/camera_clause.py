@@ -15,22 +15,19 @@ import re
 from dataclasses import dataclass, field, replace
 
 from agent.brief import CLAUSE_SPLIT
-from agent.english import article
-from agent.vocabulary import CAMERA_SLOTS, Vocabulary
+from agent.vocabulary import CAMERA_SLOTS, Vocabulary, movement_phrase
 
-# What may follow a move: its aim, or nothing. Anything else ("pan fried noodles", "a zoom
-# lens") means the words were not a camera move.
-_AIM_WORDS = {"on", "onto", "into", "in", "to", "toward", "towards", "across", "over", "above",
-              "around", "round", "through", "along", "alongside", "past", "from", "behind",
-              "beside", "after", "under", "below", "beneath", "between", "down", "up", "out",
-              "off", "inside", "within", "until", "till", "as", "revealing", "and", "then",
-              "closer", "away", "back", "at", "with", "by", "near", "of", "so"}
 # A move's last word that takes what follows as its object ("move toward" + "her"), unlike
 # a particle of the move itself ("pull away", "zoom in").
 _PREPOSITIONS = {"on", "onto", "into", "to", "toward", "towards", "across", "over", "above",
                  "around", "round", "through", "along", "alongside", "past", "from", "behind",
                  "beside", "after", "under", "below", "beneath", "between", "at", "with", "by",
                  "near"}
+# What may follow a move: its aim, or nothing. Anything else ("pan fried noodles", "a zoom
+# lens") means the words were not a camera move.
+_AIM_WORDS = _PREPOSITIONS | {"in", "down", "up", "out", "off", "inside", "within", "until",
+                              "till", "as", "revealing", "and", "then", "closer", "away",
+                              "back", "of", "so"}
 _DETERMINERS = {"the", "a", "an", "her", "his", "their", "its", "my", "our", "your", "this",
                 "that", "these", "those", "each", "every", "both", "two", "three"}
 _PRONOUNS = {"him", "her", "them", "it", "us", "me", "you"}
@@ -99,9 +96,8 @@ def then_move(target: str, pins: dict[str, tuple[str, ...]], aim: str,
               vocabulary: Vocabulary) -> str:
     """The aim of the first move followed by a later move (its pins) and that move's aim:
     "on her face, then a slow pull out to reveal the city"."""
-    move = vocabulary.get("movement", pins["movement"][0])
-    pace = vocabulary.get("pace", pins["pace"][0]).en if "pace" in pins else ""
-    words = f"{article(pace)} {pace} {move.noun}" if pace and move.paced else move.en
+    pace = vocabulary.get("pace", pins["pace"][0]) if "pace" in pins else None
+    words = movement_phrase(vocabulary.get("movement", pins["movement"][0]), pace)
     phrase = " ".join(filter(None, [words, aim]))
     return f"{target}, then {phrase}" if target else f"and then {phrase}"
 

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 
 from agent.brief import Brief
 from agent.consistency import Rules
-from agent.english import article
 from agent.fidelity import mentions
-from agent.vocabulary import Entry, Kind, Noun, Vocabulary
+from agent.vocabulary import Entry, Kind, Noun, Vocabulary, movement_phrase
 from agent.wording import overlaps
 
 
@@ -121,9 +120,7 @@ class Camera:
 
     def movement_words(self) -> str:
         """The movement as a noun phrase ("a slow dolly in"), with its pace when it has one."""
-        if self.pace is None:
-            return self.movement.en
-        return f"{article(self.pace.en)} {self.pace.en} {self.movement.noun}"
+        return movement_phrase(self.movement, self.pace)
 
 
 def choose_camera(p: Picker, subject: Subject, rules: Rules | None, photo: bool) -> Camera:

@@ -18,7 +18,7 @@ from agent.glossary import Word, has_cjk
 from agent.reading import read_idea
 from agent.reading_zh import camera_aim_in_english
 from agent.replies import Replies, label
-from agent.vocabulary import DATA_DIR, Noun, Vocabulary
+from agent.vocabulary import DATA_DIR, Noun, Vocabulary, movement_phrase
 from datafiles import AnyText, Schema, Texts
 from errors import InputError
 
@@ -283,11 +283,10 @@ def _one_camera_item(items: list[str], pins: dict, vocabulary: Vocabulary, langu
     named = label(vocabulary, "movement", move.id, language)
     if named not in items:
         return items
-    parts = [named]
-    if "pace" in pins and move.paced:
-        pace = vocabulary.get("pace", pins["pace"][0]).en
-        parts = [f"{article(pace)} {pace} {move.noun}"]
-        items = [i for i in items if i != label(vocabulary, "pace", pins["pace"][0], language)]
+    pace = vocabulary.get("pace", pins["pace"][0]) if "pace" in pins else None
+    parts = [movement_phrase(move, pace)]
+    if pace is not None and move.paced:
+        items = [i for i in items if i != label(vocabulary, "pace", pace.id, language)]
     if target and target in items:
         parts.append(target)
         items = [i for i in items if i != target]

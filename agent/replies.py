@@ -12,7 +12,7 @@ from pydantic import ConfigDict, create_model
 import datafiles
 from agent.brief import Brief
 from agent.formula import Composition
-from agent.vocabulary import DATA_DIR, Vocabulary
+from agent.vocabulary import DATA_DIR, Vocabulary, movement_phrase
 from datafiles import AnyText, Schema
 
 LANGUAGES = ("en", "zh")
@@ -98,7 +98,7 @@ def label(vocabulary: Vocabulary, slot: str, entry_id: str, language: str,
     if language == "zh":
         return (pace.zh if pace and slot == "movement" else "") + entry.zh
     if slot == "movement":
-        return f"a {pace.en} {entry.noun}" if pace else entry.en
+        return movement_phrase(entry, pace)
     if slot == "time":
         return entry.noun
     if slot in ("setting", "angle"):

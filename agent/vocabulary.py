@@ -10,6 +10,7 @@ from pathlib import Path
 
 import datafiles
 from agent.camera_verbs import CameraVerbs, load_camera_verbs
+from agent.english import article
 from agent.vocabulary_schema import (CAMERA_SLOTS, ENVS, LIGHTS, MOTION_PHRASES,  # noqa: F401
                                      SCENE_SLOTS, SLOTS, TEMPLATE_FIELDS, CameraFile, Choice,
                                      NounTable, SceneFile, SubjectsFile, TemplatesFile)
@@ -51,6 +52,13 @@ class Entry:
 
     def fits_kind(self, kind: str) -> bool:
         return self.kinds is None or kind in self.kinds
+
+
+def movement_phrase(movement: Entry, pace: Entry | None) -> str:
+    """A movement as a noun phrase, with its pace when it takes one: "a slow dolly in"."""
+    if pace is None or not movement.paced:
+        return movement.en
+    return f"{article(pace.en)} {pace.en} {movement.noun}"
 
 
 @dataclass(frozen=True)

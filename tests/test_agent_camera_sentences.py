@@ -12,8 +12,9 @@ from agent.brief import Brief
 from agent.fidelity import missing
 from agent.rewriter import FormulaRewriter
 from agent.shot import ShotSpec
-from agent.vocabulary import DATA_DIR, load_vocabulary
+from agent.vocabulary import load_vocabulary
 from errors import DataFileError
+from test_agent_vocabulary import data, edit  # noqa: F401  (a copy of agent/data to break)
 
 # (idea, movement ids (any of), pace id or None, the aim as kept ("" = none), subject words)
 ENGLISH = [
@@ -200,15 +201,6 @@ def test_a_dog_following_its_owner_is_not_a_camera_move(formula):
     assert not brief.pinned("movement") and "owner" in brief.action
 
 
-@pytest.fixture
-def data(tmp_path):
-    import shutil
-
-    folder = tmp_path / "agent" / "data"
-    shutil.copytree(DATA_DIR, folder)
-    return folder
-
-
 @pytest.mark.parametrize("old, new, message", [
     ('means = ["zoom-in"]\nalone = true', 'means = ["zoom-inn"]\nalone = true',
      "[[move]] 1 ('zoom in'): field 'means': names unknown movement 'zoom-inn'"),
@@ -221,10 +213,7 @@ def data(tmp_path):
     ("alone = true", 'alone = "yes"', "field 'alone'"),
 ])
 def test_a_broken_camera_verbs_file_is_reported(data, old, new, message):
-    path = data / "camera_verbs.toml"
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    edit(data / "camera_verbs.toml", old, new)
     with pytest.raises(DataFileError) as info:
         load_vocabulary(data)
     assert message in str(info.value) and "camera_verbs.toml" in str(info.value)
