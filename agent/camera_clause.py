@@ -121,11 +121,12 @@ def _first_sentence(text: str, vocabulary: Vocabulary, subject_known: bool) -> C
         opens = not subject_known and not vocabulary.find_nouns(before) and \
             not _PHOTO.search(before)
         if opens and (move.object or _shown_thing(move.aim)):
-            shown = move.object or _without_preposition(move.aim)
+            shown = move.object or _where_it_ends(move.aim)
             # "zoom in on her face": she is the subject, and the move stays aimed at her face
-            owned = shown.split()[0].lower() in ("her", "his", "its", "their")
+            owned = shown.split()[0].lower() in _OWNERS
+            start = _travel_start(move.aim, shown)  # "from the full moon" (to a wolf)
             return CameraReading(text=before + shown + after, pins=pins,
-                                 target=_aim(move, vocabulary) if owned else "")
+                                 target=start or (_aim(move, vocabulary) if owned else ""))
         if opens and move.aim and not vocabulary.find_nouns(after):
             # "camera follows him as he runs through a market": the rest is the idea
             return CameraReading(text=before + _without_preposition(move.aim) + after,
@@ -340,6 +341,27 @@ def _shown_thing(aim: str) -> bool:
     """Whether an aim names something to show (not only "to the left", "closer")."""
     rest = _without_preposition(aim)
     return bool(rest) and rest.split()[0].lower() not in _AIM_WORDS
+
+
+_TRAVEL = re.compile(r"(from\s+.+?)\s+(?:down\s+to|up\s+to|to|onto|toward|towards)\s+(.+)$",
+                     re.IGNORECASE)
+_OWNERS = ("her", "his", "its", "their")
+
+
+def _where_it_ends(aim: str) -> str:
+    """What a move that opens the idea shows: "from the full moon to a wolf howling" ends on
+    the wolf (the subject); otherwise the aim without its preposition ("from a child's
+    boots to her laughing face" stays whole: "her" alone names no subject)."""
+    travel = _TRAVEL.match(aim)
+    if travel and travel.group(2).split()[0].lower() not in _OWNERS:
+        return travel.group(2)
+    return _without_preposition(aim)
+
+
+def _travel_start(aim: str, shown: str) -> str:
+    """"from the full moon" when the move travels from there to what it shows, else ""."""
+    travel = _TRAVEL.match(aim)
+    return travel.group(1) if travel and travel.group(2) == shown else ""
 
 
 def _without_preposition(aim: str) -> str:

@@ -16,6 +16,7 @@ from agent.camera_clause import MOST_MOVES
 from agent.vocabulary import Vocabulary
 
 
+_PRONOUNS = {"她", "他", "它", "她们", "他们", "它们"}
 _HANZI = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -69,6 +70,8 @@ def _first_sentence(text: str, vocabulary: Vocabulary,
         if m.group("who") in zh.drones:
             pins["angle"] = (verbs.drone_angle,)
         target, reveals, end = m.group("rest").strip(), False, end
+        if target in _PRONOUNS:
+            target = ""  # "镜头快速环绕她": she is the subject already
         if not target and index + 1 < len(spans):  # "拉远，露出整座城市的夜景"
             after = spans[index + 1]
             shown = zh.reveal.match(text[after[0]:after[1]])

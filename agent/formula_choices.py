@@ -334,7 +334,7 @@ class Details:
 def _acting(subject: str, vocabulary) -> bool:
     """Whether the subject's own words already say what it does ("a boy riding a bicycle",
     from 骑自行车的男孩): then no idle action is added ("… standing still")."""
-    return any(word.endswith("ing") and len(word) > 5 and word not in vocabulary.nouns
+    return any(word.endswith("ing") and len(word) > 4 and word not in vocabulary.nouns
                for word in subject.lower().split()[1:])
 
 

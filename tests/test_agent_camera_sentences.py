@@ -76,6 +76,17 @@ ENGLISH = [
     ("a city at night, the drone flies over the rooftops", {"drone-forward"}, None,
      "over the rooftops", "a city"),
     ("a castle at night, whip pan to the gate", {"whip-pan"}, None, "to the gate", "a castle"),
+    ("an old fisherman mending nets, the camera drifts slowly past him toward the harbor",
+     {"truck"}, "slow", "past him toward the harbor", "an old fisherman"),
+    ("fireflies in a summer field, we glide low through the grass", {"drone-forward"}, None,
+     "through the grass", "fireflies"),
+    ("a boxer training alone in an empty gym, the camera circles him fast", {"orbit"}, "fast",
+     "", "a boxer"),
+    # a move from one thing to another that opens the idea ends on its subject
+    ("tilt down from the full moon to a wolf howling on a ridge", {"tilt-down"}, None,
+     "from the full moon", "a wolf"),
+    ("crane down from the rooftops to a street vendor selling noodles", {"crane-down"}, None,
+     "from the rooftops", "a street vendor"),
     # the idea opens with the move: what it is aimed at is the subject
     ("slowly zoom in on a sleeping cat on a windowsill", {"zoom-in"}, "slow", "",
      "a sleeping cat"),
@@ -182,6 +193,9 @@ CHINESE = [
     ("一只猫趴在窗台上，镜头缓缓拉远", {"pull-out"}, "slow", "", "cat"),
     ("特写镜头推到老人的眼睛", {"push-in"}, None, "", "eyes"),
     ("镜头慢慢推向桌上的一杯热茶", {"push-in"}, "slow", "", "tea"),
+    ("一位舞者在雨中旋转，镜头快速环绕她", {"orbit"}, "fast", "", "dancer"),  # 她: the dancer
+    ("镜头从窗外慢慢推进，看到一个正在写作业的小男孩", {"push-in"}, "slow", "from",
+     "boy doing homework"),
 ]
 
 
