@@ -32,6 +32,7 @@ import datafiles
 from agent.llm import ChatModelError
 from agent.vocabulary import DATA_DIR
 from datafiles import Schema, Text, fail, some
+from model_loading import loading_model
 
 REGISTRY = DATA_DIR / "local_llms.toml"
 DEFAULT_TEMPERATURE = 0.7  # as the endpoint is asked
@@ -76,7 +77,8 @@ class LocalChat:
             if self._error is not None:  # a failed load is not retried on every message
                 raise self._error
             try:
-                self._loaded = self._open()
+                with loading_model(self.where):  # one load at a time (model_loading.py)
+                    self._loaded = self._open()
             except LocalModelError as exc:
                 self._error = exc
                 raise

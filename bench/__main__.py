@@ -37,9 +37,10 @@ SUITES = {
 CPU_SUITES = ("post", "music", "director", "startup", "motion", "rewriter", "styles", "preview")
 # Suites with flags of their own: `python -m bench gpu --help`, `python -m bench agent --help`,
 # `python -m bench cluster --help` (a local Ray cluster; needs requirements-cluster.txt),
-# `python -m bench learned --help` (RIFE and Real-ESRGAN timed; CUDA where there is one).
+# `python -m bench learned --help` (RIFE and Real-ESRGAN timed; CUDA where there is one),
+# `python -m bench cli --help` (`app.py generate` as a user runs it, music auto and none).
 OWN_FLAGS = {"gpu": "bench.gpu", "agent": "bench.agent", "cluster": "bench.cluster",
-             "learned": "bench.learned"}
+             "learned": "bench.learned", "cli": "bench.cli"}
 
 
 def main(argv: list[str] | None = None) -> int:

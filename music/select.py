@@ -20,6 +20,7 @@ import numpy as np
 import datafiles
 from datafiles import Schema, Text
 from errors import InputError
+from model_loading import loading_model
 from music.library import MUSIC_DIR, Library, Track
 
 GLOSSARY_FILE = MUSIC_DIR / "zh_words.toml"
@@ -53,8 +54,13 @@ class Embedder:
         self._lock = threading.Lock()
         self._parts = None  # (tokenizer, model) once loaded
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (a render that needs no selector never loads it)."""
+        return self._parts is not None
+
     def _load(self):
-        with self._lock:
+        with self._lock, loading_model("the music selector's sentence model"):
             if self._parts is None:
                 from transformers import AutoModel, AutoTokenizer
 
@@ -121,15 +127,23 @@ class Selector:
         self.embedder = embedder or Embedder()
         self.glossary = glossary if glossary is not None else load_glossary()
         self._vectors: tuple[np.ndarray, dict[str, np.ndarray]] | None = None
+        # A background warm-up and a ranking may ask at once: the catalogue is embedded once.
+        self._vectors_lock = threading.Lock()
 
     def _catalogue_vectors(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        if self._vectors is None:
-            tracks = [f"{t.title_en}. {t.description}" for t in self.library.tracks]
-            moods = list(self.library.moods.values())
-            vectors = self.embedder.embed(tracks + [m.description for m in moods])
-            by_mood = {m.id: vectors[len(tracks) + i] for i, m in enumerate(moods)}
-            self._vectors = (vectors[:len(tracks)], by_mood)
-        return self._vectors
+        with self._vectors_lock:
+            if self._vectors is None:
+                tracks = [f"{t.title_en}. {t.description}" for t in self.library.tracks]
+                moods = list(self.library.moods.values())
+                vectors = self.embedder.embed(tracks + [m.description for m in moods])
+                by_mood = {m.id: vectors[len(tracks) + i] for i, m in enumerate(moods)}
+                self._vectors = (vectors[:len(tracks)], by_mood)
+            return self._vectors
+
+    def warm(self) -> None:
+        """Load the model and embed the catalogue now, so the first ranking only embeds its
+        prompt. Rankings do not depend on whether (or on which thread) this ran."""
+        self._catalogue_vectors()
 
     def rank(self, prompt: str, style_moods: Sequence[str] = (), mood: str | None = None,
              top: int = 3) -> list[Pick]:

@@ -4,11 +4,15 @@
 of the user's own audio file — into a `ChosenTrack` (or None for no music);
 `Soundtrack.fitted` gives it to post-production, which fits it to the video's length and
 muxes it in as it encodes; `Soundtrack.apply` fits it to a finished MP4 in place.
-The library loads on first use and the selector's model on the first "auto" choice.
+The library loads on first use and the selector's model on the first "auto" choice, or
+earlier on a background thread when the director asks for it once the engine renders
+(`Soundtrack.prefetch`): the model then loads while the video renders, and a choice that
+needs no selector ("none", a track id, a file) never loads it.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from dataclasses import dataclass
@@ -21,6 +25,8 @@ from music.library import Library, Track
 from music.select import Pick, Selector
 from music.upload import EXTENSIONS, validate_upload
 from video.types import Audio
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Soundtrack:
         self._library = library
         self._selector = selector
         self._lock = threading.Lock()
+        self._prefetching: threading.Thread | None = None
 
     @property
     def library(self) -> Library:
@@ -72,6 +79,36 @@ class Soundtrack:
             if self._selector is None:
                 self._selector = Selector(library)
             return self._selector
+
+    @property
+    def selector_loaded(self) -> bool:
+        """Whether the selector's model is in memory (loaded by a ranking or a prefetch)."""
+        with self._lock:
+            return self._selector is not None and self._selector.embedder.loaded
+
+    def prefetch(self, choice: str) -> threading.Thread | None:
+        """Start loading the selector's model on a background thread when `choice` is
+        "auto" (once per soundtrack; a no-op for any other choice), so that `choose` finds
+        it ready. Returns the thread it started, else None.
+
+        A failure here is only logged: `choose` then loads the model itself and fails (or
+        not) exactly as it would have without the prefetch."""
+        if (choice or "auto").strip() != "auto":
+            return None
+        with self._lock:
+            if self._prefetching is not None:
+                return None
+            self._prefetching = threading.Thread(target=self._warm_selector, daemon=True,
+                                                 name="clipwright-music-prefetch")
+        self._prefetching.start()
+        return self._prefetching
+
+    def _warm_selector(self) -> None:
+        try:
+            self.selector.warm()
+        except Exception:  # noqa: BLE001 - choose() meets the same failure and reports it
+            log.debug("the music selector's prefetch failed; choose() will retry",
+                      exc_info=True)
 
     def check_choice(self, choice: str) -> None:
         """Fail early (InputError) on a choice that cannot work: an unknown track id or a bad

@@ -135,8 +135,11 @@ class Director:
         request = self.build_request(engine, spec, styling, options, shape=shape, photo=photo)
         timings["prepare"] = time.perf_counter() - started
 
-        # 4. Generate the frames, cut to the aspect if the model renders one size only.
-        clip = reframe(self.generate(engine, request, progress, on_preview), shape)
+        # 4. Generate the frames, cut to the aspect if the model renders one size only. Once
+        #    the engine steps (its model is loaded), an "auto" soundtrack's selector loads
+        #    beside it, so step 5 does not wait for it.
+        clip = reframe(self.generate(engine, request, progress, on_preview,
+                                     once_stepping=self.music_ahead(spec)), shape)
         timings.update({f"engine.{k}": v for k, v in clip.timings.items()})
 
         # 5. Soundtrack: pick music for the idea and style (fitted to the clip in step 6).
@@ -207,6 +210,15 @@ class Director:
                        music_moods=preset.music_moods, guidance=preset.guidance,
                        lora_models=lora.base_models if lora else ())
 
+    def music_ahead(self, spec: ShotSpec) -> Callable[[], object] | None:
+        """What loads the music selector's model ahead of the soundtrack step: only for an
+        "auto" soundtrack ("none", a track id or a file need no selector). It must start
+        after the engine's own load: two model loads at once wait for each other anyway
+        (model_loading.py), and the render should not wait for the music."""
+        if self.music is None or spec.music != Music.AUTO:
+            return None
+        return lambda: self.music.prefetch(spec.music)
+
     def soundtrack(self, spec: ShotSpec, styling: Styling, progress: Progress,
                    timings: dict[str, float]) -> ChosenTrack | None:
         """Choose the music by spec.music ("auto", "none", a track id or an audio file);
@@ -251,11 +263,18 @@ class Director:
 
     @staticmethod
     def generate(engine: Engine, request: GenerationRequest, progress: Progress,
-                 on_preview: OnPreview | None = None) -> Clip:
-        """Run the engine, reporting each step as progress of the 'generating' stage."""
+                 on_preview: OnPreview | None = None, *,
+                 once_stepping: Callable[[], object] | None = None) -> Clip:
+        """Run the engine, reporting each step as progress of the 'generating' stage;
+        `once_stepping` is called at the first step (the engine has loaded its model)."""
         progress(Stage.GENERATING, 0.0, f"0/{request.steps}")
+        first_step = once_stepping
 
         def on_step(i: int, n: int) -> None:
+            nonlocal first_step
+            if first_step is not None:
+                start, first_step = first_step, None
+                start()
             progress(Stage.GENERATING, i / n, f"{i}/{n}")
 
         return engine.generate(request, on_step=on_step, on_preview=on_preview)

@@ -14,7 +14,8 @@ from radon.complexity import cc_visit
 ROOT = Path(__file__).resolve().parents[1]
 # What the app ships; tests/ and the build-time tools have rules of their own.
 RUNTIME = ("agent", "api", "music", "store", "studio", "styles", "ui", "video")
-TOP_MODULES = ("app.py", "errors.py", "files.py", "allocator.py", "datafiles.py")
+TOP_MODULES = ("app.py", "errors.py", "files.py", "allocator.py", "datafiles.py",
+               "model_loading.py")
 MAX_COMPLEXITY = 25
 
 

@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from errors import EngineUnavailable, InputError
+from model_loading import loading_model
 from video.engines.base import EngineDefaults, EngineSettings
 from video.engines.memory import MemoryPlan, plan_memory
 from video.engines.preview import LatentProjection, LivePreview, OnPreview, fit_projection
@@ -152,7 +153,8 @@ class CogVideoXEngine:
 
     def _pipeline(self, info: ModelInfo) -> LoadedPipeline:
         if info.id not in self._loaded:
-            self._loaded[info.id] = self._load(info)
+            with loading_model(info.id):  # one load at a time in a process (model_loading.py)
+                self._loaded[info.id] = self._load(info)
         return self._loaded[info.id]
 
     def _load(self, info: ModelInfo) -> LoadedPipeline:
@@ -213,8 +215,9 @@ class CogVideoXEngine:
                              f"which style LoRAs cannot reach; choose a preset without fuse_qkv")
         if lora is not None:
             try:
-                loaded.pipe.load_lora_weights(lora.source, weight_name=lora.weight_name,
-                                              adapter_name=lora.adapter_name)
+                with loading_model(f"LoRA {lora.source}"):
+                    loaded.pipe.load_lora_weights(lora.source, weight_name=lora.weight_name,
+                                                  adapter_name=lora.adapter_name)
                 loaded.pipe.set_adapters([lora.adapter_name], [lora.scale])
             except (OSError, ValueError, RuntimeError) as exc:
                 loaded.pipe.unload_lora_weights()

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from errors import EngineUnavailable, InputError
+from model_loading import loading_model
 from video.learned.weights import WEIGHTS_FILE, WeightsInfo, first_found, load_weights_list
 
 log = logging.getLogger(__name__)
@@ -101,9 +102,10 @@ def load_learned_post(cache_dir: Path, device: str, *, weights_file: Path = WEIG
         raise EngineUnavailable(
             "learned post-production is on but its weights are missing: " + "; ".join(
                 f"{task}: put {_wanted(entries, task, Path(cache_dir))}" for task in missing))
-    upscaler = Upscaler.load(*found["upscale"], device) if found["upscale"] else None
-    interpolator = Interpolator.load(*found["interpolate"], device) \
-        if found["interpolate"] else None
+    with loading_model("learned post-production"):  # one load at a time (model_loading.py)
+        upscaler = Upscaler.load(*found["upscale"], device) if found["upscale"] else None
+        interpolator = Interpolator.load(*found["interpolate"], device) \
+            if found["interpolate"] else None
     return LearnedPost(upscaler, interpolator)
 
 
