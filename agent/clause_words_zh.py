@@ -20,6 +20,10 @@ AT = {"在": "", "于": "", "从": "from", "到": "to", "往": "toward", "朝": 
 # Those that are also a movement: "鸽子飞过天空" flies over the sky, it is not only over it.
 MOVING = {"穿过": "passing", "越过": "crossing", "经过": "passing", "来到": "arriving",
           "飞过": "flying", "掠过": "skimming"}
+# Verbs that take their object after a preposition ("看流星雨": looking at a meteor shower).
+OBJECT_PREPOSITIONS = {"looking": "at", "staring": "at", "gazing": "at", "glancing": "at",
+                       "smiling": "at", "waving": "at", "barking": "at", "listening": "to",
+                       "waiting": "for", "searching": "for", "hunting": "for"}
 # Looks too general to replace one already pinned ("黑白电影": black and white, still).
 GENERIC_LOOKS = {"cinematic", "photoreal"}
 # "从书架上跳下来": off the bookshelf, not on it.
@@ -69,3 +73,11 @@ def with_adjectives(position: str, adjectives: list[str]) -> str:
                                                  f"{article(words)} ") + f"{words} ",
                   position, count=1) if re.search(r"\b(?:a|an|the)\s", position) else \
         f"{position} ({words})"
+
+
+def with_preposition(verb: str, obj: str) -> str:
+    """The object as the verb takes it: "熊猫吃竹子" eating bamboo, "看流星雨" looking at a
+    meteor shower (nothing added when the verb already ends in its preposition)."""
+    last = verb.split()[-1] if verb.split() else ""
+    preposition = OBJECT_PREPOSITIONS.get(last)
+    return f"{preposition} {obj}" if preposition else obj

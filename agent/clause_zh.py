@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from agent.clause_words_zh import (AT, FROM, GENERIC_LOOKS, MOVING, PARTICLES, adverb, after_verb,
-                                   names_place, scene_noun, with_adjectives)
+                                   names_place, scene_noun, with_adjectives, with_preposition)
 from agent.dictionary_zh import DIRECTIONS
 from agent.english import article
 from agent.glossary import Word
@@ -54,6 +54,7 @@ class _ClauseReader:
                       w.text in "的地"]
         self.adverbs: list[str] = []
         self.skip: Word | None = None  # a word already read with the one before it
+        self.index = 0  # of the word being read
         self._start_phrase()
 
     def _start_phrase(self) -> None:
@@ -72,6 +73,7 @@ class _ClauseReader:
         c = self.c
         for i, w in enumerate(self.words):
             following = self.words[i + 1] if i + 1 < len(self.words) else None
+            self.index = i
             if w is not self.skip:
                 self._word(i, w, following)
         self.flush()
@@ -195,14 +197,24 @@ class _ClauseReader:
         self.adverbs = []
 
     def _on_part(self, w: Word, following: Word | None) -> None:
-        if self.owner or self.at:  # "一个人的脸": a person's face; "照在脸上": on the face
+        # "一个人的脸": a person's face; "照在脸上": on the face; "戴红围巾的男孩": what the
+        # verb before 的 takes (a boy wearing a red scarf), not a part of the boy
+        if self.owner or self.at or self._describes_what_follows():
             self.pending.append(Word(w.text, "noun", w.en))
         else:
             self.flush()
             self.c.parts.append(w.en)
 
+    def _describes_what_follows(self) -> bool:
+        """Inside a verb phrase that opens the clause and ends in 的 ("穿红裙子的…")."""
+        c = self.c
+        return bool(c.verbs) and c.verb_first and not c.phrases and any(
+            w.text == "的" for w in self.words[self.index + 1:])
+
     def _on_look(self, w: Word, following: Word | None) -> None:
         self.flush()
+        if following is not None and following.text == "风":
+            self.skip = following  # "动漫风": in the anime style, no breeze
         if not ("look" in self.pins and w.en in GENERIC_LOOKS):  # "黑白电影": black and white
             self.pins["look"] = (w.en,)
         if w.gloss:
@@ -346,7 +358,7 @@ class _ClauseReader:
             c.position_setting = True
             self._note_places()
         elif c.phrases and c.verbs:
-            c.verbs[-1] += " " + one_phrase(phrase)  # "熊猫吃竹子" → "eating bamboo"
+            c.verbs[-1] += " " + with_preposition(c.verbs[-1], one_phrase(phrase))
         else:
             c.phrases.append(phrase)
             self._note_places()

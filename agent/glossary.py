@@ -20,6 +20,9 @@ ROLES = ("subject", "noun", "count", "adjective", "action", "adverb", "part", "p
 CUES = ("change", "add", "make", "more", "remove")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_BACK_AND_FORTH = re.compile(r"(.{1,2})来\1去")
+_PARTICLES = "在着了过"
+_DEGREE = "全很超好真太最挺更特"  # before an adjective: how much  # after a verb: at (a place follows), -ing, done, ever
 # A personal name as people write one: 小明, 老王, 阿花, or a common surname and a given name.
 _NAME = re.compile(r"^(?:[小老阿][\u4e00-\u9fff]{1,2}|[王李张刘陈杨赵吴周徐孙朱胡郭何罗郑梁谢宋唐"
                    r"许韩冯邓曹彭曾肖董袁潘蒋蔡余杜魏吕丁沈姚卢姜崔钟谭陆汪廖贾韦邹孟秦邱"
@@ -77,7 +80,17 @@ class Glossary:
     def segment(self, clause: str) -> list[Word]:
         """The words of one clause (no punctuation inside), each with its role."""
         out: list[Word] = []
-        for token in self.dictionary.cut(clause, self.known, self.curated):
+        start = 0
+        for match in _BACK_AND_FORTH.finditer(clause):  # cut across by jieba ("滚来|滚|去")
+            repeated = self._back_and_forth(match.group(0))
+            if repeated is not None:
+                out += self._cut(clause[start:match.start()]) + [repeated]
+                start = match.end()
+        return _merge_unknown(out + self._cut(clause[start:]))
+
+    def _cut(self, text: str) -> list[Word]:
+        out: list[Word] = []
+        for token in self.dictionary.cut(text, self.known, self.curated):
             token = token.strip()
             if not token:
                 continue
@@ -86,7 +99,7 @@ class Glossary:
             else:
                 out.extend(Word(m.group(0), "english", m.group(0))
                            for m in _LATIN_RUN.finditer(token))
-        return _merge_unknown(out)
+        return out
 
     def lookup(self, token: str) -> list[Word]:
         """The Word(s) for one Chinese token. A token no source knows is split only into
@@ -106,6 +119,13 @@ class Glossary:
         moved = self._directed(token)
         if moved is not None:
             return [moved]
+        particled = self._with_particle(token)
+        if particled is not None:
+            return particled
+        if len(token) > 1 and token[0] in _DEGREE:  # "全黄", "很红": the adjective itself
+            found = self._found(token[1:])
+            if found is not None and found.role == "adjective":
+                return [found]
         # A word jieba lists is read by its known parts ("坐在" sit + at, "北京城" Beijing +
         # city). A run no dictionary lists is read by its parts only where each character
         # read alone is one the glossary knows (or a particle): never a dictionary sense of
@@ -127,6 +147,27 @@ class Glossary:
                 if found is not None and found.role == "action":
                     return Word(token, "action", f"{found.en} {DIRECTIONS[direction]}")
         return None
+
+    def _back_and_forth(self, token: str) -> Word | None:
+        """"滚来滚去", "飞来飞去": a verb said twice around 来…去 is done all around
+        (rolling around), not a coming and a going."""
+        match = _BACK_AND_FORTH.fullmatch(token)
+        found = self._found(match.group(1)) if match else None
+        if found is None or found.role != "action":
+            return None
+        return Word(token, "action", f"{found.en} around")
+
+    def _with_particle(self, token: str) -> list[Word] | None:
+        """A verb with 在, 着, 了 or 过 after it, cut as one unlisted word ("漂在" floating +
+        在, "趴着" lying on the front): the verb read on its own, 在 kept to open the place
+        that follows."""
+        verb, particle = token[:-1], token[-1]
+        if not verb or particle not in _PARTICLES:
+            return None
+        found = self._found(verb)
+        if found is None or found.role != "action":
+            return None
+        return [found, Word(particle, "ignore")] if particle == "在" else [found]
 
     def _modified_noun(self, token: str) -> list[Word] | None:
         """"白猫" = "白" + "猫": single characters are read only as adjectives or counts

@@ -41,8 +41,16 @@ def compound(words: list[Word], vocabulary: Vocabulary) -> Noun:
         return replace(head, word=name, plural=name, name=name)
     modifiers = " ".join(n.name if n.name and n.name[0].isupper() else n.word
                          for n in nouns[:-1])
+    if head.word in _YOUNG and nouns[-2].kind in _ANIMALS:
+        # "熊猫宝宝": a baby panda (an animal, not a person), "小狗幼崽": a puppy's young
+        return replace(nouns[-2], word=f"baby {modifiers}", plural=f"baby {nouns[-2].plural}",
+                       name="")
     return replace(head, word=f"{modifiers} {head.word}", plural=f"{modifiers} {head.plural}",
                    name="")
+
+
+_YOUNG = {"baby", "young", "cub", "offspring"}  # 宝宝, 幼崽 after an animal
+_ANIMALS = {"animal", "bird", "insect", "aquatic"}
 
 
 def _noun(w: Word, vocabulary: Vocabulary) -> Noun:

@@ -212,6 +212,8 @@ SHIPPED = {
                                       ("classes = [", "classes = 3 #[")),
     "bench/agent_ideas_camera_unseen.toml": (_by_path("bench.agent", "load_cases"),
                                              ("classes = [", "classes = 3 #[")),
+    "bench/agent_ideas_zh_unseen.toml": (_by_path("bench.agent", "load_cases"),
+                                         ('must = [["', 'must = [[3, "')),
     "bench/gpu_models.toml": (_by_path("bench.pipelines", "load_specs"),
                               ("use_dynamic_cfg = false", 'use_dynamic_cfg = "no"')),
     "music/library/tracks.toml": (_tracks, ("bpm = ", "bpm = -")),
