@@ -33,6 +33,8 @@ class Clause:
     place_names: list[str] = field(default_factory=list)
     key_unknown: list[str] = field(default_factory=list)  # unknown words where a noun goes
     verb_first: bool = False  # a verb came before any subject in the clause
+    wanted: bool = False  # the clause says what the video should show ("…奔跑的视频")
+    in_setting: bool = False  # 在 + a setting, then a verb: where someone does something
     scene_nouns: list[Word] = field(default_factory=list)  # scene words, as nouns (星空)
     look_words: str = ""  # a style's own name (宫崎骏 → Miyazaki Hayao)
 
@@ -44,17 +46,22 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
     return _ClauseReader(words, vocabulary, pins).read()
 
 
+_VIDEO = {"视频", "短片", "片子", "短视频", "动画", "小视频"}  # "做一个…的视频": what to show
+
+
 class _ClauseReader:
     """The state of one clause being read; each kind of word has a method of its own."""
 
     def __init__(self, words: list[Word], vocabulary: Vocabulary, pins: dict):
         self.vocabulary, self.pins = vocabulary, pins
-        self.c = Clause([], [], [], [], [], [], False, False)
+        self.c = Clause([], [], [], [], [], [], False, False,
+                        wanted=any(w.text in _VIDEO for w in words))
         self.words = [w for w in words if w.role != "ignore" or w.text in AT or
                       w.text in "的地"]
         self.adverbs: list[str] = []
         self.skip: Word | None = None  # a word already read with the one before it
         self.index = 0  # of the word being read
+        self.setting_at = False  # 在 + a setting was read ("在雪地里"): a verb after it is done there
         self._start_phrase()
 
     def _start_phrase(self) -> None:
@@ -193,6 +200,7 @@ class _ClauseReader:
         self.at = False  # "老人在喝茶": 在 before a verb is "is doing", not a place
         if not c.phrases and not c.verbs:
             c.verb_first = True  # no subject before it: a camera's move, or a 的-clause
+        c.in_setting = c.in_setting or self.setting_at  # "在雪地里打滚", not "挂在山间"
         c.verbs.append(" ".join([*self.adverbs, w.en]))
         self.adverbs = []
 
@@ -322,8 +330,13 @@ class _ClauseReader:
         was_at = self.at
         place_next = self.at or names_place(following)
         # "在竹林": a place's scene word is the place itself; "在凌晨的办公室": a time is not
+        self.setting_at = self.setting_at or (self.at and setting is not None)
         self.at = self.at and (w.role == "camera" or setting is None)
         if not w.gloss:
+            return
+        if w.en.startswith("atmosphere:") and setting is None and not lit:
+            if all(x is w or x.text in "的地" for x in self.words):
+                self.adjectives.append(w.gloss)  # "很紧张" alone: the feeling is the subject's
             return
         if setting is not None or lit:
             c.scene_nouns.append(scene_noun(w, setting))

@@ -188,7 +188,9 @@ class Glossary:
         word = self._found(token)
         if word is not None and word.role == "scene" and not word.gloss:
             meaning = self.dictionary.meaning(token)
-            if meaning is not None and meaning.role == "noun":
+            # a feeling keeps its adjective ("紧张": nervous), said of the subject as well
+            wanted = "adjective" if word.en.startswith("atmosphere:") else "noun"
+            if meaning is not None and meaning.role == wanted:
                 word = replace(word, gloss=meaning.en)
         if word is not None and word.role == "look" and not word.gloss:
             # "宫崎骏风格": a style named after someone keeps the name (Miyazaki Hayao)

@@ -24,7 +24,9 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
     English by role: subject phrase, action, place; body-part clauses become details. With
     a photo, the photo is the subject, so camera and scene words alone are a whole idea.
     NotUnderstood when a word that would name the subject or the place cannot be read."""
-    camera = read_camera_sentences_zh(text, vocabulary)
+    if _babble(text, glossary):  # "阿巴阿巴阿巴", "啊吧啊吧 嘟嘟 咕噜咕噜": sounds, no picture
+        raise NotUnderstood("这段视频要拍什么？说说画面里的主角或景色吧（比如：猎豹卧在草地上）。")
+    camera = read_camera_sentences_zh(_it_named(_none_at_all(text), glossary), vocabulary)
     reading = _Reading()  # the camera sentence's pins join once the clauses are read
     clauses = reading.read_clauses(camera.text, vocabulary, glossary)
     chosen = _main_clause(clauses, "movement" in reading.pins)
@@ -179,7 +181,7 @@ class _Reading:
     def _take_action(self, c: Clause, index: int, chosen: int | None) -> bool:
         """A clause of verbs and positions without a noun: the subject's action, unless it
         only animates the scene words named (False then)."""
-        if c.had_terms and not c.positions:
+        if c.had_terms and not c.positions and not c.in_setting:
             self.scene_action += c.verbs  # "霓虹灯闪烁": they describe the lighting named
             return False
         if c.had_terms and not c.verbs and (self.positions or chosen is not None and
@@ -298,6 +300,8 @@ def _main_clause(clauses: list, camera_moves: bool) -> int | None:
     anything; a verb before the subject is the camera's when the idea moves the camera."""
     acting = [i for i, c in enumerate(clauses) if c.phrases and c.verbs and not c.verb_first
               and c.phrases[0].noun.kind in _ANIMATE]
+    # "我的狗狗去世了，想做一个它在彩虹桥上奔跑的视频": the clause the video is of comes first
+    acting.sort(key=lambda i: not clauses[i].wanted)
     if acting:
         return acting[0]
     named = [i for i, c in enumerate(clauses) if c.phrases]
@@ -334,3 +338,38 @@ def _last(items: list[str]) -> str:
     return items[-1] if items else ""
 
 
+
+
+# "一个人都没有", "一朵云也没有": not a single one — said as "没有人", which the reader negates.
+_NOT_ONE = re.compile(r"一[个只辆条位名艘朵片点丝]?([\u4e00-\u9fff]{1,3}?)(?:都|也)没有?")
+
+
+def _none_at_all(text: str) -> str:
+    return _NOT_ONE.sub(r"没有\1", text)
+
+
+# 他/她 opening a clause, not an owner's ("，他在笑"; not "推近她的脸", which the camera reads)
+_HE_SHE = re.compile(r"(?<=[，,。；;！!？?\s])[他她](?!的)")
+
+
+def _it_named(text: str, glossary: Glossary) -> str:
+    """它 (it), and 他/她 opening a clause, said of what an earlier clause named ("我的狗狗去世
+    了，想做一个它在彩虹桥上奔跑的视频"; "推到一个老人的脸上，他在笑"): the pronoun becomes
+    that word, so its clause reads whole and says who."""
+    for match in [*re.finditer("它们?", text), *_HE_SHE.finditer(text)][:1]:
+        named = [w.text for w in glossary.segment(text[:match.start()]) if w.role == "subject"]
+        if named:
+            return text[:match.start()] + named[-1] + text[match.end():]
+    return text
+
+
+_REPEATED = re.compile(r"(.{1,2})\1+")
+
+
+def _babble(text: str, glossary: Glossary) -> bool:
+    """Only syllables said over and over, none of them a word the glossary lists ("星星"
+    is stars, "阿巴阿巴" is nothing): baby talk or sounds, no picture to make."""
+    runs = re.findall(r"[\u4e00-\u9fff]+", text)
+    return bool(runs) and not re.search(r"[A-Za-z0-9]", text) and all(
+        _REPEATED.fullmatch(run) and not glossary.curated(run)
+        and not glossary.curated(_REPEATED.fullmatch(run).group(1)) for run in runs)
