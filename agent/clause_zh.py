@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from agent.clause_words_zh import (AT, FROM, GENERIC_LOOKS, MOVING, PARTICLES, adverb, after_verb,
                                    names_place, scene_noun, with_adjectives, with_preposition)
-from agent.dictionary_zh import DIRECTIONS
+from agent.dictionary_zh import DIRECTIONS, LOCATIVES
 from agent.english import article
 from agent.glossary import Word
 from agent.phrase_zh import Phrase, compound, one_phrase, place_preposition
@@ -46,6 +46,8 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
     return _ClauseReader(words, vocabulary, pins).read()
 
 
+_POSSESSIVE = {"他": "his", "她": "her", "它": "its", "他们": "their", "她们": "their",
+               "它们": "their"}
 _VIDEO = {"视频", "短片", "片子", "短视频", "动画", "小视频"}  # "做一个…的视频": what to show
 
 
@@ -275,9 +277,10 @@ class _ClauseReader:
         elif self.pending and following is not None and following.role in (
                 "subject", "noun", "part") and all(p.role != "place" for p in self.pending) \
                 and not re.match(r"(?:in|on|at|during)\s", self.pending[-1].en):
-            # "一个人的脸": the owner of what follows ("a person's face")
-            self.owner = one_phrase(Phrase(self.det, self.adjectives,
-                                           compound(self.pending, self.vocabulary)))
+            # "一个人的脸": the owner of what follows ("a person's face"); "他的手": his hands
+            pronoun = "".join(w.text for w in self.pending)
+            self.owner = _POSSESSIVE.get(pronoun) or one_phrase(Phrase(
+                self.det, self.adjectives, compound(self.pending, self.vocabulary)))
             self.det, self.adjectives, self.pending = None, [], []
 
     def _scene(self, i: int, w: Word, following: Word | None) -> None:
@@ -292,6 +295,8 @@ class _ClauseReader:
         if w.gloss and (setting is not None or lit) and (self.adjectives or self.pending) \
                 and w.role == "scene":  # "红色灯笼", "沙漠公路": the user's words are the noun
             self.pending.append(scene_noun(w, setting))
+            if setting is not None and len(w.text) > 1 and w.text[-1] in "上里中内":
+                self.flush(LOCATIVES[w.text[-1]])  # "老街上": on an old street, a place
             return
         self.flush()
         self._scene_in_clause(i, w, following, setting, lit)
@@ -389,6 +394,9 @@ class _ClauseReader:
         noun = compound(self.pending, self.vocabulary)
         if not self.owner:
             return noun
+        if self.owner in _POSSESSIVE.values():  # "his hands": a name, no article, no 's
+            return replace(noun, word=f"{self.owner} {noun.word}",
+                           plural=f"{self.owner} {noun.plural}", name=f"{self.owner} {noun.word}")
         return replace(noun, word=f"{self.owner}'s {noun.word}",
                        plural=f"{self.owner}'s {noun.plural}",
                        name=f"{self.owner}'s {noun.word}")

@@ -287,8 +287,9 @@ def test_auto_without_cuda_or_settings_is_the_formula_and_never_imports_torch(tm
             "'torch' in sys.modules, 'transformers' in sys.modules, time.monotonic() - t)")
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, text=True,
                          capture_output=True, timeout=60, check=True).stdout.split()
+    # Not importing torch or transformers is the point (about 0.1 s here; they take
+    # seconds): the modules are checked, not the clock, which a busy CI machine stretches.
     assert out[:3] == ["FormulaRewriter", "False", "False"], out
-    assert float(out[3]) < 1.0  # about 0.1 s; torch alone would take seconds
 
 
 def test_the_registry_file_is_valid_and_a_broken_one_is_named(tmp_path):

