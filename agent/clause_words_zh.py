@@ -20,6 +20,8 @@ AT = {"在": "", "于": "", "从": "from", "到": "to", "往": "toward", "朝": 
 # Those that are also a movement: "鸽子飞过天空" flies over the sky, it is not only over it.
 MOVING = {"穿过": "passing", "越过": "crossing", "经过": "passing", "来到": "arriving",
           "飞过": "flying", "掠过": "skimming"}
+# Adverbs English says after the verb ("互相泼水": splashing water at each other).
+AFTER_VERB = {"at each other"}
 # Verbs that take their object after a preposition ("看流星雨": looking at a meteor shower).
 OBJECT_PREPOSITIONS = {"looking": "at", "staring": "at", "gazing": "at", "glancing": "at",
                        "smiling": "at", "waving": "at", "barking": "at", "listening": "to",

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from agent.clause_words_zh import (AT, FROM, GENERIC_LOOKS, MOVING, PARTICLES, adverb, after_verb,
-                                   names_place, scene_noun, with_adjectives, with_preposition)
+from agent.clause_words_zh import (AFTER_VERB, AT, FROM, GENERIC_LOOKS, MOVING, PARTICLES, adverb,
+                                   after_verb, names_place, scene_noun, with_adjectives,
+                                   with_preposition)
 from agent.dictionary_zh import DIRECTIONS, LOCATIVES
 from agent.english import article
 from agent.glossary import Word
@@ -203,7 +204,10 @@ class _ClauseReader:
         if not c.phrases and not c.verbs:
             c.verb_first = True  # no subject before it: a camera's move, or a 的-clause
         c.in_setting = c.in_setting or self.setting_at  # "在雪地里打滚", not "挂在山间"
-        c.verbs.append(" ".join([*self.adverbs, w.en]))
+        # "互相泼水": splashing water at each other — some adverbs follow the verb in English
+        before = [a for a in self.adverbs if a not in AFTER_VERB]
+        after = [a for a in self.adverbs if a in AFTER_VERB and "each other" not in w.en]
+        c.verbs.append(" ".join([*before, w.en, *after]))
         self.adverbs = []
 
     def _on_part(self, w: Word, following: Word | None) -> None:

@@ -39,7 +39,11 @@ def compound(words: list[Word], vocabulary: Vocabulary) -> Noun:
         for outer in reversed(words[:-1]):
             name = f"{name} {place_preposition(outer)} {outer.en}"
         return replace(head, word=name, plural=name, name=name)
-    modifiers = " ".join(n.name if n.name and n.name[0].isupper() else n.word
+    if all(w.role == "place" for w in words[:-1]) and words[-2].en.startswith("the "):
+        # "丽江古城的屋顶": a roof in the Old Town of Lijiang (a "the …" name is no modifier)
+        where = f"{place_preposition(words[-2])} {words[-2].en}"
+        return replace(head, word=f"{head.word} {where}", plural=f"{head.plural} {where}")
+    modifiers = " ".join(_ETHNIC.sub("", n.name if n.name and n.name[0].isupper() else n.word)
                          for n in nouns[:-1])
     if head.word in _YOUNG and nouns[-2].kind in _ANIMALS:
         # "熊猫宝宝": a baby panda (an animal, not a person), "小狗幼崽": a puppy's young
@@ -49,6 +53,8 @@ def compound(words: list[Word], vocabulary: Vocabulary) -> Noun:
                    name="")
 
 
+# "傣族姑娘": Dai young women, not "Dai race young women"
+_ETHNIC = re.compile(r"\s+(?:ethnic group|race|nationality|people)$")
 _YOUNG = {"baby", "young", "cub", "offspring"}  # 宝宝, 幼崽 after an animal
 _ANIMALS = {"animal", "bird", "insect", "aquatic"}
 

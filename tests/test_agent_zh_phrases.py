@@ -238,3 +238,33 @@ def test_an_owner_pronoun_is_a_possessive(formula, idea, subject):
 def test_words_the_dictionary_lacked(formula, idea, words):
     brief = _read(formula, idea)
     assert words in f"{brief.subject} {brief.action}"
+
+
+@pytest.mark.parametrize("idea, words", [
+    ("丽江古城的屋顶，黄昏，有人在弹吉他", "a roof in the Old Town of Lijiang"),  # was lost
+    ("一个小男孩第一次吃柠檬，表情很酸", "a sour expression"),
+    ("羊肉串在炭火上烤，冒着烟", "giving off smoke"),  # was "emiting a cigarette or pipe tobacco"
+    ("一只小狗第一次见到雪，不敢踩", "hesitantly stepping"),
+    ("泼水节，傣族姑娘们互相泼水", "splashing water at each other"),
+    ("苗族姑娘戴着银饰跳舞", "a Miao young woman"),
+])
+def test_more_words_and_places_kept(formula, idea, words):
+    brief = _read(formula, idea)
+    assert words in " ".join([brief.subject, brief.action, *brief.details])
+
+
+def test_peoples_are_adjectives_and_each_other_is_said_once(formula):
+    assert _read(formula, "泼水节，傣族姑娘们互相泼水").subject == "Dai young women"  # not "race"
+    assert _read(formula, "两只小猫互相追逐").action == "chasing each other"
+
+
+def test_a_square_dance_in_china_is_no_american_square_dance(formula):
+    spec = formula.rewrite(ShotSpec(idea="广场舞，傍晚，一群阿姨跳得很开心", seed=1)).spec
+    assert "public square" in spec.prompt and "square dance " not in f"{spec.prompt} "
+
+
+def test_day_into_night_is_one_time(formula):
+    brief = _read(formula, "拍一段延时，从白天到晚上，上海陆家嘴的天际线")
+    assert dict(brief.pins)["time"] == ("day-to-night",)
+    assert "as day turns into night" in formula.rewrite(
+        ShotSpec(idea="拍一段延时，从白天到晚上，上海陆家嘴的天际线", seed=1)).spec.prompt
