@@ -47,6 +47,7 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
     return _ClauseReader(words, vocabulary, pins).read()
 
 
+_BA = {"把", "将"}  # they put a verb's object before it
 _POSSESSIVE = {"他": "his", "她": "her", "它": "its", "他们": "their", "她们": "their",
                "它们": "their"}
 _VIDEO = {"视频", "短片", "片子", "短视频", "动画", "小视频"}  # "做一个…的视频": what to show
@@ -65,6 +66,8 @@ class _ClauseReader:
         self.skip: Word | None = None  # a word already read with the one before it
         self.index = 0  # of the word being read
         self.setting_at = False  # 在 + a setting was read ("在雪地里"): a verb after it is done there
+        self.ba = False  # 把 came: the next noun phrase is the object of the verb after it
+        self.ba_object = ""
         self._start_phrase()
 
     def _start_phrase(self) -> None:
@@ -151,6 +154,9 @@ class _ClauseReader:
         if w.en == "remove":  # "不要人物": nothing of it in the shot
             self.flush()
             self.negated = True
+        elif w.text in _BA and (self.pending or self.c.phrases) and not self.c.verbs:
+            self.flush()  # "同学把帽子抛向天空": the students; the hats are what is thrown
+            self.ba = True
 
     def _on_plural(self, w: Word, following: Word | None) -> None:
         self.plural = True
@@ -207,7 +213,11 @@ class _ClauseReader:
         # "互相泼水": splashing water at each other — some adverbs follow the verb in English
         before = [a for a in self.adverbs if a not in AFTER_VERB]
         after = [a for a in self.adverbs if a in AFTER_VERB and "each other" not in w.en]
-        c.verbs.append(" ".join([*before, w.en, *after]))
+        verb = w.en
+        if self.ba_object:  # "把帽子抛向天空": throwing hats toward (the sky)
+            head, particle = (verb.rsplit(" ", 1) if verb.endswith(PARTICLES) else (verb, ""))
+            verb, self.ba_object = " ".join(filter(None, [head, self.ba_object, particle])), ""
+        c.verbs.append(" ".join([*before, verb, *after]))
         self.adverbs = []
 
     def _on_part(self, w: Word, following: Word | None) -> None:
@@ -278,6 +288,7 @@ class _ClauseReader:
                 if self.pending else ""
             self.relative = " ".join(filter(None, [c.verbs.pop(), obj]))
             self.pending, self.adjectives = [], []
+            c.verb_first = c.verb_first and bool(c.verbs)  # that verb described; none was first
         elif self.pending and following is not None and following.role in (
                 "subject", "noun", "part") and all(p.role != "place" for p in self.pending) \
                 and not re.match(r"(?:in|on|at|during)\s", self.pending[-1].en):
@@ -370,6 +381,10 @@ class _ClauseReader:
             return
         phrase = Phrase(self._determiner(), self.adjectives, self._noun(), post=self.relative)
         placed = locative or self.at
+        if self.ba and not placed:  # what 把 names waits for its verb
+            self.ba, self.ba_object = False, one_phrase(phrase)
+            self._start_phrase()
+            return
         if self.negated:
             c.avoid += [phrase.noun.word, phrase.noun.plural]
         elif placed and c.verbs and c.verbs[-1].endswith(PARTICLES):

@@ -268,3 +268,21 @@ def test_day_into_night_is_one_time(formula):
     assert dict(brief.pins)["time"] == ("day-to-night",)
     assert "as day turns into night" in formula.rewrite(
         ShotSpec(idea="拍一段延时，从白天到晚上，上海陆家嘴的天际线", seed=1)).spec.prompt
+
+
+@pytest.mark.parametrize("idea, subject, action", [
+    ("一群穿着学士服的同学把帽子抛向天空", "a group of students wearing a graduation gown",
+     "throwing a hat toward the sky"),  # was "student hat", and not the subject
+    ("小猫把杯子推到地上", "a kitten", "pushing a cup"),
+    ("妈妈把饺子放进锅里", "a mother", "putting dumplings into"),
+])
+def test_ba_puts_the_object_after_the_verb(formula, idea, subject, action):
+    brief = _read(formula, idea)
+    assert brief.subject == subject and action in brief.action
+
+
+def test_the_clause_of_someone_doing_something_leads_a_long_idea(formula):
+    brief = _read(formula, "我想做一个毕业纪念视频：夏天的操场上，一群穿着学士服的同学把帽子"
+                           "抛向天空，慢动作，阳光很刺眼")
+    assert brief.subject.startswith("a group of students") and brief.kind == "person"
+    assert dict(brief.pins)["speed"] == ("slow-motion",)
