@@ -24,6 +24,9 @@ class Phrase:
 
 # English puts size before colour: "a small green train".
 _SIZES = {"small", "little", "tiny", "big", "large", "huge", "giant", "tall", "short", "long"}
+_COLOURS = {"red", "orange", "yellow", "green", "blue", "purple", "pink", "white", "black",
+            "grey", "gray", "brown", "golden", "silver", "gold", "crimson", "scarlet", "ginger",
+            "tabby", "violet", "beige", "turquoise", "navy", "teal", "cyan", "amber"}
 
 
 def compound(words: list[Word], vocabulary: Vocabulary) -> Noun:
@@ -127,7 +130,9 @@ def one_phrase(p: Phrase) -> str:
         return " ".join(filter(None, [p.noun.name, p.post]))
     if p.noun.name and p.noun.name[0].isupper():
         noun = p.noun.name
-    adjectives = sorted(dict.fromkeys(p.adjectives), key=lambda a: a not in _SIZES)
+    # English order: opinion, size, …, colour next to the noun ("a funny little orange cat")
+    adjectives = sorted(dict.fromkeys(p.adjectives),
+                        key=lambda a: (a in _SIZES) + 2 * (a.split()[-1] in _COLOURS))
     body = " ".join([*adjectives, noun, p.post]).strip()
     if p.det is not None and p.det.en and p.det.en != "a":
         return f"{p.det.en} {body}"
