@@ -25,7 +25,8 @@ AFTER_VERB = {"at each other"}
 # Verbs that take their object after a preposition ("看流星雨": looking at a meteor shower).
 OBJECT_PREPOSITIONS = {"looking": "at", "staring": "at", "gazing": "at", "glancing": "at",
                        "smiling": "at", "waving": "at", "barking": "at", "listening": "to",
-                       "waiting": "for", "searching": "for", "hunting": "for"}
+                       "waiting": "for", "searching": "for", "hunting": "for",
+                       "back": "to"}  # "跑回主人身边": running back to the owner
 # Looks too general to replace one already pinned ("黑白电影": black and white, still).
 GENERIC_LOOKS = {"cinematic", "photoreal"}
 # "从书架上跳下来": off the bookshelf, not on it.

@@ -388,8 +388,9 @@ class _ClauseReader:
         if self.negated:
             c.avoid += [phrase.noun.word, phrase.noun.plural]
         elif placed and c.verbs and c.verbs[-1].endswith(PARTICLES):
-            c.verbs[-1] += f" the {one_phrase(phrase).split(' ', 1)[-1]}" if \
-                phrase.det is None and not phrase.noun.name else f" {one_phrase(phrase)}"
+            c.verbs[-1] += " " + with_preposition(c.verbs[-1], (
+                f"the {one_phrase(phrase).split(' ', 1)[-1]}" if phrase.det is None
+                and not phrase.noun.name else one_phrase(phrase)))
         elif placed:
             c.positions.append(f"{self._preposition(locative, phrase)} {one_phrase(phrase)}")
             c.position_setting = True

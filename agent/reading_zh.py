@@ -186,7 +186,12 @@ class _Reading:
             return False
         if c.had_terms and not c.verbs and (self.positions or chosen is not None and
                                             index > chosen):
-            return False  # "窗外下着小雨": the weather is pinned; not a second place
+            # "窗外下着小雨": the weather is pinned; not a second place. But a named place
+            # keeps what is there: "断桥上有薄雾" → mist on the Broken Bridge
+            named = [p for p in c.positions if re.search(r"\b[A-Z]", p)]
+            if named and c.scene_nouns:
+                self.details.append(" ".join([c.scene_nouns[0].en, *named]))
+            return False
         self.action += c.verbs
         self.positions += c.positions
         return True

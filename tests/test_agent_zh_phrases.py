@@ -286,3 +286,30 @@ def test_the_clause_of_someone_doing_something_leads_a_long_idea(formula):
                            "抛向天空，慢动作，阳光很刺眼")
     assert brief.subject.startswith("a group of students") and brief.kind == "person"
     assert dict(brief.pins)["speed"] == ("slow-motion",)
+
+
+# --- ideas of our own (written for this test, not in any bench set) -------------------------
+
+@pytest.mark.parametrize("idea, words", [
+    ("清晨的西湖，断桥上有薄雾，一个穿汉服的姑娘撑着油纸伞慢慢走过",
+     "holding an oil paper umbrella"),  # 撑 was "supporting"
+    ("清晨的西湖，断桥上有薄雾，一个穿汉服的姑娘撑着油纸伞慢慢走过",
+     "mist on the Broken Bridge"),  # a named place in a weather clause was dropped
+    ("我家两只布偶猫在抢一个纸箱子", "two ragdoll cats"),  # was "a home and two ragdoll cats"
+    ("我家两只布偶猫在抢一个纸箱子", "a cardboard box"),  # was "a paper suitcase"
+    ("俯拍一桌年夜饭，热气腾腾", "a table of steaming New Year's Eve dinner"),
+    ("一只金毛叼着飞盘跑回主人身边", "running back to the owner"),
+    ("小鸟飞回鸟巢", "flying back to a nest"),
+    ("武侠风，两个剑客在竹林里对决", "two wuxia swordsmen"),  # was "martial arts chivalry wind"
+    ("武侠风，两个剑客在竹林里对决", "dueling in a bamboo forest"),
+    ("夜晚的城市天际线，延时摄影，车流像光带一样", "looking like ribbon of light"),
+    ("一个小女孩蹲在地上看蚂蚁搬家", "looking at a line of ants carrying food"),
+])
+def test_ideas_of_our_own(formula, idea, words):
+    brief = _read(formula, idea)
+    assert words in " ".join([brief.subject, brief.action, *brief.details])
+
+
+def test_fine_weather_adds_no_stray_adjective(formula):
+    brief = _read(formula, "小男孩追着泡泡跑，阳光很好，慢镜头")  # was the detail "a good"
+    assert not brief.details and dict(brief.pins)["lighting"] == ("sunlight",)
