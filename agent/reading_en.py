@@ -159,6 +159,9 @@ def _clauses_left(text: str, terms: _Terms, vocabulary: Vocabulary) -> tuple[lis
     is left that says what to show."""
     nouns = [(start, end) for _, start, end, _ in vocabulary.find_nouns(text)]
     clauses = _kept_clauses(text, terms.removed, terms.kept, nouns)
+    if not clauses:  # "a cafe at night", "a library at dusk": the place named is the subject
+        places = [(start, end) for slot, start, end in terms.kept if slot == "setting"]
+        clauses = _kept_clauses(text, terms.removed, terms.kept, nouns + places[:1])
     setting_in_action = any(slot == "setting" and any(a <= s < b for _, a, b in clauses)
                             for slot, s, _ in terms.kept)
     texts = [t for t in (_trim_edges(c) for c, _, _ in clauses) if t]
