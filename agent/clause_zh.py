@@ -367,8 +367,8 @@ class _ClauseReader:
             # "在麦田里", "沙漠公路": the user's own words for the place stay
             self.pending.append(scene_noun(w, setting))
             self.at = was_at or (following is not None and following.role == "locative")
-        elif c.verbs and after_verb(self.words, i):
-            c.verbs[-1] += f" {article(w.gloss)} {w.gloss}"  # "围着篝火": around a campfire
+        elif c.verbs and after_verb(self.words, i):  # "围着篝火": around a campfire
+            c.verbs[-1] += " " + with_preposition(c.verbs[-1], f"{article(w.gloss)} {w.gloss}")
 
     # --- a noun phrase is complete --------------------------------------------------------
     def flush(self, locative: str = "") -> None:

@@ -350,8 +350,10 @@ def _split_subject(clause: str, vocabulary: Vocabulary) -> tuple[str, Noun | Non
             noun = replace(head, kind="robot") if noun.kind == "robot" else head
         subject, action = clause[:end].strip(), clause[end:].strip()
     else:
-        noun, plural = None, False
+        noun = None
         subject, action = (clause[:verb.start()], clause[verb.end():]) if verb else (clause, "")
+        # a noun the vocabulary lacks is plural by its ending ("lanterns", not "a lanterns")
+        plural = bool(re.search(r"[a-z]{2}(?<![su])s$", subject.strip().lower()))
     action = re.sub(r"^(?:,\s*)?(?:(?:that|who|which)\s+)?(?:is|are)\s+", "", action.strip())
     return _with_article(subject.strip(), noun, plural), noun, plural, action.strip(" ,")
 

@@ -55,3 +55,13 @@ def test_an_empty_place_gets_no_bustle_and_cheering_no_melancholy(formula, seed)
         idea="a paper airplane flying over a classroom full of cheering students",
         seed=seed)).spec.prompt
     assert "melancholic quiet" not in cheering and "wistful" not in cheering
+
+
+@pytest.mark.parametrize("idea, subject", [
+    ("lanterns floating up into the night sky over a river", "lanterns"),  # was "a lanterns"
+    ("raindrops sliding down a car window at night", "raindrops"),
+    ("a glass of wine", "a glass of wine"),  # a noun ending in -ss is one thing
+])
+def test_an_unknown_plural_noun_gets_no_article(formula, idea, subject):
+    brief = formula.read(idea)
+    assert brief.subject == subject

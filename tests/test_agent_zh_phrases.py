@@ -313,3 +313,13 @@ def test_ideas_of_our_own(formula, idea, words):
 def test_fine_weather_adds_no_stray_adjective(formula):
     brief = _read(formula, "小男孩追着泡泡跑，阳光很好，慢镜头")  # was the detail "a good"
     assert not brief.details and dict(brief.pins)["lighting"] == ("sunlight",)
+
+
+@pytest.mark.parametrize("idea, subject, action", [
+    ("一只柴犬坐在海边看日落", "a shiba inu dog", "looking at a sundown"),  # a scene word object
+    ("宇航员在月球上种下一朵花", "an astronaut", "planting a flower on the moon"),  # was "a seed"
+    ("夏夜的田野里，萤火虫一闪一闪的", "a firefly", "twinkling in a field"),  # was "a summer"
+])
+def test_a_second_round_of_our_own(formula, idea, subject, action):
+    brief = _read(formula, idea)
+    assert brief.subject == subject and action in brief.action
