@@ -145,8 +145,8 @@ def check_understood(brief: Brief, glossary: Glossary, vocabulary: Vocabulary) -
     head = re.split(r"\b(?:from|in|on|at|with|for|about|by|near|under|that|who|which)\b",
                     brief.subject, maxsplit=1, flags=re.IGNORECASE)[0]
     words = [w for w in WORDS.findall(head)
-             if w.lower() not in DETERMINERS | {"of", "and", "with"}]
-    if not words or words[-1].lower() in _VAGUE:
+             if w.lower() not in DETERMINERS | {"of", "and", "with"} and not w.isdigit()]
+    if not words or words[-1].lower() in _VAGUE or _ELSEWHERE.match(brief.subject):
         raise NotUnderstood("这段视频要拍什么？说说画面里的主角或景色吧。" if zh else
                             "What should the video show? Tell me the subject in a few words "
                             "(e.g. \"a cheetah lying in the grass\").")
@@ -154,12 +154,25 @@ def check_understood(brief: Brief, glossary: Glossary, vocabulary: Vocabulary) -
         return
     words = [re.sub(r"['’]s$", "", w) for w in words if w.lower() not in _SMALL_WORDS]
     unknown = [w for w in words if w[0].islower() and w.lower() not in vocabulary.nouns and (
-        len(w) < 3 or not glossary.dictionary.knows_english(w))]  # "x" is a letter, no thing
+        len(w) < 3 or not _known_english(w, glossary))]  # "x" is a letter, no thing
+    unknown = list(dict.fromkeys(unknown))  # "hjkl hjkl": said once
     if unknown and words[-1] in unknown:
         quoted = ", ".join(f"'{w}'" for w in unknown)
         raise NotUnderstood(f"我不认识 {quoted} 这个词——它是什么？换个说法告诉我吧。" if zh else
                             f"I don't know the word {quoted} — what is it? Describe it in "
                             f"other words and I'll write the shot.", tuple(unknown))
+
+
+# "make the one i showed you but longer": something only the user has seen
+_ELSEWHERE = re.compile(r"(?:an?\s+)?(?:make|do|redo|show|give me)?\s*(?:the|that)\s+(?:same\s+)?"
+                        r"(?:one|thing|video|clip)\b(?!\s+(?:of|with|in|on)\b)", re.I)
+
+
+def _known_english(word: str, glossary: Glossary) -> bool:
+    """A word of the dictionaries; a hyphenated one when each part is ("mid-dunk")."""
+    parts = [p for p in word.split("-") if p]
+    return glossary.dictionary.knows_english(word) or (
+        len(parts) > 1 and all(glossary.dictionary.knows_english(p) for p in parts))
 
 
 _EMOJI_NOISE = {"face", "heavy", "black", "white", "medium", "sign", "symbol", "emoji"}

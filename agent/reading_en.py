@@ -29,7 +29,8 @@ _FILLER = {"a", "an", "the", "and", "with", "of", "in", "on", "at", "during", "u
            "video", "clip", "very", "super", "really", "kind", "ultra", "high", "quality", "hd",
            "4k", "8k", "detailed"}
 _EDGE_WORDS = {"and", "with", "of", "in", "on", "at", "then", "while", "the", "a", "an", "is",
-               "are", "that", "who", "which", "by", "to", "as", "shot", "view", "from", "just"}
+               "are", "that", "who", "which", "by", "to", "as", "shot", "view", "from", "just",
+               "but", "or", "so"}
 _LEAD = re.compile(
     r"^\s*(?:please\s+)?(?:(?:make|create|generate|render|show|give|film|shoot|draw)\s+"
     r"(?:me\s+)?)?(?:(?:a|an|the)\s+)?(?:(?:short|quick|little|beautiful|cool|nice)\s+)?"

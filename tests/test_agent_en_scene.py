@@ -9,7 +9,7 @@ import pytest
 
 from agent.formula_rewriter import FormulaRewriter
 from agent.shot import ShotSpec
-from errors import InputError
+from errors import InputError, NotUnderstood
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +65,30 @@ def test_an_empty_place_gets_no_bustle_and_cheering_no_melancholy(formula, seed)
 def test_an_unknown_plural_noun_gets_no_article(formula, idea, subject):
     brief = formula.read(idea)
     assert brief.subject == subject
+
+
+@pytest.mark.parametrize("idea", ["make the one i showed you but longer", "hjkl hjkl 123 ??",
+                                  "do the same video again"])
+def test_what_only_the_user_has_seen_or_noise_is_asked_about(formula, idea):
+    with pytest.raises(NotUnderstood) as asked:
+        formula.read(idea)
+    assert "'hjkl', 'hjkl'" not in str(asked.value)  # an unknown word is named once
+
+
+@pytest.mark.parametrize("idea, subject", [
+    ("the same cat but at night", "the same cat"),  # "but" was the noun
+    ("a thing of beauty", "a thing of beauty"),
+    ("slow motion: the camera orbits a basketball player mid-dunk",
+     "a basketball player mid-dunk"),  # a hyphenated word of two known words is known
+])
+def test_look_alikes_are_read(formula, idea, subject):
+    assert formula.read(idea).subject == subject
+
+
+def test_the_camera_drifting_through_a_place_is_a_glide(formula):
+    brief = formula.read("the camera drifts slowly through an abandoned hospital corridor")
+    pins = dict(brief.pins)
+    assert pins["movement"] == ("steadicam",) and pins["pace"] == ("slow",)
+    assert brief.subject == "an abandoned hospital corridor"
+    ghost = formula.read("a ghost drifting through an abandoned hospital corridor")
+    assert ghost.subject == "a ghost" and "movement" not in dict(ghost.pins)
