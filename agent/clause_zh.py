@@ -47,6 +47,8 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
     return _ClauseReader(words, vocabulary, pins).read()
 
 
+_OBJECT_PRONOUN = {"他": "him", "她": "her", "它": "it", "他们": "them", "她们": "them",
+                   "它们": "them"}
 _BA = {"把", "将"}  # they put a verb's object before it
 _POSSESSIVE = {"他": "his", "她": "her", "它": "its", "他们": "their", "她们": "their",
                "它们": "their"}
@@ -395,8 +397,9 @@ class _ClauseReader:
             c.positions.append(f"{self._preposition(locative, phrase)} {one_phrase(phrase)}")
             c.position_setting = True
             self._note_places()
-        elif c.phrases and c.verbs:
-            c.verbs[-1] += " " + with_preposition(c.verbs[-1], one_phrase(phrase))
+        elif c.phrases and c.verbs:  # "熊猫吃竹子" → eating bamboo; "抱住他" → hugging him
+            said = _OBJECT_PRONOUN.get("".join(w.text for w in self.pending)) or one_phrase(phrase)
+            c.verbs[-1] += " " + with_preposition(c.verbs[-1], said)
         else:
             c.phrases.append(phrase)
             self._note_places()

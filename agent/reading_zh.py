@@ -137,7 +137,9 @@ class _Reading:
     def _note(self, c: Clause, index: int, chosen: int | None) -> None:
         """What every clause adds, whatever its role."""
         self.untranslated += c.unknown
-        self.key_unknown += c.key_unknown if chosen is None or index <= chosen else []
+        # a word that cannot be read asks a question only where it would be the subject or
+        # its place (the subject's clause); elsewhere it is reported with the prompt
+        self.key_unknown += c.key_unknown if chosen is None or index == chosen else []
         self.avoid += c.avoid
         self.place_settings += c.place_settings
         self.place_names += c.place_names

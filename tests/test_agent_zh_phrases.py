@@ -323,3 +323,18 @@ def test_fine_weather_adds_no_stray_adjective(formula):
 def test_a_second_round_of_our_own(formula, idea, subject, action):
     brief = _read(formula, idea)
     assert brief.subject == subject and action in brief.action
+
+
+def test_an_unreadable_word_outside_the_subjects_clause_is_reported_not_asked(formula):
+    brief = _read(formula, "开头是一个小女孩趴在窗边等人。然后门开了，爸爸穿着军装回来了。"
+                           "女孩跑过去抱住他。")
+    assert brief.subject == "a little girl" and "门开" in brief.untranslated
+    with pytest.raises(NotUnderstood):  # where it would be the subject, it is still asked
+        _read(formula, "小明在草地上奔跑")
+
+
+@pytest.mark.parametrize("idea, action", [
+    ("女孩跑过去抱住他", "hugging him"), ("妈妈抱着她", "holding her"),
+])
+def test_a_pronoun_after_a_verb_is_its_object(formula, idea, action):
+    assert action in _read(formula, idea).action
