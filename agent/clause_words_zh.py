@@ -22,6 +22,12 @@ MOVING = {"穿过": "passing", "越过": "crossing", "经过": "passing", "来�
           "飞过": "flying", "掠过": "skimming"}
 # Adverbs English says after the verb ("互相泼水": splashing water at each other).
 AFTER_VERB = {"at each other"}
+OBJECT_PRONOUN = {"他": "him", "她": "her", "它": "it", "他们": "them", "她们": "them",
+                   "它们": "them"}
+BA = {"把", "将"}  # they put a verb's object before it
+POSSESSIVE = {"他": "his", "她": "her", "它": "its", "他们": "their", "她们": "their",
+               "它们": "their"}
+VIDEO = {"视频", "短片", "片子", "短视频", "动画", "小视频"}  # "做一个…的视频": what to show
 # Verbs that take their object after a preposition ("看流星雨": looking at a meteor shower).
 OBJECT_PREPOSITIONS = {"looking": "at", "staring": "at", "gazing": "at", "glancing": "at",
                        "smiling": "at", "waving": "at", "barking": "at", "listening": "to",

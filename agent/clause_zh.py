@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from agent.clause_words_zh import (AFTER_VERB, AT, FROM, GENERIC_LOOKS, MOVING, PARTICLES, adverb,
-                                   after_verb, names_place, scene_noun, with_adjectives,
+from agent.clause_scene_zh import SceneWords
+from agent.clause_words_zh import (AFTER_VERB, AT, BA, FROM, GENERIC_LOOKS, MOVING, OBJECT_PRONOUN,
+                                   PARTICLES, POSSESSIVE, VIDEO, adverb, with_adjectives,
                                    with_preposition)
-from agent.dictionary_zh import DIRECTIONS, LOCATIVES
-from agent.english import article
+from agent.dictionary_zh import DIRECTIONS
 from agent.glossary import Word
 from agent.phrase_zh import Phrase, compound, one_phrase, place_preposition
-from agent.vocabulary import Entry, Noun, Vocabulary
+from agent.vocabulary import Noun, Vocabulary
 
 
 @dataclass
@@ -47,21 +47,13 @@ def read_clause(words: list[Word], vocabulary: Vocabulary, pins: dict) -> Clause
     return _ClauseReader(words, vocabulary, pins).read()
 
 
-_OBJECT_PRONOUN = {"他": "him", "她": "her", "它": "it", "他们": "them", "她们": "them",
-                   "它们": "them"}
-_BA = {"把", "将"}  # they put a verb's object before it
-_POSSESSIVE = {"他": "his", "她": "her", "它": "its", "他们": "their", "她们": "their",
-               "它们": "their"}
-_VIDEO = {"视频", "短片", "片子", "短视频", "动画", "小视频"}  # "做一个…的视频": what to show
-
-
-class _ClauseReader:
+class _ClauseReader(SceneWords):
     """The state of one clause being read; each kind of word has a method of its own."""
 
     def __init__(self, words: list[Word], vocabulary: Vocabulary, pins: dict):
         self.vocabulary, self.pins = vocabulary, pins
         self.c = Clause([], [], [], [], [], [], False, False,
-                        wanted=any(w.text in _VIDEO for w in words))
+                        wanted=any(w.text in VIDEO for w in words))
         self.words = [w for w in words if w.role != "ignore" or w.text in AT or
                       w.text in "的地"]
         self.adverbs: list[str] = []
@@ -156,7 +148,7 @@ class _ClauseReader:
         if w.en == "remove":  # "不要人物": nothing of it in the shot
             self.flush()
             self.negated = True
-        elif w.text in _BA and (self.pending or self.c.phrases) and not self.c.verbs:
+        elif w.text in BA and (self.pending or self.c.phrases) and not self.c.verbs:
             self.flush()  # "同学把帽子抛向天空": the students; the hats are what is thrown
             self.ba = True
 
@@ -296,81 +288,9 @@ class _ClauseReader:
                 and not re.match(r"(?:in|on|at|during)\s", self.pending[-1].en):
             # "一个人的脸": the owner of what follows ("a person's face"); "他的手": his hands
             pronoun = "".join(w.text for w in self.pending)
-            self.owner = _POSSESSIVE.get(pronoun) or one_phrase(Phrase(
+            self.owner = POSSESSIVE.get(pronoun) or one_phrase(Phrase(
                 self.det, self.adjectives, compound(self.pending, self.vocabulary)))
             self.det, self.adjectives, self.pending = None, [], []
-
-    def _scene(self, i: int, w: Word, following: Word | None) -> None:
-        """A camera or scene word: pinned; and where the user's own word names a thing or a
-        place (麦田, 红色灯笼, 阳光下), that word stays in the prompt too."""
-        refs = self._pin(w)
-        setting = next((self.vocabulary.get("setting", entry_id) for slot, entry_id in refs
-                        if slot == "setting"), None)
-        lit = any(slot in ("lighting", "weather") for slot, _ in refs)
-        if self.negated and self._unwanted(w, refs):
-            return
-        if w.gloss and (setting is not None or lit) and (self.adjectives or self.pending) \
-                and w.role == "scene":  # "红色灯笼", "沙漠公路": the user's words are the noun
-            self.pending.append(scene_noun(w, setting))
-            if setting is not None and len(w.text) > 1 and w.text[-1] in "上里中内":
-                self.flush(LOCATIVES[w.text[-1]])  # "老街上": on an old street, a place
-            return
-        self.flush()
-        self._scene_in_clause(i, w, following, setting, lit)
-
-    def _pin(self, w: Word) -> list[tuple[str, str]]:
-        """Pins each choice a camera or scene word names ("setting:forest,lighting:dusk");
-        returns them as (slot, entry id)."""
-        refs = [(slot, entry_id) for slot, _, entry_id in
-                (ref.partition(":") for ref in w.en.split(","))]
-        for slot, entry_id in refs:
-            self.pins[slot] = (entry_id,)
-        self.c.had_terms = True
-        return refs
-
-    def _unwanted(self, w: Word, refs: list[tuple[str, str]]) -> bool:
-        """A negated weather or light, and whether the word was one: "不要下雨" is a clear
-        sky and no rain, "没有灯光的房间" a dark room."""
-        weather = [entry_id for slot, entry_id in refs if slot == "weather"]
-        if weather:
-            self.pins["weather"] = ("clear",)
-            self.c.avoid += [w.gloss or weather[0]]
-        elif w.gloss and any(slot == "lighting" for slot, _ in refs):
-            self.c.avoid.append(w.gloss)
-            del self.pins["lighting"]
-            self.adjectives.append("dark")
-        else:
-            return False
-        self.negated = False
-        return True
-
-    def _scene_in_clause(self, i: int, w: Word, following: Word | None,
-                         setting: Entry | None, lit: bool) -> None:
-        """A scene word after the phrase before it: the place itself ("在麦田里"), the light
-        on the verb ("躺在阳光下"), or the verb's object ("围着篝火")."""
-        c = self.c
-        was_at = self.at
-        place_next = self.at or names_place(following)
-        # "在竹林": a place's scene word is the place itself; "在凌晨的办公室": a time is not
-        self.setting_at = self.setting_at or (self.at and setting is not None)
-        self.at = self.at and (w.role == "camera" or setting is None)
-        if not w.gloss:
-            return
-        if w.en.startswith("atmosphere:") and setting is None and not lit:
-            if all(x is w or x.text in "的地" for x in self.words):
-                self.adjectives.append(w.gloss)  # "很紧张" alone: the feeling is the subject's
-            return
-        if setting is not None or lit:
-            c.scene_nouns.append(scene_noun(w, setting))
-        if lit and c.verbs and following is not None and following.role == "locative":
-            c.verbs[-1] += f" {following.en} the {w.gloss}"  # "躺在阳光下"
-            self.skip = following
-        elif setting is not None and place_next:
-            # "在麦田里", "沙漠公路": the user's own words for the place stay
-            self.pending.append(scene_noun(w, setting))
-            self.at = was_at or (following is not None and following.role == "locative")
-        elif c.verbs and after_verb(self.words, i):  # "围着篝火": around a campfire
-            c.verbs[-1] += " " + with_preposition(c.verbs[-1], f"{article(w.gloss)} {w.gloss}")
 
     # --- a noun phrase is complete --------------------------------------------------------
     def flush(self, locative: str = "") -> None:
@@ -398,7 +318,7 @@ class _ClauseReader:
             c.position_setting = True
             self._note_places()
         elif c.phrases and c.verbs:  # "熊猫吃竹子" → eating bamboo; "抱住他" → hugging him
-            said = _OBJECT_PRONOUN.get("".join(w.text for w in self.pending)) or one_phrase(phrase)
+            said = OBJECT_PRONOUN.get("".join(w.text for w in self.pending)) or one_phrase(phrase)
             c.verbs[-1] += " " + with_preposition(c.verbs[-1], said)
         else:
             c.phrases.append(phrase)
@@ -417,7 +337,7 @@ class _ClauseReader:
         noun = compound(self.pending, self.vocabulary)
         if not self.owner:
             return noun
-        if self.owner in _POSSESSIVE.values():  # "his hands": a name, no article, no 's
+        if self.owner in POSSESSIVE.values():  # "his hands": a name, no article, no 's
             return replace(noun, word=f"{self.owner} {noun.word}",
                            plural=f"{self.owner} {noun.plural}", name=f"{self.owner} {noun.word}")
         return replace(noun, word=f"{self.owner}'s {noun.word}",
