@@ -21,8 +21,8 @@ CUES = ("change", "add", "make", "more", "remove")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _BACK_AND_FORTH = re.compile(r"(.{1,2})来\1去")
-_PARTICLES = "在着了过"
-_DEGREE = "全很超好真太最挺更特"  # before an adjective: how much  # after a verb: at (a place follows), -ing, done, ever
+_PARTICLES = "在着了过"  # after a verb: at (a place follows), -ing, done, ever
+_DEGREE = "全很超好真太最挺更特"  # before an adjective: how much
 # A personal name as people write one: 小明, 老王, 阿花, or a common surname and a given name.
 _NAME = re.compile(r"^(?:[小老阿][\u4e00-\u9fff]{1,2}|[王李张刘陈杨赵吴周徐孙朱胡郭何罗郑梁谢宋唐"
                    r"许韩冯邓曹彭曾肖董袁潘蒋蔡余杜魏吕丁沈姚卢姜崔钟谭陆汪廖贾韦邹孟秦邱"

@@ -26,7 +26,8 @@ def read_chinese(text: str, vocabulary: Vocabulary, glossary: Glossary, *,
     NotUnderstood when a word that would name the subject or the place cannot be read."""
     if _babble(text, glossary):  # "阿巴阿巴阿巴", "啊吧啊吧 嘟嘟 咕噜咕噜": sounds, no picture
         raise NotUnderstood("这段视频要拍什么？说说画面里的主角或景色吧（比如：猎豹卧在草地上）。")
-    camera = read_camera_sentences_zh(_it_named(_none_at_all(text), glossary), vocabulary)
+    camera = read_camera_sentences_zh(_it_named(_none_at_all(text), glossary, vocabulary),
+                                      vocabulary)
     reading = _Reading()  # the camera sentence's pins join once the clauses are read
     clauses = reading.read_clauses(camera.text, vocabulary, glossary)
     chosen = _main_clause(clauses, "movement" in reading.pins)
@@ -345,8 +346,6 @@ def _last(items: list[str]) -> str:
     return items[-1] if items else ""
 
 
-
-
 # "一个人都没有", "一朵云也没有": not a single one — said as "没有人", which the reader negates.
 _NOT_ONE = re.compile(r"一[个只辆条位名艘朵片点丝]?([\u4e00-\u9fff]{1,3}?)(?:都|也)没有?")
 
@@ -359,15 +358,22 @@ def _none_at_all(text: str) -> str:
 _HE_SHE = re.compile(r"(?<=[，,。；;！!？?\s])[他她](?!的)")
 
 
-def _it_named(text: str, glossary: Glossary) -> str:
+def _it_named(text: str, glossary: Glossary, vocabulary: Vocabulary) -> str:
     """它 (it), and 他/她 opening a clause, said of what an earlier clause named ("我的狗狗去世
     了，想做一个它在彩虹桥上奔跑的视频"; "推到一个老人的脸上，他在笑"): the pronoun becomes
-    that word, so its clause reads whole and says who."""
+    that word (for 他/她, a person's), so its clause reads whole and says who."""
     for match in [*re.finditer("它们?", text), *_HE_SHE.finditer(text)][:1]:
-        named = [w.text for w in glossary.segment(text[:match.start()]) if w.role == "subject"]
+        person = match.group(0) in "他她"
+        named = [w.text for w in glossary.segment(text[:match.start()]) if w.role == "subject"
+                 and (not person or _is_person(w.en, vocabulary))]
         if named:
             return text[:match.start()] + named[-1] + text[match.end():]
     return text
+
+
+def _is_person(english: str, vocabulary: Vocabulary) -> bool:
+    noun = vocabulary.nouns.get(english)
+    return noun is not None and noun.kind in ("person", "crowd")
 
 
 _REPEATED = re.compile(r"(.{1,2})\1+")
