@@ -338,3 +338,8 @@ def test_an_unreadable_word_outside_the_subjects_clause_is_reported_not_asked(fo
 ])
 def test_a_pronoun_after_a_verb_is_its_object(formula, idea, action):
     assert action in _read(formula, idea).action
+
+
+def test_he_is_only_a_person_named_before(formula):
+    brief = _read(formula, "一只猫在睡觉，他在看书")  # 他 is not the cat
+    assert brief.subject == "a cat" and "reading a book" not in brief.action
