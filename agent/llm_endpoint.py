@@ -65,6 +65,15 @@ class LLMConfig:
                        "openai")
         return None
 
+    @classmethod
+    def for_platform(cls, key: str, base_url: str | None,
+                     environ: Mapping[str, str]) -> "LLMConfig":
+        """Zhipu's GLM chat model on the open platform whose video API the key renders with
+        (`base_url`: that platform's root, `…/api/paas/v4`; default Zhipu's own)."""
+        model = (environ.get("CLIPWRIGHT_LLM_MODEL") or "").strip() or ZHIPU_MODEL
+        url = f"{base_url.rstrip('/')}/" if base_url else ZHIPU_BASE_URL
+        return cls(url, key, model, timeout_from_env(environ), "zhipu")
+
     @property
     def where(self) -> str:
         """The endpoint's host, for messages (never the key)."""

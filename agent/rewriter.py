@@ -24,7 +24,9 @@ __all__ = ["BACKENDS", "FormulaRewriter", "Rewrite", "Rewriter", "StyleHints", "
 
 
 def rewriter_from_env(environ: Mapping[str, str] = os.environ,
-                      formula: FormulaRewriter | None = None) -> Rewriter:
+                      formula: FormulaRewriter | None = None, *,
+                      platform_key: str | None = None,
+                      platform_url: str | None = None) -> Rewriter:
     """The rewriter the environment asks for.
 
     CLIPWRIGHT_REWRITER
@@ -37,6 +39,9 @@ def rewriter_from_env(environ: Mapping[str, str] = os.environ,
       formula  the offline formula
     CLIPWRIGHT_LLM_LOCAL    a hub id (from the HF cache only, never downloaded) or a folder
     CLIPWRIGHT_LLM_TIMEOUT  seconds for a whole answer, either backend (default 20)
+    platform_key: the Zhipu platform key the operator keeps for rendering (the Settings
+    tab); when nothing above names a model, it drives the platform's GLM chat model too
+    (`platform_url`: the platform's base URL, default Zhipu's open platform).
     Every LLM falls back to the formula, with a note, when it fails. Without CUDA and
     without settings this imports neither torch nor transformers."""
     formula = formula or FormulaRewriter()
@@ -53,6 +58,9 @@ def rewriter_from_env(environ: Mapping[str, str] = os.environ,
     source = local_source(environ)
     if source is not None:
         return LLMRewriter(LocalChat(source), fallback=formula, timeout=timeout)
+    if platform_key and mode != "local":  # the key kept for rendering: the platform's GLM
+        return LLMRewriter(LLMConfig.for_platform(platform_key, platform_url, environ),
+                           fallback=formula)
     if mode == "llm":
         raise InputError("CLIPWRIGHT_REWRITER=llm needs CLIPWRIGHT_LLM_BASE_URL (with "
                          "CLIPWRIGHT_LLM_MODEL), ZHIPUAI_API_KEY, OPENAI_API_KEY or "

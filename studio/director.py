@@ -106,6 +106,12 @@ class Director:
         self._formula = FormulaRewriter()  # loads its vocabularies on first use
         self.conversation = Conversation(rewriter or self._formula, hints_for=self.style_hints)
 
+    def use_rewriter(self, rewriter) -> None:
+        """Write prompts with `rewriter` from the next message on (the operator's platform
+        key changed, and with it the chat model that may write them)."""
+        self.rewriter = rewriter
+        self.conversation = Conversation(rewriter or self._formula, hints_for=self.style_hints)
+
     def render(self, spec: ShotSpec, out_path: Path, options: RenderOptions = RenderOptions(),
                on_progress: Progress | None = None,
                on_preview: OnPreview | None = None) -> RenderResult:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from agent.rewriter import rewriter_from_env
+from agent.rewriter import FormulaRewriter, rewriter_from_env
 from music.soundtrack import Soundtrack
 from studio.director import Director
 from studio.runner import ClusterOptions
 from styles.presets import StyleLibrary
 from video.engines.base import EngineSettings
+from video.engines.cloud import DEFAULT_BASE_URL
 from video.engines.pool import EnginePool
 
 
@@ -51,8 +52,19 @@ def build(settings: Settings, *, director: Director | None = None) -> Parts:
         engines = EnginePool(settings.engines)
         styles = StyleLibrary.load()
         music = Soundtrack() if settings.music else None
-        director = Director(engines, rewriter=rewriter_from_env(
-            os.environ if settings.env is None else settings.env),
+        director = Director(engines, rewriter=rewriter_for(settings,
+                                                           settings.engines.cloud_api_key),
                             styles=styles, music=music)
     return Parts(settings=settings, engines=director.engines, styles=director.styles,
                  music=director.music, director=director)
+
+
+def rewriter_for(settings: Settings, platform_key: str | None,
+                 formula: FormulaRewriter | None = None):
+    """The prompt rewriter the environment asks for; when it names no model, the platform
+    key kept for rendering (`platform_key`) brings Zhipu's chat model (agent/rewriter.py).
+    Only Zhipu's own platform is assumed to serve one: a key for another platform
+    (CLIPWRIGHT_CLOUD_BASE_URL, e.g. a second Clipwright) renders, the formula writes."""
+    own_platform = settings.engines.cloud_base_url in (None, "", DEFAULT_BASE_URL)
+    return rewriter_from_env(os.environ if settings.env is None else settings.env, formula,
+                             platform_key=platform_key if own_platform else None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from errors import InputError
 from store.layout import DataLayout
@@ -60,10 +60,14 @@ class PlatformKey:
     """The platform key of one server: kept in `layout`, applied to `engines`."""
 
     def __init__(self, layout: DataLayout, engines: EnginePool, strings: Strings,
-                 env: Mapping[str, str], on_cluster: bool = False):
+                 env: Mapping[str, str], on_cluster: bool = False,
+                 on_change: Callable[[str | None], None] | None = None):
+        """on_change(key): told the key in use whenever the page sets or removes it (the
+        rewriter then follows: the platform's chat model writes the prompts)."""
         self.layout, self.engines, self.strings = layout, engines, strings
         self.from_env = (env.get(ENV_VAR) or "").strip() or None
         self.on_cluster = on_cluster
+        self.on_change = on_change or (lambda key: None)
 
     def load(self) -> None:
         """At start: use the key the data folder keeps, unless the environment gives one."""
@@ -71,6 +75,7 @@ class PlatformKey:
             stored = self.layout.stored_secret(SECRET_NAME)
             if stored is not None:
                 self.engines.use_cloud_key(stored)
+                self.on_change(stored)
 
     def state(self) -> KeyState:
         """Where the key in use comes from, and how it ends."""
@@ -92,6 +97,7 @@ class PlatformKey:
             raise InputError(self.strings.text(language, "key_malformed"))
         self.layout.keep_secret(SECRET_NAME, key)
         self.engines.use_cloud_key(key)
+        self.on_change(key)
         return self.state()
 
     def remove(self, language: str) -> KeyState:
@@ -99,6 +105,7 @@ class PlatformKey:
         self._check_editable(language)
         self.layout.forget_secret(SECRET_NAME)
         self.engines.use_cloud_key(None)
+        self.on_change(None)
         return self.state()
 
     def _check_editable(self, language: str) -> None:

@@ -26,7 +26,7 @@ from studio.catalog import Choices, choices_of
 from studio.director import Director
 from studio.i18n import Strings, load_strings
 from studio.jobs import JobQueue
-from studio.parts import Parts, Settings
+from studio.parts import Parts, Settings, rewriter_for
 from studio.platform_key import PlatformKey
 from studio.ray_runner import RayRunner
 from studio.render_worker import WorkerSettings
@@ -120,9 +120,12 @@ def open_services(parts: Parts) -> Services:
         log.warning("the disk is full: the sweep of unrecorded folders waits (%s)", exc)
     strings = load_strings()
     settings = parts.settings
-    platform_key = PlatformKey(layout, parts.engines, strings,
-                               os.environ if settings.env is None else settings.env,
-                               on_cluster=settings.cluster is not None)
+    director = parts.director
+    platform_key = PlatformKey(
+        layout, parts.engines, strings, os.environ if settings.env is None else settings.env,
+        on_cluster=settings.cluster is not None,
+        on_change=lambda key: director.use_rewriter(rewriter_for(
+            settings, key, director.conversation.formula)))
     platform_key.load()  # a key the operator set on the page, before anything renders
     queue = JobQueue(db, parts.director, layout.root, slots=settings.slots,
                      runner=runner_for(settings, parts.engines.settings))
