@@ -111,6 +111,7 @@ def test_the_cli_renders_with_the_cloud_engine(remote, run_cli, monkeypatch):
     base_url, key = remote
     monkeypatch.setenv("ZHIPUAI_API_KEY", key)
     monkeypatch.setenv("CLIPWRIGHT_CLOUD_BASE_URL", base_url)
+    monkeypatch.setenv("CLIPWRIGHT_REWRITER", "formula")  # the key would bring Zhipu's GLM
     done = run_cli("generate", "a boat on a calm sea", "--engine", "cloud", "--json",
                    "--out", "boat.mp4")
     assert done.returncode == 0, done.stderr
