@@ -119,13 +119,9 @@ class Glossary:
         moved = self._directed(token)
         if moved is not None:
             return [moved]
-        particled = self._with_particle(token)
-        if particled is not None:
-            return particled
-        if len(token) > 1 and token[0] in _DEGREE:  # "全黄", "很红": the adjective itself
-            found = self._found(token[1:])
-            if found is not None and found.role == "adjective":
-                return [found]
+        repaired = self._with_particle(token) or self._after_one_char(token)
+        if repaired is not None:
+            return repaired
         # A word jieba lists is read by its known parts ("坐在" sit + at, "北京城" Beijing +
         # city). A run no dictionary lists is read by its parts only where each character
         # read alone is one the glossary knows (or a particle): never a dictionary sense of
@@ -168,6 +164,18 @@ class Glossary:
         if found is None or found.role != "action":
             return None
         return [found, Word(particle, "ignore")] if particle == "在" else [found]
+
+    def _after_one_char(self, token: str) -> list[Word] | None:
+        """A word of degree before an adjective ("全黄", "很红": the adjective itself), or a
+        locative jieba cut together with the verb after it ("摇椅|上织|毛衣": on + knitting)."""
+        found = self._found(token[1:]) if len(token) > 1 else None
+        if found is None:
+            return None
+        if token[0] in _DEGREE and found.role == "adjective":
+            return [found]
+        if token[0] in LOCATIVES and found.role == "action":
+            return [Word(token[0], "locative", LOCATIVES[token[0]]), found]
+        return None
 
     def _modified_noun(self, token: str) -> list[Word] | None:
         """"白猫" = "白" + "猫": single characters are read only as adjectives or counts

@@ -146,3 +146,23 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# --- the LLM rewriter's tests (tests/llm_support.py) --------------------------------------
+
+@pytest.fixture(scope="module")
+def formula():
+    """The offline formula rewriter, the LLM's fallback."""
+    from agent.rewriter import FormulaRewriter
+
+    return FormulaRewriter()
+
+
+@pytest.fixture
+def chat_server():
+    """A scripted chat-completions endpoint on 127.0.0.1."""
+    from llm_support import ChatServer
+
+    chat = ChatServer()
+    yield chat
+    chat.close()

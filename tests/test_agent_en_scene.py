@@ -7,14 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.formula_rewriter import FormulaRewriter
 from agent.shot import ShotSpec
 from errors import InputError, NotUnderstood
-
-
-@pytest.fixture(scope="module")
-def formula():
-    return FormulaRewriter()
 
 
 @pytest.mark.parametrize("idea, time", [

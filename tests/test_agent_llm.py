@@ -5,9 +5,6 @@ back to the offline formula — each visible to the user."""
 from __future__ import annotations
 
 import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -16,110 +13,29 @@ from agent.formula import MAX_TOKENS, estimate_tokens
 from agent.glossary import has_cjk
 from agent.llm import LLMConfig, LLMOutputError, LLMRewriter, parse_answer
 from agent.llm_endpoint import OPENAI_MODEL, ZHIPU_BASE_URL, ZHIPU_MODEL
-from agent.rewriter import FormulaRewriter, rewriter_from_env
+from agent.rewriter import rewriter_from_env
 from agent.shot import ShotSpec
 from errors import InputError
+from llm_support import GOOD, ChatServer
 
-GOOD = {
-    "intent": "new_idea", "subject": "a cat", "action": "sleeping on a sofa",
-    "camera": "A close-up at eye level with a slow push in toward a cat sleeping on a sofa, "
-              "shot on an 85mm lens with a shallow depth of field.",
-    "scene": "The scene is set in a cozy living room in the late afternoon, soft window light "
-             "falling across the cushions, with a calm, homely mood.",
-    "details": "Its soft fur rises and falls with each breath, its whiskers twitch faintly, "
-               "and its paws curl slowly as it dreams.",
-    "prompt": "…", "title": "Sleeping cat", "mood": "calm", "reply": "I kept it cosy.",
-}
-
-
-class ChatServer:
-    """A chat-completions endpoint that answers from a script, one item per request:
-    a dict (sent as JSON text), a str (sent as is), ("sleep", s) or ("status", code)."""
-
-    def __init__(self):
-        self.script: list = []
-        self.requests: list[dict] = []
-        self.headers: list[dict] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server API
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append(body)
-                server.headers.append({k.lower(): v for k, v in self.headers.items()})
-                item = server.script.pop(0) if server.script else ("status", 500)
-                if isinstance(item, tuple) and item[0] == "sleep":
-                    time.sleep(item[1])
-                    item = GOOD
-                if isinstance(item, tuple) and item[0] == "status":
-                    self._send(item[1], {"error": {"message": "scripted failure"}})
-                    return
-                content = item if isinstance(item, str) else json.dumps(item)
-                self._send(200, {
-                    "id": "chatcmpl-1", "object": "chat.completion", "created": 0,
-                    "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": content}}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
-
-            def _send(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting (the timeout test)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_port}/v1"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def formula():
-    return FormulaRewriter()
-
-
-@pytest.fixture
-def server():
-    chat = ChatServer()
-    yield chat
-    chat.close()
-
-
-def llm(server, formula, timeout: float = 10) -> LLMRewriter:
-    config = LLMConfig.from_env({"CLIPWRIGHT_LLM_BASE_URL": server.base_url,
+def llm(chat_server, formula, timeout: float = 10) -> LLMRewriter:
+    config = LLMConfig.from_env({"CLIPWRIGHT_LLM_BASE_URL": chat_server.base_url,
                                  "CLIPWRIGHT_LLM_MODEL": "test-model",
                                  "CLIPWRIGHT_LLM_API_KEY": "k-123",
                                  "CLIPWRIGHT_LLM_TIMEOUT": str(timeout)})
     return LLMRewriter(config, fallback=formula)
 
 
-def test_good_json_is_used(server, formula):
-    server.script = [GOOD]
-    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
+def test_good_json_is_used(chat_server, formula):
+    chat_server.script = [GOOD]
+    result = llm(chat_server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
     assert result.backend == "llm" and result.warnings == ()
     assert result.spec.camera == GOOD["camera"] and result.spec.details == GOOD["details"]
     assert result.spec.prompt.startswith("A close-up") and result.reply == "I kept it cosy."
     assert (result.spec.title, result.spec.mood) == ("Sleeping cat", "calm")
-    [request] = server.requests
+    [request] = chat_server.requests
     assert request["model"] == "test-model"
-    assert server.headers[0]["authorization"] == "Bearer k-123"
+    assert chat_server.headers[0]["authorization"] == "Bearer k-123"
     system, user = request["messages"][0], request["messages"][-1]
     assert system["role"] == "system" and "camera" in system["content"]
     # The user's words travel as data inside JSON, never as the instructions themselves.
@@ -127,31 +43,31 @@ def test_good_json_is_used(server, formula):
                                            "photo": False, "language": "en"}
 
 
-def test_bad_json_is_asked_for_again(server, formula):
-    server.script = ["Sure! Here is a lovely prompt about a cat.", GOOD]
-    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
+def test_bad_json_is_asked_for_again(chat_server, formula):
+    chat_server.script = ["Sure! Here is a lovely prompt about a cat.", GOOD]
+    result = llm(chat_server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
     assert result.backend == "llm" and result.spec.scene == GOOD["scene"]
-    assert len(server.requests) == 2
-    retry = server.requests[1]["messages"]
+    assert len(chat_server.requests) == 2
+    retry = chat_server.requests[1]["messages"]
     assert retry[-2]["role"] == "assistant" and "not usable" in retry[-1]["content"]
     assert any("asked again" in w for w in result.warnings)
 
 
-def test_two_bad_answers_fall_back_to_the_formula(server, formula):
+def test_two_bad_answers_fall_back_to_the_formula(chat_server, formula):
     chinese = dict(GOOD, scene="一只猫在沙发上睡觉")
-    server.script = [chinese, {"camera": "A close-up."}]
-    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
-    assert result.backend == "formula" and len(server.requests) == 2
+    chat_server.script = [chinese, {"camera": "A close-up."}]
+    result = llm(chat_server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
+    assert result.backend == "formula" and len(chat_server.requests) == 2
     assert "twice an unusable answer" in result.warnings[0]
     assert "offline formula" in result.warnings[0]
     assert not has_cjk(result.spec.prompt) and "cat" in result.spec.camera
 
 
-def test_an_answer_that_drops_the_place_is_asked_again_then_falls_back(server, formula):
-    server.script = [GOOD, GOOD]  # a fine prompt, but of a cat anywhere, twice
-    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping in Venice", seed=1))
-    assert result.backend == "formula" and len(server.requests) == 2
-    retry = server.requests[1]["messages"][-1]["content"]
+def test_an_answer_that_drops_the_place_is_asked_again_then_falls_back(chat_server, formula):
+    chat_server.script = [GOOD, GOOD]  # a fine prompt, but of a cat anywhere, twice
+    result = llm(chat_server, formula).rewrite(ShotSpec(idea="a cat sleeping in Venice", seed=1))
+    assert result.backend == "formula" and len(chat_server.requests) == 2
+    retry = chat_server.requests[1]["messages"][-1]["content"]
     assert retry.startswith("Your prompt lost what the user asked for:") and "Venice" in retry
     assert "keep every one of them" in retry
     note = result.warnings[0]
@@ -160,28 +76,28 @@ def test_an_answer_that_drops_the_place_is_asked_again_then_falls_back(server, f
     assert "Venice" in result.prompt
 
 
-def test_a_place_kept_on_the_second_answer_is_used(server, formula):
+def test_a_place_kept_on_the_second_answer_is_used(chat_server, formula):
     venice = dict(GOOD, scene="The scene is set in a small apartment in Venice in the late "
                   "afternoon, soft light from the canal falling across the cushions.")
-    server.script = [GOOD, venice]
-    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping in Venice", seed=1))
+    chat_server.script = [GOOD, venice]
+    result = llm(chat_server, formula).rewrite(ShotSpec(idea="a cat sleeping in Venice", seed=1))
     assert result.backend == "llm" and "Venice" in result.spec.scene
     assert any("lost what you asked for" in w and "asked again" in w
                for w in result.warnings)
 
 
-def test_a_timeout_falls_back_to_the_formula(server, formula):
-    server.script = [("sleep", 4)]
-    result = llm(server, formula, timeout=1).rewrite(ShotSpec(idea="一只猫在沙发上睡觉",
+def test_a_timeout_falls_back_to_the_formula(chat_server, formula):
+    chat_server.script = [("sleep", 4)]
+    result = llm(chat_server, formula, timeout=1).rewrite(ShotSpec(idea="一只猫在沙发上睡觉",
                                                             seed=2))
-    assert result.backend == "formula" and len(server.requests) == 1
+    assert result.backend == "formula" and len(chat_server.requests) == 1
     assert "within 1 s" in result.warnings[0] and "离线公式" in result.warnings[0]
     assert "cat" in result.spec.camera and estimate_tokens(result.spec.prompt) <= MAX_TOKENS
 
 
-def test_an_http_error_falls_back(server, formula):
-    server.script = [("status", 500)]
-    result = llm(server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
+def test_an_http_error_falls_back(chat_server, formula):
+    chat_server.script = [("status", 500)]
+    result = llm(chat_server, formula).rewrite(ShotSpec(idea="a cat sleeping", seed=1))
     assert result.backend == "formula" and "HTTP 500" in result.warnings[0]
 
 
@@ -192,14 +108,14 @@ def test_a_server_that_is_gone_falls_back(formula):
     assert result.backend == "formula" and "could not reach" in result.warnings[0]
 
 
-def test_photo_requests_say_so_and_need_a_movement(server, formula, tmp_path):
+def test_photo_requests_say_so_and_need_a_movement(chat_server, formula, tmp_path):
     photo = tmp_path / "p.jpg"
     photo.write_bytes(b"x")
     motion = dict(GOOD, camera="A slow push in on the cat, keeping the original framing.")
-    server.script = [GOOD, motion]  # the first names no movement the photo engine knows
-    result = llm(server, formula).rewrite(ShotSpec(idea="make the cat breathe",
+    chat_server.script = [GOOD, motion]  # the first names no movement the photo engine knows
+    result = llm(chat_server, formula).rewrite(ShotSpec(idea="make the cat breathe",
                                                    source_image=photo, seed=1))
-    assert json.loads(server.requests[0]["messages"][-1]["content"])["photo"] is True
+    assert json.loads(chat_server.requests[0]["messages"][-1]["content"])["photo"] is True
     assert result.backend == "llm" and "push in" in result.spec.camera
 
 
@@ -250,10 +166,10 @@ def test_rewriter_from_env(formula):
         rewriter_from_env({"CLIPWRIGHT_REWRITER": "gpt"}, formula)
 
 
-def test_a_conversation_through_the_llm(server, formula):
-    chat = Conversation(llm(server, formula))
+def test_a_conversation_through_the_llm(chat_server, formula):
+    chat = Conversation(llm(chat_server, formula))
     session = Session()
-    server.script = [GOOD]
+    chat_server.script = [GOOD]
     first = chat.turn(session, "a cat sleeping on a sofa")
     assert first.intent == "new_idea" and first.spec.camera == GOOD["camera"]
     assert "Camera: A close-up" in first.text and "I kept it cosy." in first.text
@@ -261,78 +177,78 @@ def test_a_conversation_through_the_llm(server, formula):
     night = dict(GOOD, intent="refine", scene="The scene is set in a dark living room at "
                  "night, lit by a single warm lamp, with a hushed, calm mood.",
                  reply="Only the scene changed to night.")
-    server.script = [night]
+    chat_server.script = [night]
     refined = chat.turn(session, "make it night")
     assert refined.intent == "refine" and refined.changed == ("scene",)
     assert refined.spec.camera == GOOD["camera"] and "night" in refined.spec.scene
-    request = json.loads(server.requests[-1]["messages"][-1]["content"])
+    request = json.loads(chat_server.requests[-1]["messages"][-1]["content"])
     assert request["task"] == "refine" and request["message"] == "make it night"
     assert request["current"]["scene"] == GOOD["scene"]
-    assert any(m["role"] == "assistant" for m in server.requests[-1]["messages"][1:-1])
+    assert any(m["role"] == "assistant" for m in chat_server.requests[-1]["messages"][1:-1])
 
-    server.script = [("status", 503)]  # the model is down: rules take over, and say so
+    chat_server.script = [("status", 503)]  # the model is down: rules take over, and say so
     closer = chat.turn(session, "closer")
     assert closer.intent == "refine" and closer.changed == ("camera",)
     assert "HTTP 503" in closer.text and closer.spec.scene == refined.spec.scene
 
 
-def test_the_llm_can_say_a_message_is_a_new_idea(server, formula):
-    chat = Conversation(llm(server, formula))
+def test_the_llm_can_say_a_message_is_a_new_idea(chat_server, formula):
+    chat = Conversation(llm(chat_server, formula))
     session = Session()
-    server.script = [GOOD, dict(GOOD, intent="new_idea", subject="a dog",
+    chat_server.script = [GOOD, dict(GOOD, intent="new_idea", subject="a dog",
                                 camera=GOOD["camera"].replace("cat", "dog"), scene=BEACH)]
     chat.turn(session, "a cat sleeping on a sofa")
     reply = chat.turn(session, "actually, a dog running on the beach")
     assert reply.intent == "new_idea" and "dog" in reply.spec.camera
     assert reply.spec.idea == "actually, a dog running on the beach"
-    assert len(server.requests) == 2 and reply.rewrite.backend == "llm"
+    assert len(chat_server.requests) == 2 and reply.rewrite.backend == "llm"
 
 
 BEACH = ("The scene is set on a sandy beach in the late afternoon, low sun glittering on the "
          "waves, with a bright, playful mood.")
 
 
-def test_a_new_idea_in_the_chat_is_held_to_its_facts_a_refinement_is_not(server, formula):
-    chat = Conversation(llm(server, formula))
+def test_a_new_idea_in_the_chat_is_held_to_its_facts_a_refinement_is_not(chat_server, formula):
+    chat = Conversation(llm(chat_server, formula))
     session = Session()
-    server.script = [GOOD]
+    chat_server.script = [GOOD]
     chat.turn(session, "a cat sleeping on a sofa")
     dog = dict(GOOD, intent="new_idea", subject="a dog",
                camera=GOOD["camera"].replace("cat", "dog"), scene=BEACH)
     # The new idea is in Venice; the answer forgets it twice as a refinement, and twice
     # more when the rules, seeing a new idea, ask for one.
-    server.script = [dog] * 4
+    chat_server.script = [dog] * 4
     reply = chat.turn(session, "now a dog running on the beach in Venice")
-    assert len(server.requests) == 5 and reply.intent == "new_idea"
+    assert len(chat_server.requests) == 5 and reply.intent == "new_idea"
     assert "lost the place 'Venice'" in reply.text and "offline formula" in reply.text
     assert "Venice" in reply.spec.prompt and reply.rewrite.backend == "formula"
     # A refinement may drop what the idea named: the user asked for the change.
     elsewhere = dict(dog, intent="refine", scene=BEACH.replace("a sandy beach", "a quiet "
                                                                "pebble shore"))
-    server.script = [elsewhere]
+    chat_server.script = [elsewhere]
     refined = chat.turn(session, "put it on a pebble shore instead")
-    assert len(server.requests) == 6 and refined.intent == "refine"
+    assert len(chat_server.requests) == 6 and refined.intent == "refine"
     assert "pebble shore" in refined.spec.scene
 
 
-def test_a_refinement_is_held_to_the_shot_as_refined(server, formula):
+def test_a_refinement_is_held_to_the_shot_as_refined(chat_server, formula):
     """"make it night" may change the light, not lose the two white cats, and it must bring
     the night: an answer that does not is asked for again, then the rules refine instead."""
-    chat = Conversation(llm(server, formula))
+    chat = Conversation(llm(chat_server, formula))
     session = Session()
     two = {k: v.replace("a cat", "two white cats") for k, v in GOOD.items()}
-    server.script = [two]
+    chat_server.script = [two]
     chat.turn(session, "two white cats sleeping on a sofa")
     assert "two white cats" in session.spec.camera
     lost = dict(GOOD, intent="refine", scene=GOOD["scene"].replace("late afternoon", "night"))
-    server.script = [lost, lost]
+    chat_server.script = [lost, lost]
     reply = chat.turn(session, "make it night")
-    assert len(server.requests) == 3 and reply.intent == "refine"
+    assert len(chat_server.requests) == 3 and reply.intent == "refine"
     assert "two white cats" in reply.spec.camera and "night" in reply.spec.scene
     assert "lost the count 'two'" in reply.text and "offline formula" in reply.text
     # A faithful refinement is taken as the model wrote it.
     kept = dict(two, intent="refine", scene=two["scene"].replace("night", "dawn"))
     kept["scene"] = kept["scene"].replace("late afternoon", "dawn")
-    server.script = [kept]
+    chat_server.script = [kept]
     reply = chat.turn(session, "make it dawn")
-    assert len(server.requests) == 4 and reply.spec.scene == kept["scene"]
+    assert len(chat_server.requests) == 4 and reply.spec.scene == kept["scene"]

@@ -8,14 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.formula_rewriter import FormulaRewriter
 from agent.shot import ShotSpec
 from errors import NotUnderstood
-
-
-@pytest.fixture(scope="module")
-def formula():
-    return FormulaRewriter()
 
 
 def _read(formula, idea: str):
@@ -343,3 +337,14 @@ def test_a_pronoun_after_a_verb_is_its_object(formula, idea, action):
 def test_he_is_only_a_person_named_before(formula):
     brief = _read(formula, "一只猫在睡觉，他在看书")  # 他 is not the cat
     assert brief.subject == "a cat" and "reading a book" not in brief.action
+
+
+@pytest.mark.parametrize("idea, subject, action", [
+    ("外婆坐在摇椅上织毛衣，窗外在下雪", "a grandmother", "knitting a sweater on a rocking chair"),
+    ("一列绿皮火车穿过油菜花田，航拍", "an old green train", "passing through"),  # was asked
+    ("夜市里的烤鱿鱼在铁板上滋滋作响，特写", "a squid", "sizzling"),
+])
+def test_the_reviews_ten_ideas(formula, idea, subject, action):
+    """jieba's cut across a locative and a verb ("摇椅|上织|毛衣") is read as both."""
+    brief = _read(formula, idea)
+    assert brief.subject == subject and action in brief.action and not brief.untranslated

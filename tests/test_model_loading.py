@@ -73,9 +73,15 @@ def test_an_engine_waits_for_another_load_and_then_renders(engine_settings, capl
 def test_the_lock_is_reentrant_on_one_thread():
     """The tiny engine builds its model inside its own load: the same thread may nest."""
     done = threading.Event()
-    with loading_model("outer"), loading_model("inner"):
-        done.set()
-    assert done.is_set()
+
+    def nested():
+        with loading_model("outer"), loading_model("inner"):
+            done.set()
+
+    thread = threading.Thread(target=nested, daemon=True)  # a plain lock would hang it
+    thread.start()
+    thread.join(timeout=5)
+    assert done.is_set(), "a load inside a load waited for itself"
 
 
 RACE = textwrap.dedent("""

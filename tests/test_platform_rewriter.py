@@ -16,22 +16,10 @@ from errors import InputError
 from studio.director import Director
 from studio.parts import Settings, build
 from studio_support import open_test_services
-from test_agent_llm import GOOD, ChatServer
+from llm_support import GOOD
 from video.engines.pool import EnginePool
 
 KEY = "0123456789abcdef0123456789abcdef.AbCdEfGhIjKlMnOp"
-
-
-@pytest.fixture(scope="module")
-def formula():
-    return FormulaRewriter()
-
-
-@pytest.fixture
-def server():
-    chat = ChatServer()
-    yield chat
-    chat.close()
 
 
 def test_a_platform_key_alone_brings_the_platforms_chat_model(formula):
@@ -44,10 +32,10 @@ def test_a_platform_key_alone_brings_the_platforms_chat_model(formula):
     assert named.chat.config.model == "glm-4-plus"
 
 
-def test_what_the_environment_names_comes_first(formula, server):
+def test_what_the_environment_names_comes_first(formula, chat_server):
     assert rewriter_from_env({"CLIPWRIGHT_REWRITER": "formula"}, formula,
                              platform_key=KEY) is formula
-    custom = rewriter_from_env({"CLIPWRIGHT_LLM_BASE_URL": server.base_url,
+    custom = rewriter_from_env({"CLIPWRIGHT_LLM_BASE_URL": chat_server.base_url,
                                 "CLIPWRIGHT_LLM_MODEL": "local-model"}, formula, platform_key=KEY)
     assert custom.chat.config.model == "local-model" and custom.chat.config.api_key != KEY
     with pytest.raises(InputError, match="CLIPWRIGHT_LLM_LOCAL"):  # local means local only
@@ -55,13 +43,13 @@ def test_what_the_environment_names_comes_first(formula, server):
     assert rewriter_from_env({}, formula, platform_key=None) is formula
 
 
-def test_the_key_is_sent_to_the_platforms_chat_endpoint(formula, server):
-    rewriter = rewriter_from_env({}, formula, platform_key=KEY, platform_url=server.base_url)
-    server.script = [GOOD]
+def test_the_key_is_sent_to_the_platforms_chat_endpoint(formula, chat_server):
+    rewriter = rewriter_from_env({}, formula, platform_key=KEY, platform_url=chat_server.base_url)
+    chat_server.script = [GOOD]
     rewrite = rewriter.rewrite(ShotSpec(idea="a cat sleeping on a sofa", seed=1))
     assert rewrite.spec.camera == GOOD["camera"] and rewrite.backend == "llm"
-    assert server.headers[-1]["authorization"] == f"Bearer {KEY}"
-    assert server.requests[-1]["model"] == ZHIPU_MODEL
+    assert chat_server.headers[-1]["authorization"] == f"Bearer {KEY}"
+    assert chat_server.requests[-1]["model"] == ZHIPU_MODEL
 
 
 def test_setting_and_removing_the_key_on_the_page_changes_who_writes(tmp_path,
